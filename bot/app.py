@@ -1,0 +1,118 @@
+"""The one place that wires leakbot together: settings, config, storage, HTTP, sinks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+
+import aiohttp
+import sqlalchemy as sa
+
+from bot.config import CONSOLE_CHANNEL, Config, webhook_parts
+from bot.outbox import DispatchReport, dispatch
+from bot.poller import Poller, PollReport
+from bot.settings import Settings
+from bot.sinks import Sink
+from bot.sinks.channel import ChannelSink
+from bot.sinks.console import ConsoleSink
+from bot.sinks.webhook import WebhookSink
+from bot.sources.http import new_session
+from bot.watchlist import Watchlist
+from storage.db import make_engine, migrate, session_scope
+from storage.sources import sync_sources
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(UTC)
+
+
+class App:
+    """A running leakbot: open it with ``async with App(settings, config)``."""
+
+    def __init__(
+        self, settings: Settings, config: Config, *, now: Callable[[], datetime] = utc_now
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self.now = now
+        self.watchlist = Watchlist(config)
+        self.engine: sa.Engine = make_engine(settings.database_url.get_secret_value())
+        self._http: aiohttp.ClientSession | None = None
+        self._dispatch_lock = asyncio.Lock()
+        self.sinks: dict[str, Sink] = {}
+
+    async def __aenter__(self) -> App:
+        migrate(self.engine)
+        with session_scope(self.engine) as session:
+            sync_sources(
+                session=session,
+                sources=[(s.id, s.kind, s.address) for s in self.config.sources],
+            )
+        self._http = new_session()
+        self.sinks = self._make_sinks(self._http)
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._http is not None:
+            await self._http.close()
+        self.engine.dispose()
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        """Return the shared HTTP session."""
+        if self._http is None:
+            raise RuntimeError("the app is not open")
+        return self._http
+
+    @property
+    def poller(self) -> Poller:
+        """Return a poller bound to this app's parts."""
+        return Poller(self.config, self.watchlist, self.engine, self.http, self.now)
+
+    def _make_sinks(self, http: aiohttp.ClientSession) -> dict[str, Sink]:
+        sinks: dict[str, Sink] = {}
+        api = self.settings.discord_api
+        token = self.settings.discord_token
+        for channel in self.config.channels:
+            if channel.webhook is not None:
+                parts = webhook_parts(channel.webhook.get_secret_value())
+                assert parts is not None  # the config checked the shape
+                sinks[channel.id] = WebhookSink(
+                    http, api_base=api, webhook_id=parts[0], token=parts[1]
+                )
+            elif channel.discord_channel is not None:
+                if token is None or not token.get_secret_value():
+                    log.warning(
+                        "channel %s: DISCORD_TOKEN is not set, so its alerts wait in the outbox",
+                        channel.id,
+                    )
+                    continue
+                sinks[channel.id] = ChannelSink(
+                    http, api_base=api, channel_id=channel.discord_channel,
+                    token=token.get_secret_value(),
+                )
+        if not self.config.channels:
+            sinks[CONSOLE_CHANNEL] = ConsoleSink()
+        return sinks
+
+    async def poll(self, source_ids: list[str] | None = None) -> list[PollReport]:
+        """Poll sources at once (all, or those named) and return a report for each."""
+        sources = [s for s in self.config.sources if source_ids is None or s.id in source_ids]
+        poller = self.poller
+        return list(await asyncio.gather(*(poller.poll(source) for source in sources)))
+
+    async def dispatch(self) -> DispatchReport:
+        """Deliver what is due in the outbox; one pass at a time."""
+        async with self._dispatch_lock:
+            return await dispatch(engine=self.engine, sinks=self.sinks, now=self.now)

@@ -1,0 +1,33 @@
+"""How long to wait after a failure: exponential, with jitter, up to a ceiling."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+SOURCE_CEILING = timedelta(hours=6)
+ALERT_FIRST_RETRY = timedelta(seconds=15)
+ALERT_CEILING = timedelta(minutes=30)
+
+
+def _jittered(delay: timedelta, rng: random.Random | None) -> timedelta:
+    factor = (rng or random).uniform(0.85, 1.15)  # noqa: S311  (jitter, not cryptography)
+    return delay * factor
+
+
+def source_retry_delay(
+    interval: timedelta, failures: int, *, rng: random.Random | None = None
+) -> timedelta:
+    """Wait one interval after the first failure, doubling after each one up to six hours."""
+    exponent = min(max(failures - 1, 0), 20)
+    return min(_jittered(interval * (2**exponent), rng), SOURCE_CEILING)
+
+
+def alert_retry_delay(
+    attempts: int, retry_after: float | None, *, rng: random.Random | None = None
+) -> timedelta:
+    """Wait as long as the far side asked, else 15s doubling up to 30 minutes."""
+    if retry_after is not None:
+        return timedelta(seconds=retry_after) + timedelta(milliseconds=250)
+    exponent = min(max(attempts - 1, 0), 20)
+    return min(_jittered(ALERT_FIRST_RETRY * (2**exponent), rng), ALERT_CEILING)

@@ -1,0 +1,462 @@
+"""The watchlist file: YAML read into validated models, with errors that name file, line and key."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.durations import parse_duration
+from bot.matching import Rule, TermError
+
+Path_ = tuple[str | int, ...]
+
+CONSOLE_CHANNEL = "console"
+_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_MIN_INTERVAL = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the config file, and where."""
+
+    line: int | None
+    key: str
+    message: str
+
+
+@dataclass
+class ConfigError(Exception):
+    """The config file cannot be used; lists every problem found."""
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = []
+        for problem in self.problems:
+            where = f"{self.path}:{problem.line}" if problem.line else str(self.path)
+            key = f" {problem.key}:" if problem.key else ""
+            lines.append(f"{where}:{key} {problem.message}")
+        return "\n".join(lines)
+
+
+def _duration(value: object) -> timedelta:
+    return parse_duration(value)
+
+
+def _interval(value: object) -> timedelta:
+    interval = parse_duration(value)
+    if interval < _MIN_INTERVAL:
+        raise ValueError(f"an interval must be at least 10s, got {value!r}")
+    return interval
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Interval = Annotated[timedelta, BeforeValidator(_interval)]
+Id = Annotated[str, Field(pattern=_ID_PATTERN)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Defaults(_Model):
+    """Settings every source takes unless it names its own."""
+
+    interval: Interval = timedelta(minutes=10)
+
+
+class Source(_Model):
+    """A place leaks come from: a feed URL or an X account."""
+
+    id: Id
+    feed: str | None = None
+    x: Annotated[str, Field(pattern=r"^@?[A-Za-z0-9_]{1,15}$")] | None = None
+    interval: Interval | None = None
+    track_deletions: bool = False
+    deleted_markers: tuple[str, ...] = ()
+
+    @field_validator("feed")
+    @classmethod
+    def _feed_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"a feed must be an http:// or https:// URL, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Source:
+        if (self.feed is None) == (self.x is None):
+            raise ValueError("a source needs exactly one of 'feed' or 'x'")
+        return self
+
+    @property
+    def kind(self) -> Literal["feed", "x"]:
+        """Say what sort of source this is."""
+        return "feed" if self.feed is not None else "x"
+
+    @property
+    def address(self) -> str:
+        """Return the feed URL or the X username."""
+        return self.feed if self.feed is not None else f"@{(self.x or '').lstrip('@')}"
+
+
+class Channel(_Model):
+    """Where alerts go: a Discord channel the bot posts in, or a webhook."""
+
+    id: Id
+    discord_channel: Annotated[str, Field(pattern=r"^[0-9]{15,21}$")] | None = None
+    webhook: SecretStr | None = None
+
+    @field_validator("discord_channel", mode="before")
+    @classmethod
+    def _snowflake_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("webhook")
+    @classmethod
+    def _webhook_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and webhook_parts(value.get_secret_value()) is None:
+            raise ValueError(
+                "a webhook must look like https://discord.com/api/webhooks/<id>/<token>"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Channel:
+        if (self.discord_channel is None) == (self.webhook is None):
+            raise ValueError("a channel needs exactly one of 'discord_channel' or 'webhook'")
+        return self
+
+
+def webhook_parts(url: str) -> tuple[str, str] | None:
+    """Split a Discord webhook URL into its id and token."""
+    found = re.search(r"/webhooks/([0-9]{15,21})/([A-Za-z0-9_.-]+)/?(?:\?.*)?$", url.strip())
+    return (found.group(1), found.group(2)) if found else None
+
+
+TermList = tuple[str, ...]
+
+
+class Watch(_Model):
+    """A set of keywords a user wants alerts for, on some sources, sent to some channels."""
+
+    id: Id
+    any: TermList = ()
+    all: tuple[str | tuple[str, ...], ...] = ()
+    none: TermList = ()
+    sources: tuple[str, ...] | None = None
+    channels: tuple[str, ...] | None = None
+
+    @model_validator(mode="after")
+    def _follows_sources(self) -> Watch:
+        if not self.any and not self.all and not self.sources:
+            raise ValueError(
+                "a watch with neither 'any' nor 'all' takes every post, so it must name its "
+                "'sources'"
+            )
+        return self
+
+    def rule(self) -> Rule:
+        """Compile the watch's terms."""
+        return Rule.compile(self.id, self.any, self.all, self.none)
+
+    def applies_to(self, source_id: str) -> bool:
+        """Tell whether this watch looks at posts from a source."""
+        return self.sources is None or source_id in self.sources
+
+
+class Digest(_Model):
+    """When the daily digest is made and where it goes."""
+
+    at: time = time(9, 0)
+    channels: tuple[str, ...] | None = None
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            # YAML 1.1 reads an unquoted 09:00 as the sexagesimal number 540
+            return time(*divmod(value, 60)) if 0 <= value < 24 * 60 else value
+        if isinstance(value, str) and not re.match(r"^([01]?\d|2[0-3]):[0-5]\d$", value):
+            raise ValueError(f"expected a time of day such as \"09:00\", got {value!r}")
+        return value
+
+
+class Deletions(_Model):
+    """How sure leakbot must be before it calls a post deleted."""
+
+    confirm_missing_polls: Annotated[int, Field(ge=1, le=100)] = 2
+    confirm_missing_for: Duration = timedelta(minutes=10)
+    watch_for: Duration = timedelta(hours=72)
+
+
+class Config(_Model):
+    """The whole watchlist file."""
+
+    timezone: str = "UTC"
+    defaults: Defaults = Defaults()
+    sources: tuple[Source, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    watches: tuple[Watch, ...] = ()
+    digest: Digest = Digest()
+    deletions: Deletions = Deletions()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use a name such as Europe/Berlin")
+        return value
+
+    def source(self, source_id: str) -> Source:
+        """Find a source by id."""
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
+
+    def interval_of(self, source: Source) -> timedelta:
+        """Return how often a source is polled."""
+        return source.interval or self.defaults.interval
+
+    def channel_ids_of(self, watch: Watch) -> tuple[str, ...]:
+        """Return the channels a watch alerts; the console when none is configured."""
+        if watch.channels is not None:
+            return watch.channels
+        return tuple(c.id for c in self.channels) or (CONSOLE_CHANNEL,)
+
+    def channel(self, channel_id: str) -> Channel | None:
+        """Find a channel by id; None for the console."""
+        for channel in self.channels:
+            if channel.id == channel_id:
+                return channel
+        return None
+
+
+# --- reading the file --------------------------------------------------------------------------
+
+
+class _Document:
+    """A YAML document turned into plain data, remembering the line of every key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines: dict[Path_, int] = {}
+        self.problems: list[Problem] = []
+
+    def read(self, text: str) -> Any:
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ConfigError(self.path, [Problem(line, "", f"not valid YAML: {problem}")]) from None
+        if node is None:
+            return {}
+        return self._convert(node, ())
+
+    def _convert(self, node: yaml.Node, path: Path_) -> Any:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = yaml.SafeLoader(stream="").construct_object(key_node)  # type: ignore[no-untyped-call]
+                if isinstance(key, list | dict):
+                    self._problem(path, key_node.start_mark.line + 1, "a key must be a plain word")
+                    continue
+                child = (*path, key)
+                if key in result:
+                    self._problem(
+                        child, key_node.start_mark.line + 1,
+                        f"duplicate key '{key}' (first at line {self.lines[child]})",
+                    )
+                    continue
+                self.lines[child] = key_node.start_mark.line + 1
+                result[key] = self._convert(value_node, child)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self._convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        value = yaml.SafeLoader(stream="").construct_object(node)  # type: ignore[no-untyped-call]
+        if isinstance(value, str):
+            return self._expand(value, path)
+        return value
+
+    def _expand(self, value: str, path: Path_) -> str:
+        def replace(found: re.Match[str]) -> str:
+            name = found.group(1)
+            if name not in os.environ:
+                self._problem(path, None, f"environment variable {name} is not set")
+                return ""
+            return os.environ[name]
+
+        return _ENV_REFERENCE.sub(replace, value)
+
+    def _problem(self, path: Path_, line: int | None, message: str) -> None:
+        self.problems.append(Problem(line or self.line_of(path), key_name(path), message))
+
+    def line_of(self, path: Path_) -> int | None:
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return None
+
+
+def key_name(path: Path_) -> str:
+    """Write a key path the way a user reads it: ``watches[0].channels[1]``."""
+    name = ""
+    for part in path:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name
+
+
+def _pydantic_problems(error: ValidationError, document: _Document, data: Any) -> list[Problem]:
+    problems = []
+    for detail in error.errors():
+        path = _data_path(detail["loc"], data)
+        message = detail["msg"]
+        if detail["type"] == "extra_forbidden":
+            unknown = path[-1]
+            siblings = _allowed_keys(path[:-1], data)
+            guess = difflib.get_close_matches(str(unknown), siblings, n=1)
+            message = f"unknown key '{unknown}'" + (f"; did you mean '{guess[0]}'?" if guess else "")
+        elif message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        elif detail["type"] == "string_pattern_mismatch" and path and path[-1] == "id":
+            message = f"an id uses lowercase letters, digits and dashes, got {detail['input']!r}"
+        else:
+            message = f"{message[0].lower()}{message[1:]}, got {detail['input']!r}"
+        problems.append(Problem(document.line_of(path), key_name(path), message))
+    return problems
+
+
+def _data_path(loc: tuple[int | str, ...], data: Any) -> Path_:
+    """Keep the parts of a pydantic location that are real keys or indices in the data."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, Mapping) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, Mapping) and isinstance(part, str) and part.isidentifier():
+            # a missing or unknown key: name it, then stop
+            path.append(part)
+            break
+    return tuple(path)
+
+
+def _allowed_keys(path: Path_, data: Any) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in path:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[str(part)].annotation if part in model.model_fields else None
+        inner = getattr(annotation, "__args__", (annotation,))
+        models = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not models:
+            return []
+        model = models[0]
+    return list(model.model_fields)
+
+
+def _cross_checks(config: Config, document: _Document) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def report(path: Path_, message: str) -> None:
+        problems.append(Problem(document.line_of(path), key_name(path), message))
+
+    for section in ("sources", "channels", "watches"):
+        seen: dict[str, int] = {}
+        for index, entry in enumerate(getattr(config, section)):
+            if entry.id in seen:
+                report(
+                    (section, index, "id"),
+                    f"duplicate id '{entry.id}' (also {section}[{seen[entry.id]}])",
+                )
+            seen.setdefault(entry.id, index)
+    source_ids = [s.id for s in config.sources]
+    channel_ids = [c.id for c in config.channels]
+
+    def check_refs(path: Path_, names: tuple[str, ...] | None, known: list[str], what: str) -> None:
+        for index, name in enumerate(names or ()):
+            if name not in known:
+                listing = ", ".join(known) if known else "none are configured"
+                report((*path, index), f"unknown {what} '{name}' ({what}s are: {listing})")
+
+    for index, watch in enumerate(config.watches):
+        check_refs(("watches", index, "sources"), watch.sources, source_ids, "source")
+        check_refs(("watches", index, "channels"), watch.channels, channel_ids, "channel")
+        for key in ("any", "all", "none"):
+            for term_index, entry in enumerate(getattr(watch, key)):
+                aliases = [entry] if isinstance(entry, str) else list(entry)
+                for alias in aliases:
+                    try:
+                        Rule.compile(watch.id, [alias])
+                    except TermError as exc:
+                        report(("watches", index, key, term_index), str(exc))
+    check_refs(("digest", "channels"), config.digest.channels, channel_ids, "channel")
+    return problems
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Read config text; raise ConfigError listing every problem with its line and key."""
+    document = _Document(path)
+    data = document.read(text)
+    if not isinstance(data, dict):
+        raise ConfigError(path, [Problem(1, "", "the file must be a mapping of keys to values")])
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = document.problems + _pydantic_problems(exc, document, data)
+        raise ConfigError(path, _first_per_key(problems)) from None
+    problems = document.problems + _cross_checks(config, document)
+    if problems:
+        raise ConfigError(path, _first_per_key(problems))
+    return config
+
+
+def _first_per_key(problems: list[Problem]) -> list[Problem]:
+    """Keep one problem per key: the first is the cause, later ones follow from it."""
+    seen: dict[str, Problem] = {}
+    for problem in problems:
+        seen.setdefault(problem.key or str(problem.line), problem)
+    return list(seen.values())
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the config file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, [Problem(None, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, [Problem(None, "", f"cannot read the file: {exc}")]) from None
+    return parse_config(text, path)

@@ -1,0 +1,162 @@
+"""One poll of one source: fetch, parse, decide, and write it all in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiohttp
+import sqlalchemy as sa
+
+from bot.backoff import source_retry_delay
+from bot.config import Config, Source
+from bot.polling import plan_poll
+from bot.sources.feed import NotAFeed, parse_feed
+from bot.sources.http import FetchError, Limits, fetch
+from bot.watchlist import Watchlist
+from storage.db import session_scope
+from storage.items import known_keys, save_poll
+from storage.sources import get_source, record_failure, record_success
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    """How one poll of one source went, in a line an operator can read."""
+
+    source_id: str
+    outcome: str  # "ok", "baseline", "not-modified", "failed", "skipped"
+    items: int = 0
+    new_items: int = 0
+    alerts: int = 0
+    detail: str | None = None
+    next_poll_at: datetime | None = None
+    failures: int = 0
+
+    def line(self) -> str:
+        """Say what happened, for poll-once and the log."""
+        when = self.next_poll_at.isoformat(timespec="seconds") if self.next_poll_at else None
+        if self.outcome == "failed":
+            return (
+                f"{self.source_id}: FAILED ({self.detail}); {self.failures} failure(s) in a row; "
+                f"next retry at {when}"
+            )
+        if self.outcome == "skipped":
+            return f"{self.source_id}: skipped ({self.detail})"
+        if self.outcome == "not-modified":
+            return f"{self.source_id}: not modified (304)"
+        if self.outcome == "baseline":
+            return f"{self.source_id}: first poll, {self.items} items recorded silently"
+        note = f"; {self.detail}" if self.detail else ""
+        return (
+            f"{self.source_id}: ok, {self.items} items, {self.new_items} new, "
+            f"{self.alerts} alerts{note}"
+        )
+
+
+@dataclass
+class Poller:
+    """Polls feed sources with everything one poll needs."""
+
+    config: Config
+    watchlist: Watchlist
+    engine: sa.Engine
+    http: aiohttp.ClientSession
+    now: Callable[[], datetime]
+    limits: Limits = Limits()
+
+    async def poll(self, source: Source) -> PollReport:
+        """Poll one source; a failure is reported and backed off, never raised."""
+        if source.feed is None:
+            return PollReport(source.id, "skipped", detail="X sources are not polled yet")
+        with session_scope(self.engine) as session:
+            state = get_source(session=session, source_id=source.id)
+            etag, last_modified = state.etag, state.last_modified
+            baseline_done = state.baseline_done
+        try:
+            fetched = await fetch(
+                self.http, source.feed, etag=etag, last_modified=last_modified, limits=self.limits
+            )
+            if fetched.not_modified:
+                return self._succeeded(source, fetched.etag, fetched.last_modified, "not-modified")
+            parsed = await asyncio.to_thread(
+                parse_feed,
+                fetched.body,
+                source_id=source.id,
+                url=fetched.url,
+                content_type=fetched.content_type,
+            )
+        except (FetchError, NotAFeed) as exc:
+            reason = str(exc) if isinstance(exc, FetchError) else f"not a feed: {exc}"
+            return self._failed(source, reason)
+        interval = self.config.interval_of(source)
+        moment = self.now()
+        with session_scope(self.engine) as session:
+            keys = [item.key for item in parsed.items]
+            plan = plan_poll(
+                source_id=source.id,
+                items=parsed.items,
+                known_keys=known_keys(session=session, source_id=source.id, keys=keys),
+                baseline_done=baseline_done,
+                watchlist=self.watchlist,
+            )
+            save_poll(session=session, plan=plan, now=moment)
+            record_success(
+                session=session,
+                source_id=source.id,
+                now=moment,
+                next_poll_at=moment + interval,
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+                baseline_done=True,
+            )
+        return PollReport(
+            source.id,
+            "baseline" if plan.baseline else "ok",
+            items=len(parsed.items),
+            new_items=len(plan.new_items),
+            alerts=len(plan.alerts),
+            detail=f"feed quirk: {parsed.problem}" if parsed.problem else None,
+            next_poll_at=moment + interval,
+        )
+
+    def _succeeded(
+        self, source: Source, etag: str | None, last_modified: str | None, outcome: str
+    ) -> PollReport:
+        moment = self.now()
+        next_poll_at = moment + self.config.interval_of(source)
+        with session_scope(self.engine) as session:
+            record_success(
+                session=session,
+                source_id=source.id,
+                now=moment,
+                next_poll_at=next_poll_at,
+                etag=etag,
+                last_modified=last_modified,
+                baseline_done=False,
+            )
+        return PollReport(source.id, outcome, next_poll_at=next_poll_at)
+
+    def _failed(self, source: Source, reason: str) -> PollReport:
+        moment = self.now()
+        with session_scope(self.engine) as session:
+            state = get_source(session=session, source_id=source.id)
+            delay = source_retry_delay(self.config.interval_of(source), state.consecutive_failures + 1)
+            state = record_failure(
+                session=session,
+                source_id=source.id,
+                error=reason,
+                now=moment,
+                next_poll_at=moment + delay,
+            )
+            failures = state.consecutive_failures
+        report = PollReport(
+            source.id, "failed", detail=reason, next_poll_at=moment + delay, failures=failures
+        )
+        log.warning("source %s: poll failed: %s; next retry at %s", source.id, reason,
+                    report.next_poll_at.isoformat(timespec="seconds") if report.next_poll_at else "?")
+        return report

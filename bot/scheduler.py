@@ -1,0 +1,87 @@
+"""``leakbot run``: apscheduler drives the polls and the outbox until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.app import App
+from bot.config import Source
+
+log = logging.getLogger(__name__)
+
+DISPATCH_EVERY = timedelta(seconds=5)
+FIRST_POLL_SPREAD = timedelta(seconds=20)
+
+
+def _jitter(interval: timedelta) -> int:
+    """Spread polls of a source by up to a tenth of its interval, at most a minute."""
+    return max(1, min(60, int(interval.total_seconds() / 10)))
+
+
+async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
+    """Poll every source on its schedule and dispatch the outbox, until told to stop."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def poll(source: Source) -> None:
+        report = (await app.poll([source.id]))[0]
+        if report.outcome == "failed":
+            if report.next_poll_at is not None:
+                scheduler.modify_job(f"poll:{source.id}", next_run_time=report.next_poll_at)
+        else:
+            log.info("%s", report.line())
+        if report.alerts:
+            await dispatch()
+
+    async def dispatch() -> None:
+        result = await app.dispatch()
+        if result.delivered or result.failed:
+            log.info("outbox: %d delivered, %d failed", result.delivered, result.failed)
+
+    now = app.now()
+    for source in app.config.sources:
+        if source.kind == "x":
+            log.warning("source %s: X sources are not polled yet; skipping", source.id)
+            continue
+        interval = app.config.interval_of(source)
+        first = now + FIRST_POLL_SPREAD * random.random()  # noqa: S311  (spreading load)
+        scheduler.add_job(
+            poll,
+            IntervalTrigger(seconds=interval.total_seconds(), jitter=_jitter(interval)),
+            args=[source],
+            id=f"poll:{source.id}",
+            next_run_time=first,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=int(interval.total_seconds()),
+        )
+    scheduler.add_job(
+        dispatch,
+        IntervalTrigger(seconds=DISPATCH_EVERY.total_seconds()),
+        id="dispatch",
+        next_run_time=now,
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.start()
+    log.info(
+        "leakbot running: %d sources, %d watches, %d channels; Ctrl-C stops",
+        len(app.config.sources), len(app.watchlist), len(app.sinks),
+    )
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        scheduler.shutdown(wait=False)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)

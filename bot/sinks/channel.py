@@ -1,0 +1,42 @@
+"""The Discord channel sink: the bot (DISCORD_TOKEN) posts in a channel through REST."""
+
+from __future__ import annotations
+
+import hashlib
+
+import aiohttp
+
+from bot import __version__
+from bot.alerts import AlertMessage
+from bot.sinks import Delivery
+from bot.sinks.discord_payload import message_body
+from bot.sinks.discord_rest import post_message
+
+
+class ChannelSink:
+    """POST alerts to ``{DISCORD_API_BASE_URL}/channels/{id}/messages`` as the bot."""
+
+    name = "discord"
+
+    def __init__(
+        self, session: aiohttp.ClientSession, *, api_base: str, channel_id: str, token: str
+    ) -> None:
+        self._session = session
+        self._url = f"{api_base.rstrip('/')}/channels/{channel_id}/messages"
+        self._headers = {
+            "Authorization": f"Bot {token}",
+            "User-Agent": f"DiscordBot (leakbot, {__version__})",
+        }
+        self._label = f"channel {channel_id}"
+
+    def __repr__(self) -> str:
+        return f"ChannelSink({self._label})"  # never the token
+
+    async def deliver(self, message: AlertMessage, *, idempotency_key: str) -> Delivery:
+        """Post the alert; the nonce lets Discord drop a copy sent again after a crash."""
+        body = message_body(message)
+        body["nonce"] = hashlib.sha256(idempotency_key.encode()).hexdigest()[:25]
+        body["enforce_nonce"] = True
+        return await post_message(
+            self._session, self._url, body, label=self._label, headers=self._headers
+        )

@@ -1,0 +1,33 @@
+"""The console sink: alerts printed to standard output when no channel is configured."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from bot.alerts import AlertMessage
+from bot.sinks import Delivery
+
+
+class ConsoleSink:
+    """Print alerts as short blocks of text."""
+
+    name = "console"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    async def deliver(self, message: AlertMessage, *, idempotency_key: str) -> Delivery:
+        """Print the alert; always accepted."""
+        stream = self._stream or sys.stdout
+        lines = [f"[{message.kind.upper()}] {message.source_id}: {message.title}"]
+        if message.link:
+            lines.append(f"  {message.link}")
+        if message.terms:
+            lines.append(f"  matched: {', '.join(message.terms)} (watch {', '.join(message.watches)})")
+        if message.author:
+            lines.append(f"  by {message.author}")
+        if message.posted_at:
+            lines.append(f"  posted {message.posted_at.isoformat()}")
+        print("\n".join(lines), file=stream, flush=True)
+        return Delivery(ok=True)

@@ -1,0 +1,36 @@
+"""The Discord webhook sink: execute-webhook, with Discord's rate limits honoured."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from bot.alerts import AlertMessage
+from bot.sinks import Delivery
+from bot.sinks.discord_payload import message_body
+from bot.sinks.discord_rest import post_message
+
+
+class WebhookSink:
+    """POST alerts to ``{DISCORD_API_BASE_URL}/webhooks/{id}/{token}?wait=true``."""
+
+    name = "webhook"
+
+    def __init__(
+        self, session: aiohttp.ClientSession, *, api_base: str, webhook_id: str, token: str
+    ) -> None:
+        self._session = session
+        self._url = f"{api_base.rstrip('/')}/webhooks/{webhook_id}/{token}"
+        self._label = f"webhook {webhook_id}"
+
+    def __repr__(self) -> str:
+        return f"WebhookSink({self._label})"  # never the token
+
+    async def deliver(self, message: AlertMessage, *, idempotency_key: str) -> Delivery:
+        """Execute the webhook with the alert's embed."""
+        return await post_message(
+            self._session,
+            self._url,
+            message_body(message),
+            label=self._label,
+            params={"wait": "true"},
+        )

@@ -1,0 +1,135 @@
+"""Fetching feeds over HTTP with aiohttp: timeouts, redirects, conditional GET, a size cap."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from bot import __version__
+
+USER_AGENT = f"leakbot/{__version__} (leak monitor; feed reader)"
+MAX_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class FetchError(Exception):
+    """A fetch that gave no usable body: the reason is meant for the operator's log."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A response worth reading: 200 with a body, or 304 Not Modified."""
+
+    status: int
+    url: str
+    body: bytes
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+
+    @property
+    def not_modified(self) -> bool:
+        """Tell whether the server said nothing changed since the last poll."""
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How long and how much one fetch may take."""
+
+    total_seconds: float = 30.0
+    connect_seconds: float = 10.0
+    read_seconds: float = 15.0
+    max_bytes: int = MAX_BYTES
+    max_redirects: int = MAX_REDIRECTS
+
+
+def new_session() -> aiohttp.ClientSession:
+    """Open the HTTP session every fetch of the process shares."""
+    return aiohttp.ClientSession(
+        headers={"User-Agent": USER_AGENT},
+        connector=aiohttp.TCPConnector(limit=64, limit_per_host=4, ttl_dns_cache=300),
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )
+
+
+async def fetch(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    limits: Limits = Limits(),
+) -> Fetched:
+    """GET a URL, following redirects by hand; raise FetchError with a clear reason."""
+    headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    timeout = aiohttp.ClientTimeout(
+        total=None, connect=limits.connect_seconds, sock_read=limits.read_seconds
+    )
+    visited: list[str] = []
+    try:
+        async with asyncio.timeout(limits.total_seconds):
+            while True:
+                visited.append(url)
+                async with session.get(
+                    url, headers=headers, allow_redirects=False, timeout=timeout
+                ) as response:
+                    if response.status in _REDIRECTS:
+                        url = _next_hop(url, response.headers.get("Location"), visited, limits)
+                        continue
+                    if response.status == 304:
+                        return Fetched(304, url, b"", None, etag, last_modified)
+                    if response.status != 200:
+                        raise FetchError(f"HTTP {response.status} {response.reason or ''}".strip())
+                    body = await _read_capped(response, limits.max_bytes)
+                    return Fetched(
+                        200,
+                        url,
+                        body,
+                        response.headers.get("Content-Type"),
+                        response.headers.get("ETag"),
+                        response.headers.get("Last-Modified"),
+                    )
+    except TimeoutError:
+        raise FetchError(f"timed out after {limits.total_seconds:g}s") from None
+    except aiohttp.ClientConnectorError as exc:
+        raise FetchError(f"cannot connect to {exc.host}:{exc.port}: {exc.os_error}") from None
+    except aiohttp.ClientPayloadError as exc:
+        raise FetchError(f"broken response body: {exc}") from None
+    except aiohttp.ClientError as exc:
+        raise FetchError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _next_hop(url: str, location: str | None, visited: list[str], limits: Limits) -> str:
+    if not location:
+        raise FetchError("redirect without a Location header")
+    target = urljoin(url, location)
+    if urlsplit(target).scheme not in ("http", "https"):
+        raise FetchError(f"redirect to a non-HTTP URL ({urlsplit(target).scheme}:)")
+    if target in visited:
+        raise FetchError(f"redirect loop after {len(visited)} hops")
+    if len(visited) > limits.max_redirects:
+        raise FetchError(f"more than {limits.max_redirects} redirects")
+    return target
+
+
+async def _read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+    declared = response.content_length
+    if declared is not None and declared > max_bytes:
+        raise FetchError(f"body of {declared} bytes is over the {max_bytes}-byte cap")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            raise FetchError(f"body is over the {max_bytes}-byte cap (after decoding)")
+        chunks.append(chunk)
+    return b"".join(chunks)

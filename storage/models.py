@@ -1,0 +1,120 @@
+"""The tables leakbot keeps: sources' fetch state, items as first seen, matches and the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use UTC-aware times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _json() -> Any:
+    return Field(default_factory=list, sa_type=sa.JSON)
+
+
+class SourceState(SQLModel, table=True):
+    """What leakbot knows about fetching one source."""
+
+    __tablename__ = "source"
+
+    id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=8)
+    address: str
+    etag: str | None = None
+    last_modified: str | None = None
+    baseline_done: bool = False
+    consecutive_failures: int = 0
+    last_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = None
+    next_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ItemRow(SQLModel, table=True):
+    """A post as leakbot first saw it."""
+
+    __tablename__ = "item"
+    __table_args__ = (sa.UniqueConstraint("source_id", "key", name="uq_item_source_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(foreign_key="source.id", index=True, max_length=64)
+    key: str = Field(max_length=512)
+    title: str = ""
+    text: str = ""
+    html: str = ""
+    link: str | None = None
+    author: str | None = None
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    images: list[str] = _json()
+    first_seen_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MatchRow(SQLModel, table=True):
+    """A watch that matched an item, with the terms that hit and where."""
+
+    __tablename__ = "match"
+    __table_args__ = (sa.UniqueConstraint("item_id", "watch_id", name="uq_match_item_watch"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    watch_id: str = Field(max_length=64)
+    terms: list[str] = _json()
+    hits: list[dict[str, Any]] = _json()
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AlertRow(SQLModel, table=True):
+    """An alert in the outbox: written with its cause, removed from the queue once delivered."""
+
+    __tablename__ = "alert"
+    __table_args__ = (sa.Index("ix_alert_pending", "delivered_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(max_length=255, unique=True)
+    kind: str = Field(max_length=16)
+    channel_id: str = Field(max_length=64)
+    item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
+    message: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    last_error: str | None = None
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One attempt to hand an alert to a sink, and how it went."""
+
+    __tablename__ = "delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    sink: str = Field(max_length=32)
+    attempted_at: datetime = Field(sa_type=UTCDateTime)
+    ok: bool
+    status: int | None = None
+    detail: str | None = None
+    remote_id: str | None = None

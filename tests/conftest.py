@@ -1,0 +1,140 @@
+"""Shared fixtures: a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set),
+loopback fakes of the feed servers and Discord, and a way to run the real command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+from bot.cli import main
+from storage.db import make_engine, normalize_url
+from tests.fakes.discord import DiscordFake
+from tests.fakes.feed_server import FeedServer
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_REF = ROOT.parent / "shared" / "ref"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Yield an empty database: a SQLite file, or a fresh schema in TEST_DATABASE_URL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'leakbot.db'}"
+        return
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set: the PostgreSQL run of this test is skipped")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    url = normalize_url(base) + f"{separator}options={quote(f'-csearch_path={schema}')}"
+    try:
+        yield url
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServer]:
+    """Serve test feeds on loopback."""
+    with FeedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def discord() -> Iterator[DiscordFake]:
+    """Serve a fake of Discord's REST API on loopback."""
+    with DiscordFake() as fake:
+        yield fake
+
+
+WEBHOOK_ID = "112233445566778899"
+WEBHOOK_TOKEN = "secret-webhook-token_ABC"  # noqa: S105  (a fake's token)
+WEBHOOK_URL = f"https://discord.com/api/webhooks/{WEBHOOK_ID}/{WEBHOOK_TOKEN}"
+
+
+@dataclass
+class Result:
+    """What one run of the command line printed and returned."""
+
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Leakbot:
+    """Drive the real ``leakbot`` command line against a config file and a database."""
+
+    home: Path
+    env: dict[str, str]
+    capsys: pytest.CaptureFixture[str]
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / "leakbot.yaml"
+
+    def write_config(self, text: str) -> Path:
+        """Write the config file the next runs use."""
+        self.config_path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return self.config_path
+
+    def __call__(self, *args: str) -> Result:
+        """Run ``leakbot ARGS`` in this process, as a user would from a shell."""
+        self.capsys.readouterr()
+        code = main(list(args))
+        captured = self.capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    def process(self, *args: str, timeout: float = 60) -> Result:
+        """Run ``python -m bot ARGS`` as a separate process."""
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "bot", *args],
+            cwd=self.home,
+            env={**os.environ, **self.env, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def leakbot(
+    tmp_path: Path,
+    database_url: str,
+    discord: DiscordFake,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Leakbot:
+    """A leakbot home: its config file, its database, Discord faked on loopback."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        "LEAKBOT_CONFIG": str(home / "leakbot.yaml"),
+        "DATABASE_URL": database_url,
+        "DISCORD_API_BASE_URL": discord.api_base,
+        "LEAKBOT_ALLOW_PRIVATE_URLS": "1",
+        "LEAKS_WEBHOOK_URL": WEBHOOK_URL,
+    }
+    for name in ("DISCORD_TOKEN", "X_BEARER_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(home)
+    return Leakbot(home, env, capsys)

@@ -1,0 +1,1 @@
+"""Protocol-level fakes of every remote party, served on loopback for the real clients."""

@@ -99,7 +99,9 @@ class App:
                     )
                     continue
                 sinks[channel.id] = ChannelSink(
-                    http, api_base=api, channel_id=channel.discord_channel,
+                    http,
+                    api_base=api,
+                    channel_id=channel.discord_channel,
                     token=token.get_secret_value(),
                 )
         if not self.config.channels:

@@ -11,7 +11,7 @@ ALERT_CEILING = timedelta(minutes=30)
 
 
 def _jittered(delay: timedelta, rng: random.Random | None) -> timedelta:
-    factor = (rng or random).uniform(0.85, 1.15)  # noqa: S311  (jitter, not cryptography)
+    factor = (rng or random).uniform(0.85, 1.15)
     return delay * factor
 
 

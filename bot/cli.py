@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -74,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"environment: {name}: {error['msg']}", file=sys.stderr)
         return EXIT_USAGE
     _configure_logging(settings.leakbot_log_level, args.verbose)
-    path = settings.leakbot_config if args.config is None else type(settings.leakbot_config)(args.config)
+    path = settings.config_path() if args.config is None else Path(args.config)
     try:
         config = load_config(path)
     except ConfigError as exc:
@@ -96,13 +97,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:
         log.exception("leakbot stopped on an unexpected error")
         return EXIT_ERROR
-    parser.error(f"unknown command {args.command}")
+    print(f"leakbot: unknown command {args.command}", file=sys.stderr)
     return EXIT_USAGE
 
 
 def _check_config(config: Config, path: object) -> int:
     print(f"{path}: OK")
-    print(f"timezone {config.timezone}; default interval {format_duration(config.defaults.interval)}")
+    print(
+        f"timezone {config.timezone}; default interval {format_duration(config.defaults.interval)}"
+    )
     print(f"{len(config.sources)} sources:")
     for source in config.sources:
         flags = " (tracks deletions)" if source.track_deletions else ""

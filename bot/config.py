@@ -198,7 +198,7 @@ class Digest(_Model):
             # YAML 1.1 reads an unquoted 09:00 as the sexagesimal number 540
             return time(*divmod(value, 60)) if 0 <= value < 24 * 60 else value
         if isinstance(value, str) and not re.match(r"^([01]?\d|2[0-3]):[0-5]\d$", value):
-            raise ValueError(f"expected a time of day such as \"09:00\", got {value!r}")
+            raise ValueError(f'expected a time of day such as "09:00", got {value!r}')
         return value
 
 
@@ -227,7 +227,9 @@ class Config(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use a name such as Europe/Berlin")
+            raise ValueError(
+                f"unknown time zone {value!r}; use a name such as Europe/Berlin"
+            ) from None
         return value
 
     def source(self, source_id: str) -> Source:
@@ -273,7 +275,9 @@ class _Document:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             line = mark.line + 1 if mark is not None else None
             problem = getattr(exc, "problem", None) or str(exc)
-            raise ConfigError(self.path, [Problem(line, "", f"not valid YAML: {problem}")]) from None
+            raise ConfigError(
+                self.path, [Problem(line, "", f"not valid YAML: {problem}")]
+            ) from None
         if node is None:
             return {}
         return self._convert(node, ())
@@ -283,14 +287,15 @@ class _Document:
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = yaml.SafeLoader(stream="").construct_object(key_node)  # type: ignore[no-untyped-call]
+                key = yaml.SafeLoader(stream="").construct_object(key_node)
                 if isinstance(key, list | dict):
                     self._problem(path, key_node.start_mark.line + 1, "a key must be a plain word")
                     continue
                 child = (*path, key)
                 if key in result:
                     self._problem(
-                        child, key_node.start_mark.line + 1,
+                        child,
+                        key_node.start_mark.line + 1,
                         f"duplicate key '{key}' (first at line {self.lines[child]})",
                     )
                     continue
@@ -299,7 +304,7 @@ class _Document:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self._convert(item, (*path, i)) for i, item in enumerate(node.value)]
-        value = yaml.SafeLoader(stream="").construct_object(node)  # type: ignore[no-untyped-call]
+        value = yaml.SafeLoader(stream="").construct_object(node)
         if isinstance(value, str):
             return self._expand(value, path)
         return value
@@ -344,7 +349,9 @@ def _pydantic_problems(error: ValidationError, document: _Document, data: Any) -
             unknown = path[-1]
             siblings = _allowed_keys(path[:-1], data)
             guess = difflib.get_close_matches(str(unknown), siblings, n=1)
-            message = f"unknown key '{unknown}'" + (f"; did you mean '{guess[0]}'?" if guess else "")
+            message = f"unknown key '{unknown}'" + (
+                f"; did you mean '{guess[0]}'?" if guess else ""
+            )
         elif message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
         elif detail["type"] == "string_pattern_mismatch" and path and path[-1] == "id":
@@ -360,10 +367,9 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> Path_:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, Mapping) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_mapping = isinstance(node, Mapping) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_mapping or in_list:
             path.append(part)
             node = node[part]
         elif isinstance(node, Mapping) and isinstance(part, str) and part.isidentifier():
@@ -378,7 +384,9 @@ def _allowed_keys(path: Path_, data: Any) -> list[str]:
     for part in path:
         if isinstance(part, int):
             continue
-        annotation = model.model_fields[str(part)].annotation if part in model.model_fields else None
+        annotation = (
+            model.model_fields[str(part)].annotation if part in model.model_fields else None
+        )
         inner = getattr(annotation, "__args__", (annotation,))
         models = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
         if not models:

@@ -11,9 +11,29 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 # Query parameters that only say where a click came from; they never change the page.
 TRACKING_PARAMETERS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid",
-        "igshid", "yclid", "_hsenc", "_hsmi", "mkt_tok", "ref_src", "ref_url", "spm",
-        "share_source", "share_medium", "from_source", "cmpid", "ocid", "ncid", "sr_share",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref_src",
+        "ref_url",
+        "spm",
+        "share_source",
+        "share_medium",
+        "from_source",
+        "cmpid",
+        "ocid",
+        "ncid",
+        "sr_share",
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_")
@@ -61,7 +81,7 @@ def canonical_url(url: str, base: str | None = None) -> str | None:
     host = parts.hostname.lower().rstrip(".")
     if ":" in host:
         host = f"[{host}]"
-    if port and not (scheme == "http" and port == 80 or scheme == "https" and port == 443):
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
     query = [
         (name, value)
@@ -90,9 +110,33 @@ def stable_key(guid: str | None, link: str | None, fallback: str) -> str:
 
 _BLOCK_TAGS = frozenset(
     {
-        "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "blockquote", "pre",
-        "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "hr",
-        "figure", "figcaption", "dd", "dt",
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "blockquote",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "hr",
+        "figure",
+        "figcaption",
+        "dd",
+        "dt",
     }
 )
 _SKIPPED_TAGS = frozenset({"script", "style", "template", "noscript"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import aiohttp
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from bot.backoff import source_retry_delay
 from bot.config import Config, Source
 from bot.polling import plan_poll
-from bot.sources.feed import NotAFeed, parse_feed
+from bot.sources.feed import NotAFeedError, parse_feed
 from bot.sources.http import FetchError, Limits, fetch
 from bot.watchlist import Watchlist
 from storage.db import session_scope
@@ -67,7 +67,7 @@ class Poller:
     engine: sa.Engine
     http: aiohttp.ClientSession
     now: Callable[[], datetime]
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
 
     async def poll(self, source: Source) -> PollReport:
         """Poll one source; a failure is reported and backed off, never raised."""
@@ -90,7 +90,7 @@ class Poller:
                 url=fetched.url,
                 content_type=fetched.content_type,
             )
-        except (FetchError, NotAFeed) as exc:
+        except (FetchError, NotAFeedError) as exc:
             reason = str(exc) if isinstance(exc, FetchError) else f"not a feed: {exc}"
             return self._failed(source, reason)
         interval = self.config.interval_of(source)
@@ -145,7 +145,9 @@ class Poller:
         moment = self.now()
         with session_scope(self.engine) as session:
             state = get_source(session=session, source_id=source.id)
-            delay = source_retry_delay(self.config.interval_of(source), state.consecutive_failures + 1)
+            delay = source_retry_delay(
+                self.config.interval_of(source), state.consecutive_failures + 1
+            )
             state = record_failure(
                 session=session,
                 source_id=source.id,
@@ -157,6 +159,10 @@ class Poller:
         report = PollReport(
             source.id, "failed", detail=reason, next_poll_at=moment + delay, failures=failures
         )
-        log.warning("source %s: poll failed: %s; next retry at %s", source.id, reason,
-                    report.next_poll_at.isoformat(timespec="seconds") if report.next_poll_at else "?")
+        log.warning(
+            "source %s: poll failed: %s; next retry at %s",
+            source.id,
+            reason,
+            report.next_poll_at.isoformat(timespec="seconds") if report.next_poll_at else "?",
+        )
         return report

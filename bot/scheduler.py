@@ -17,7 +17,8 @@ from bot.config import Source
 log = logging.getLogger(__name__)
 
 DISPATCH_EVERY = timedelta(seconds=5)
-FIRST_POLL_SPREAD = timedelta(seconds=20)
+MIN_FIRST_POLL_SPREAD = timedelta(seconds=5)
+SPREAD_PER_SOURCE = timedelta(milliseconds=200)
 
 
 def _jitter(interval: timedelta) -> int:
@@ -43,18 +44,25 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         if report.alerts:
             await dispatch()
 
+    heartbeat = app.settings.leakbot_data_dir / "heartbeat"
+    heartbeat.parent.mkdir(parents=True, exist_ok=True)
+
     async def dispatch() -> None:
+        heartbeat.touch()  # the container healthcheck reads its age
         result = await app.dispatch()
         if result.delivered or result.failed:
             log.info("outbox: %d delivered, %d failed", result.delivered, result.failed)
 
     now = app.now()
+    feeds = [s for s in app.config.sources if s.kind == "feed"]
+    spread = max(MIN_FIRST_POLL_SPREAD, SPREAD_PER_SOURCE * len(feeds))
     for source in app.config.sources:
         if source.kind == "x":
             log.warning("source %s: X sources are not polled yet; skipping", source.id)
             continue
         interval = app.config.interval_of(source)
-        first = now + FIRST_POLL_SPREAD * random.random()  # noqa: S311  (spreading load)
+        # the first polls are spread out so that a large watchlist does not start in one burst
+        first = now + min(spread, interval / 2) * random.random()  # noqa: S311
         scheduler.add_job(
             poll,
             IntervalTrigger(seconds=interval.total_seconds(), jitter=_jitter(interval)),
@@ -76,7 +84,9 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
     scheduler.start()
     log.info(
         "leakbot running: %d sources, %d watches, %d channels; Ctrl-C stops",
-        len(app.config.sources), len(app.watchlist), len(app.sinks),
+        len(app.config.sources),
+        len(app.watchlist),
+        len(app.sinks),
     )
     try:
         await stop.wait()

@@ -63,7 +63,7 @@ def discord() -> Iterator[DiscordFake]:
 
 
 WEBHOOK_ID = "112233445566778899"
-WEBHOOK_TOKEN = "secret-webhook-token_ABC"  # noqa: S105  (a fake's token)
+WEBHOOK_TOKEN = "secret-webhook-token_ABC"
 WEBHOOK_URL = f"https://discord.com/api/webhooks/{WEBHOOK_ID}/{WEBHOOK_TOKEN}"
 
 
@@ -102,7 +102,7 @@ class Leakbot:
 
     def process(self, *args: str, timeout: float = 60) -> Result:
         """Run ``python -m bot ARGS`` as a separate process."""
-        done = subprocess.run(  # noqa: S603
+        done = subprocess.run(
             [sys.executable, "-m", "bot", *args],
             cwd=self.home,
             env={**os.environ, **self.env, "PYTHONPATH": str(ROOT)},
@@ -122,7 +122,28 @@ def leakbot(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Leakbot:
-    """A leakbot home: its config file, its database, Discord faked on loopback."""
+    """A leakbot home: its config file, its database (each kind), Discord faked on loopback."""
+    return _home(tmp_path, database_url, discord, monkeypatch, capsys)
+
+
+@pytest.fixture
+def cli(
+    tmp_path: Path,
+    discord: DiscordFake,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Leakbot:
+    """A leakbot home on SQLite only, for commands whose outcome no database changes."""
+    return _home(tmp_path, f"sqlite:///{tmp_path / 'leakbot.db'}", discord, monkeypatch, capsys)
+
+
+def _home(
+    tmp_path: Path,
+    database_url: str,
+    discord: DiscordFake,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Leakbot:
     home = tmp_path / "home"
     home.mkdir()
     env = {
@@ -132,7 +153,14 @@ def leakbot(
         "LEAKBOT_ALLOW_PRIVATE_URLS": "1",
         "LEAKS_WEBHOOK_URL": WEBHOOK_URL,
     }
-    for name in ("DISCORD_TOKEN", "X_BEARER_TOKEN"):
+    for name in (
+        "DISCORD_TOKEN",
+        "X_BEARER_TOKEN",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.conftest import WEBHOOK_ID, Leakbot
-from tests.fakes.discord import DiscordFake, body_problems, WEBHOOK_PATH
+from tests.fakes.discord import WEBHOOK_PATH, DiscordFake, body_problems
 from tests.fakes.feed_server import FeedServer, Post
 
 CONFIG = """
@@ -24,7 +24,9 @@ CONFIG = """
         any: ["Pixel 9"]
 """
 
-OLD = Post("old-1", "Xiaomi 12 with Leica optics, last year's story", link="https://example.com/old")
+OLD = Post(
+    "old-1", "Xiaomi 12 with Leica optics, last year's story", link="https://example.com/old"
+)
 
 
 def _start(leakbot: Leakbot, feeds: FeedServer, posts: list[Post]) -> None:
@@ -82,7 +84,9 @@ def test_restart_and_poll_again_sends_nothing_new(
     leakbot: Leakbot, feeds: FeedServer, discord: DiscordFake
 ) -> None:
     _start(leakbot, feeds, [OLD])
-    feeds.publish_rss("tipster", [Post("leak-2", "Pixel 9 Pro Fold renders", link="https://e.com/2"), OLD])
+    feeds.publish_rss(
+        "tipster", [Post("leak-2", "Pixel 9 Pro Fold renders", link="https://e.com/2"), OLD]
+    )
     first = leakbot.process("poll-once")
     assert first.code == 0, first.err
     assert len(discord.messages) == 1
@@ -117,7 +121,12 @@ def test_chinese_post_matches_chinese_term(
     _start(leakbot, feeds, [OLD])
     feeds.publish_rss(
         "tipster",
-        [Post("cn-1", "小米17 Ultra 徕卡影像", body="<p>小米新机搭载徕卡光学镜头，下月发布。</p>"), OLD],
+        [
+            Post(
+                "cn-1", "小米17 Ultra 徕卡影像", body="<p>小米新机搭载徕卡光学镜头，下月发布。</p>"
+            ),
+            OLD,
+        ],
     )
     leakbot("poll-once")
     assert len(discord.messages) == 1

@@ -24,7 +24,9 @@ class ConsoleSink:
         if message.link:
             lines.append(f"  {message.link}")
         if message.terms:
-            lines.append(f"  matched: {', '.join(message.terms)} (watch {', '.join(message.watches)})")
+            lines.append(
+                f"  matched: {', '.join(message.terms)} (watch {', '.join(message.watches)})"
+            )
         if message.author:
             lines.append(f"  by {message.author}")
         if message.posted_at:

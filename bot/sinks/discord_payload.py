@@ -19,7 +19,9 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _url(url: str | None) -> str | None:
-    return url if url and len(url) <= URL_LIMIT and url.startswith(("http://", "https://")) else None
+    return (
+        url if url and len(url) <= URL_LIMIT and url.startswith(("http://", "https://")) else None
+    )
 
 
 def message_body(alert: AlertMessage) -> dict[str, Any]:
@@ -33,7 +35,9 @@ def message_body(alert: AlertMessage) -> dict[str, Any]:
     link = _url(alert.link)
     if link:
         embed["url"] = link
-    fields = [{"name": "Source", "value": _clip(alert.source_id, FIELD_VALUE_LIMIT), "inline": True}]
+    fields = [
+        {"name": "Source", "value": _clip(alert.source_id, FIELD_VALUE_LIMIT), "inline": True}
+    ]
     if alert.author:
         fields.append(
             {"name": "Author", "value": _clip(alert.author, FIELD_VALUE_LIMIT), "inline": True}

@@ -57,14 +57,12 @@ def _message_id(text: str) -> str | None:
 
 
 def retry_after(header: str | None, text: str) -> float | None:
-    """Read how long Discord wants us to wait: the Retry-After header, else the JSON body."""
+    """Read how long Discord wants us to wait: the body's exact seconds, else the header."""
     try:
-        if header is not None:
-            return max(0.0, float(header))
-    except ValueError:
+        return max(0.0, float(json.loads(text)["retry_after"]))
+    except (ValueError, KeyError, TypeError):
         pass
     try:
-        data = json.loads(text)
-        return max(0.0, float(data["retry_after"]))
-    except (ValueError, KeyError, TypeError):
+        return max(0.0, float(header)) if header is not None else None
+    except ValueError:
         return None

@@ -54,6 +54,7 @@ def new_session() -> aiohttp.ClientSession:
         headers={"User-Agent": USER_AGENT},
         connector=aiohttp.TCPConnector(limit=64, limit_per_host=4, ttl_dns_cache=300),
         cookie_jar=aiohttp.DummyCookieJar(),
+        trust_env=True,  # HTTP(S)_PROXY and NO_PROXY, for operators behind a proxy
     )
 
 
@@ -66,7 +67,9 @@ async def fetch(
     limits: Limits = Limits(),
 ) -> Fetched:
     """GET a URL, following redirects by hand; raise FetchError with a clear reason."""
-    headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+    headers = {
+        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
+    }
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from typing import Any, Literal
 
 from alembic import context
+from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.db import make_engine
+from storage.models import UTCDateTime
 
 target_metadata = SQLModel.metadata
 
@@ -24,12 +27,22 @@ def run() -> None:
     _run_on(connection)
 
 
-def _run_on(connection: object) -> None:
+def _render_item(kind: str, value: Any, autogen_context: Any) -> str | Literal[False]:
+    """Write column types as plain SQLAlchemy, so migrations never import our models."""
+    if kind == "type" and isinstance(value, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if kind == "type" and isinstance(value, AutoString):
+        return f"sa.String(length={value.length})" if value.length else "sa.String()"
+    return False
+
+
+def _run_on(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -8,10 +8,8 @@ Create Date: ${create_date}
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
-import storage.models
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

@@ -50,7 +50,9 @@ def _unknown_keys(value: Any, schema: dict[str, Any], where: str) -> list[str]:
         if key in schema:
             options = [s for s in schema[key] if s.get("type") != "null"]
             if len(options) == 1 or value is None:
-                return _unknown_keys(value, options[0], where) if options and value is not None else []
+                return (
+                    _unknown_keys(value, options[0], where) if options and value is not None else []
+                )
             return min((_unknown_keys(value, s, where) for s in options), key=len)
     problems = []
     if isinstance(value, dict) and "properties" in schema:
@@ -80,7 +82,9 @@ def body_problems(path: str, body: Any) -> list[str]:
         total += len(embed.get("title") or "") + len(embed.get("description") or "")
         total += len((embed.get("footer") or {}).get("text") or "")
         total += len((embed.get("author") or {}).get("name") or "")
-        total += sum(len(f.get("name", "")) + len(f.get("value", "")) for f in embed.get("fields") or [])
+        total += sum(
+            len(f.get("name", "")) + len(f.get("value", "")) for f in embed.get("fields") or []
+        )
     if total > 6000:
         problems.append(f"embeds hold {total} characters, over Discord's 6000")
     return problems
@@ -105,7 +109,9 @@ class DiscordFake:
     rejected: list[tuple[str, list[str]]] = field(default_factory=list)
     attempts: int = 0
     _script: deque[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=deque)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_200_000_000_000_000_000))
+    _ids: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(1_200_000_000_000_000_000)
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: LoopbackServer | None = None
     _nonces: set[str] = field(default_factory=set)
@@ -143,12 +149,16 @@ class DiscordFake:
         )
 
     async def _webhook(self, request: web.Request) -> web.Response:
-        return await self._receive(request, "webhook", request.match_info["webhook_id"], WEBHOOK_PATH)
+        return await self._receive(
+            request, "webhook", request.match_info["webhook_id"], WEBHOOK_PATH
+        )
 
     async def _channel(self, request: web.Request) -> web.Response:
         if not request.headers.get("Authorization", "").startswith("Bot "):
             return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
-        return await self._receive(request, "channel", request.match_info["channel_id"], MESSAGES_PATH)
+        return await self._receive(
+            request, "channel", request.match_info["channel_id"], MESSAGES_PATH
+        )
 
     async def _receive(
         self, request: web.Request, route: str, target: str, path: str
@@ -179,6 +189,11 @@ class DiscordFake:
         if route == "webhook" and request.query.get("wait") != "true":
             return web.Response(status=204)
         return web.json_response(
-            {"id": message_id, "type": 0, "content": body.get("content") or "",
-             "embeds": body.get("embeds") or [], "channel_id": target}
+            {
+                "id": message_id,
+                "type": 0,
+                "content": body.get("content") or "",
+                "embeds": body.get("embeds") or [],
+                "channel_id": target,
+            }
         )

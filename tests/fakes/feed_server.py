@@ -109,7 +109,10 @@ def rss(posts: list[Post], *, title: str = "Test feed") -> str:
     """Write an RSS 2.0 document."""
     items = []
     for post in posts:
-        parts = [f"<guid isPermaLink=\"false\">{escape(post.guid)}</guid>", f"<title>{escape(post.title)}</title>"]
+        parts = [
+            f'<guid isPermaLink="false">{escape(post.guid)}</guid>',
+            f"<title>{escape(post.title)}</title>",
+        ]
         if post.link:
             parts.append(f"<link>{escape(post.link)}</link>")
         body = post.body

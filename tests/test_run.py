@@ -1,0 +1,163 @@
+"""``leakbot run``: starts on the embedded defaults, survives a dead network, stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Leakbot
+from tests.fakes.discord import DiscordFake
+from tests.fakes.feed_server import FeedServer, Post
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Running:
+    """A ``leakbot`` process whose combined output is collected as it comes."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", *args],
+            cwd=cwd,
+            env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, done: re.Pattern[str], seconds: float) -> str:
+        """Wait until the output matches, the process ends, or time runs out."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not done.search(self.output):
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        return self.output
+
+    def stop(self, signum: signal.Signals = signal.SIGTERM) -> int:
+        """Send a signal and return the exit status."""
+        self.process.send_signal(signum)
+        code = self.process.wait(20)
+        self._reader.join(5)
+        return code
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_default_config_runs_offline_and_stops_cleanly(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    """With no network at all, every feed is logged as unreachable with its retry time."""
+    dead_proxy = f"http://127.0.0.1:{_closed_port()}"
+    env = {
+        # the embedded defaults: no LEAKBOT_CONFIG, no DATABASE_URL, run from the checkout
+        "HTTP_PROXY": dead_proxy,
+        "HTTPS_PROXY": dead_proxy,
+    }
+    for name in (
+        "LEAKBOT_CONFIG",
+        "DATABASE_URL",
+        "DISCORD_TOKEN",
+        "X_BEARER_TOKEN",
+        "NO_PROXY",
+        "no_proxy",
+    ):
+        env[name] = ""
+    feed_ids = re.findall(
+        r"- id: ([a-z0-9-]+)\n\s+feed:", (ROOT / "config/leakbot.yaml").read_text()
+    )
+    assert len(feed_ids) >= 5
+    bot = Running(["run"], tmp_path, env)  # a folder with no config: the embedded one is used
+    try:
+        pattern = re.compile(
+            "".join(
+                rf"(?=[\s\S]*source {re.escape(i)}: poll failed: .*next retry at \S+)"
+                for i in feed_ids
+            )
+        )
+        output = bot.wait_for(pattern, 60)
+        assert bot.process.poll() is None, f"leakbot run exited early:\n{output}"
+        for source_id in feed_ids:
+            assert re.search(
+                rf"WARNING .*source {re.escape(source_id)}: poll failed: .*; next retry at "
+                r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d",
+                output,
+            ), f"no warning for {source_id}:\n{output}"
+        assert "X_BEARER_TOKEN" in output or "X sources" in output
+        time.sleep(1)
+        assert bot.process.poll() is None  # it keeps running
+        code = bot.stop(stop_signal)
+        output = bot.output
+    finally:
+        bot.kill()
+    assert code == 0, output
+    assert "Traceback" not in output
+    assert "stopping" in output
+    assert (tmp_path / "data" / "leakbot.db").exists()
+
+
+def test_run_alerts_on_schedule(leakbot: Leakbot, feeds: FeedServer, discord: DiscordFake) -> None:
+    """The scheduler polls each source at its interval and the alert goes out at once."""
+    feeds.publish_rss("tipster", [Post("a", "Old news", link="https://e.com/a")])
+    leakbot.write_config(
+        f"""
+        sources:
+          - id: tipster
+            feed: {feeds.url("tipster")}
+            interval: 10s
+        channels:
+          - id: leaks
+            webhook: ${{LEAKS_WEBHOOK_URL}}
+        watches:
+          - id: pixel
+            any: ["Pixel 11"]
+        """
+    )
+    bot = Running(["run"], leakbot.home, leakbot.env)
+    try:
+        output = bot.wait_for(re.compile(r"first poll, 1 items"), 30)
+        assert "tipster: first poll" in output, output
+        feeds.publish_rss(
+            "tipster",
+            [
+                Post("b", "Pixel 11 Pro leaks in full", link="https://e.com/b"),
+                Post("a", "Old news", link="https://e.com/a"),
+            ],
+        )
+        deadline = time.monotonic() + 30
+        while not discord.messages and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(discord.messages) == 1
+        assert discord.messages[0].body["embeds"][0]["title"] == "Pixel 11 Pro leaks in full"
+        assert bot.stop() == 0, bot.output
+    finally:
+        bot.kill()

@@ -50,6 +50,8 @@ class SourceState(SQLModel, table=True):
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
     next_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    usual_item_count: float | None = None  # a moving average of healthy polls' item counts
 
 
 class ItemRow(SQLModel, table=True):

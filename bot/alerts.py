@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.items import Item
@@ -27,6 +27,8 @@ class AlertMessage:
     posted_at: datetime | None
     watches: tuple[str, ...] = ()
     terms: tuple[str, ...] = field(default=())
+    facts: tuple[tuple[str, str], ...] = ()  # extra embed fields: name, value
+    attachments: tuple[tuple[str, str], ...] = ()  # archived images to attach: sha256, filename
 
     def to_json(self) -> dict[str, Any]:
         """Turn the alert into JSON-safe data for the outbox."""
@@ -34,6 +36,8 @@ class AlertMessage:
         data["posted_at"] = self.posted_at.isoformat() if self.posted_at else None
         data["watches"] = list(self.watches)
         data["terms"] = list(self.terms)
+        data["facts"] = [list(fact) for fact in self.facts]
+        data["attachments"] = [list(attachment) for attachment in self.attachments]
         return data
 
     @classmethod
@@ -51,6 +55,8 @@ class AlertMessage:
             posted_at=datetime.fromisoformat(posted) if posted else None,
             watches=tuple(data.get("watches", ())),
             terms=tuple(data.get("terms", ())),
+            facts=tuple((str(n), str(v)) for n, v in data.get("facts", ())),
+            attachments=tuple((str(h), str(f)) for h, f in data.get("attachments", ())),
         )
 
 
@@ -113,4 +119,76 @@ def new_post_alert(item: Item, hits: list[Hit], watches: list[str]) -> AlertMess
         posted_at=item.published_at,
         watches=tuple(watches),
         terms=terms,
+    )
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _span(duration: timedelta) -> str:
+    minutes = int(duration.total_seconds() // 60)
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m"]
+    return " ".join(p for p in parts if p and (p != "0m" or not (days or hours)))
+
+
+def deleted_post_alert(
+    item: Item,
+    *,
+    first_seen_missing: datetime,
+    lived: timedelta,
+    watches: list[str],
+    images: list[tuple[str, str]],
+) -> AlertMessage:
+    """Build the alert for a post that was deleted: its archived text, image and lifetime."""
+    facts = []
+    if item.published_at:
+        facts.append(("Posted", _when(item.published_at)))
+    facts.append(("First seen missing", _when(first_seen_missing)))
+    facts.append(("Lived", _span(lived)))
+    return AlertMessage(
+        kind="deleted",
+        source_id=item.source_id,
+        title=f"Deleted: {item.title or item.text.split(chr(10), 1)[0] or item.key}",
+        link=item.link,
+        excerpt=excerpt(item.text, [], limit=1500),
+        author=item.author,
+        image=None if images else (item.images[0] if item.images else None),
+        posted_at=item.published_at,
+        watches=tuple(watches),
+        facts=tuple(facts),
+        attachments=tuple(images[:1]),
+    )
+
+
+def restored_post_alert(item: Item, *, deleted_at: datetime, watches: list[str]) -> AlertMessage:
+    """Build the note for a post that came back after it was called deleted."""
+    return AlertMessage(
+        kind="restored",
+        source_id=item.source_id,
+        title=f"Restored: {item.title or item.text.split(chr(10), 1)[0] or item.key}",
+        link=item.link,
+        excerpt=excerpt(item.text, [], limit=300),
+        author=item.author,
+        image=None,
+        posted_at=item.published_at,
+        watches=tuple(watches),
+        facts=(("Called deleted", _when(deleted_at)),),
+    )
+
+
+def edited_post_alert(item: Item, *, diff: str, watches: list[str]) -> AlertMessage:
+    """Build the alert for a post whose text changed, showing the change."""
+    return AlertMessage(
+        kind="edited",
+        source_id=item.source_id,
+        title=f"Edited: {item.title or item.text.split(chr(10), 1)[0] or item.key}",
+        link=item.link,
+        excerpt=diff,
+        author=item.author,
+        image=item.images[0] if item.images else None,
+        posted_at=item.published_at,
+        watches=tuple(watches),
     )

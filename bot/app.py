@@ -19,7 +19,7 @@ from bot.sinks import Sink
 from bot.sinks.channel import ChannelSink
 from bot.sinks.console import ConsoleSink
 from bot.sinks.webhook import WebhookSink
-from bot.sources.http import new_session
+from bot.sources.http import Limits, new_session
 from bot.watchlist import Watchlist
 from storage.db import make_engine, migrate, session_scope
 from storage.sources import sync_sources
@@ -36,8 +36,14 @@ class App:
     """A running leakbot: open it with ``async with App(settings, config)``."""
 
     def __init__(
-        self, settings: Settings, config: Config, *, now: Callable[[], datetime] = utc_now
+        self,
+        settings: Settings,
+        config: Config,
+        *,
+        now: Callable[[], datetime] = utc_now,
+        fetch_limits: Limits | None = None,
     ) -> None:
+        self.fetch_limits = fetch_limits or Limits()
         self.settings = settings
         self.config = config
         self.now = now
@@ -78,7 +84,9 @@ class App:
     @property
     def poller(self) -> Poller:
         """Return a poller bound to this app's parts."""
-        return Poller(self.config, self.watchlist, self.engine, self.http, self.now)
+        return Poller(
+            self.config, self.watchlist, self.engine, self.http, self.now, self.fetch_limits
+        )
 
     def _make_sinks(self, http: aiohttp.ClientSession) -> dict[str, Sink]:
         sinks: dict[str, Sink] = {}

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 
 from bot.alerts import AlertMessage
 from bot.backoff import alert_retry_delay
-from bot.sinks import Sink
+from bot.sinks import Attachment, Sink
 from storage.alerts import pending_alerts, postpone, record_attempt
 from storage.db import session_scope
+from storage.images import get_image
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,9 @@ async def dispatch(
             postponed.setdefault(alert.channel_id, []).append(alert.id)
             continue
         sink = sinks[alert.channel_id]
+        message = AlertMessage.from_json(alert.message)
         result = await sink.deliver(
-            AlertMessage.from_json(alert.message), idempotency_key=alert.dedup_key
+            message, idempotency_key=alert.dedup_key, files=_attachments(engine, message)
         )
         moment = now()
         retry_at = None
@@ -87,3 +89,16 @@ async def dispatch(
             for channel_id, alert_ids in postponed.items():
                 postpone(session=session, alert_ids=alert_ids, until=blocked[channel_id])
     return DispatchReport(delivered, failed, waiting)
+
+
+def _attachments(engine: sa.Engine, message: AlertMessage) -> list[Attachment]:
+    """Load the archived images an alert carries."""
+    files = []
+    with session_scope(engine) as session:
+        for sha256, filename in message.attachments:
+            image = get_image(session=session, sha256=sha256)
+            if image is None:
+                log.warning("archived image %s is missing; the alert goes without it", sha256)
+                continue
+            files.append(Attachment(filename, image.content_type, image.data))
+    return files

@@ -16,10 +16,12 @@ from bot.config import Config, Source
 from bot.polling import plan_poll
 from bot.sources.feed import NotAFeedError, parse_feed
 from bot.sources.http import FetchError, Limits, fetch
+from bot.tracker import Tracker
 from bot.watchlist import Watchlist
 from storage.db import session_scope
 from storage.items import known_keys, save_poll
 from storage.sources import get_source, record_failure, record_success
+from storage.tracking import has_missing
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,9 @@ class Poller:
             state = get_source(session=session, source_id=source.id)
             etag, last_modified = state.etag, state.last_modified
             baseline_done = state.baseline_done
+            if source.track_deletions and has_missing(session=session, source_id=source.id):
+                # a 304 shows nothing: while a post is missing, every poll must be a full look
+                etag = last_modified = None
         try:
             fetched = await fetch(
                 self.http, source.feed, etag=etag, last_modified=last_modified, limits=self.limits
@@ -104,7 +109,7 @@ class Poller:
                 baseline_done=baseline_done,
                 watchlist=self.watchlist,
             )
-            save_poll(session=session, plan=plan, now=moment)
+            new_ids = save_poll(session=session, plan=plan, now=moment)
             record_success(
                 session=session,
                 source_id=source.id,
@@ -114,13 +119,26 @@ class Poller:
                 last_modified=fetched.last_modified,
                 baseline_done=True,
             )
+        notes = [f"feed quirk: {parsed.problem}"] if parsed.problem else []
+        tracked_alerts = 0
+        if source.track_deletions:
+            tracker = Tracker(self.config, self.watchlist, self.engine, self.http, self.now)
+            tracked = await tracker.after_poll(
+                source,
+                parsed.items,
+                new_ids=new_ids,
+                archive={match.item_key for match in plan.matches},
+                clean=parsed.problem is None,
+            )
+            tracked_alerts = tracked.alerts
+            notes.extend(filter(None, [tracked.note()]))
         return PollReport(
             source.id,
             "baseline" if plan.baseline else "ok",
             items=len(parsed.items),
             new_items=len(plan.new_items),
-            alerts=len(plan.alerts),
-            detail=f"feed quirk: {parsed.problem}" if parsed.problem else None,
+            alerts=len(plan.alerts) + tracked_alerts,
+            detail="; ".join(notes) or None,
             next_poll_at=moment + interval,
         )
 

@@ -3,11 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from storage.models import AlertRow, DeliveryRow
+
+
+def add_alert(
+    *,
+    session: Session,
+    dedup_key: str,
+    kind: str,
+    channel_id: str,
+    item_id: int | None,
+    message: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Queue an alert unless one with the same key was ever queued; say whether it was."""
+    exists = session.exec(select(AlertRow.id).where(AlertRow.dedup_key == dedup_key)).first()
+    if exists is not None:
+        return False
+    session.add(
+        AlertRow(
+            dedup_key=dedup_key,
+            kind=kind,
+            channel_id=channel_id,
+            item_id=item_id,
+            message=message,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+    return True
 
 
 def pending_alerts(

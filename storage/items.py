@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.polling import PollPlan
-from storage.models import AlertRow, ItemRow, MatchRow
+from storage.alerts import add_alert
+from storage.models import ItemRow, MatchRow
 
 _CHUNK = 500
 
@@ -64,16 +65,14 @@ def save_poll(*, session: Session, plan: PollPlan, now: datetime) -> dict[str, i
             )
         )
     for alert in plan.alerts:
-        session.add(
-            AlertRow(
-                dedup_key=alert.dedup_key,
-                kind=alert.message.kind,
-                channel_id=alert.channel_id,
-                item_id=ids[alert.item_key],
-                message=alert.message.to_json(),
-                created_at=now,
-                next_attempt_at=now,
-            )
+        add_alert(
+            session=session,
+            dedup_key=alert.dedup_key,
+            kind=alert.message.kind,
+            channel_id=alert.channel_id,
+            item_id=ids[alert.item_key],
+            message=alert.message.to_json(),
+            now=now,
         )
     session.flush()
     return ids

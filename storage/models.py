@@ -72,6 +72,27 @@ class ItemRow(SQLModel, table=True):
     images: list[str] = _json()
     first_seen_at: datetime = Field(sa_type=UTCDateTime, index=True)
     last_seen_at: datetime = Field(sa_type=UTCDateTime)
+    # deletion tracking: live -> missing -> deleted (-> live again when restored)
+    state: str = Field(default="live", max_length=16)
+    missing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    missing_polls: int = 0
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deletions: int = 0
+    edits: int = 0
+    revisions: list[dict[str, Any]] = _json()  # earlier versions: title, text, seen_at
+    archived_images: list[dict[str, Any]] = _json()  # url, sha256, content_type
+
+
+class ImageRow(SQLModel, table=True):
+    """An image archived at first sight, stored once by its content hash."""
+
+    __tablename__ = "image"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    content_type: str = Field(max_length=100)
+    size: int
+    data: bytes = Field(sa_type=sa.LargeBinary)
+    first_seen_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class MatchRow(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,11 +21,26 @@ class Delivery:
     stop_channel: bool = False  # later alerts to this channel should wait too
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with an alert: the archived image of a deleted post."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
 class Sink(Protocol):
     """Something that can take alerts for one channel."""
 
     name: str
 
-    async def deliver(self, message: AlertMessage, *, idempotency_key: str) -> Delivery:
+    async def deliver(
+        self,
+        message: AlertMessage,
+        *,
+        idempotency_key: str,
+        files: Sequence[Attachment] = (),
+    ) -> Delivery:
         """Hand over one alert; never raise for a failure of the far side."""
         ...

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import aiohttp
 
 from bot import __version__
 from bot.alerts import AlertMessage
-from bot.sinks import Delivery
+from bot.sinks import Attachment, Delivery
 from bot.sinks.discord_payload import message_body
 from bot.sinks.discord_rest import post_message
 
@@ -32,11 +33,17 @@ class ChannelSink:
     def __repr__(self) -> str:
         return f"ChannelSink({self._label})"  # never the token
 
-    async def deliver(self, message: AlertMessage, *, idempotency_key: str) -> Delivery:
+    async def deliver(
+        self,
+        message: AlertMessage,
+        *,
+        idempotency_key: str,
+        files: Sequence[Attachment] = (),
+    ) -> Delivery:
         """Post the alert; the nonce lets Discord drop a copy sent again after a crash."""
         body = message_body(message)
         body["nonce"] = hashlib.sha256(idempotency_key.encode()).hexdigest()[:25]
         body["enforce_nonce"] = True
         return await post_message(
-            self._session, self._url, body, label=self._label, headers=self._headers
+            self._session, self._url, body, label=self._label, headers=self._headers, files=files
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
 from bot.alerts import AlertMessage
-from bot.sinks import Delivery
+from bot.sinks import Attachment, Delivery
 
 
 class ConsoleSink:
@@ -17,7 +18,13 @@ class ConsoleSink:
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
 
-    async def deliver(self, message: AlertMessage, *, idempotency_key: str) -> Delivery:
+    async def deliver(
+        self,
+        message: AlertMessage,
+        *,
+        idempotency_key: str,
+        files: Sequence[Attachment] = (),
+    ) -> Delivery:
         """Print the alert; always accepted."""
         stream = self._stream or sys.stdout
         lines = [f"[{message.kind.upper()}] {message.source_id}: {message.title}"]
@@ -31,5 +38,11 @@ class ConsoleSink:
             lines.append(f"  by {message.author}")
         if message.posted_at:
             lines.append(f"  posted {message.posted_at.isoformat()}")
+        for name, value in message.facts:
+            lines.append(f"  {name}: {value}")
+        if message.kind in ("deleted", "edited") and message.excerpt:
+            lines.append("  " + message.excerpt.replace("\n", "\n  "))
+        for attachment in files:
+            lines.append(f"  attached: {attachment.filename} ({len(attachment.data)} bytes)")
         print("\n".join(lines), file=stream, flush=True)
         return Delivery(ok=True)

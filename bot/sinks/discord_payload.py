@@ -45,15 +45,27 @@ def message_body(alert: AlertMessage) -> dict[str, Any]:
     if alert.terms:
         terms = ", ".join(alert.terms)
         fields.append({"name": "Matched", "value": _clip(terms, FIELD_VALUE_LIMIT), "inline": True})
+    for name, value in alert.facts[:20]:
+        fields.append(
+            {"name": _clip(name, 256), "value": _clip(value, FIELD_VALUE_LIMIT), "inline": True}
+        )
     embed["fields"] = fields
     image = _url(alert.image)
-    if image:
+    if alert.attachments:
+        embed["image"] = {"url": f"attachment://{alert.attachments[0][1]}"}
+    elif image:
         embed["image"] = {"url": image}
     if alert.posted_at:
         embed["timestamp"] = alert.posted_at.isoformat()
     embed["footer"] = {"text": f"leakbot · watch {', '.join(alert.watches)}"[:2048]}
     _fit_total(embed)
-    return {"embeds": [embed], "allowed_mentions": {"parse": []}}
+    body: dict[str, Any] = {"embeds": [embed], "allowed_mentions": {"parse": []}}
+    if alert.attachments:
+        body["attachments"] = [
+            {"id": str(index), "filename": filename}
+            for index, (_, filename) in enumerate(alert.attachments)
+        ]
+    return body
 
 
 def _fit_total(embed: dict[str, Any]) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 
-from bot.sinks import Delivery
+from bot.sinks import Attachment, Delivery
 
 TIMEOUT = aiohttp.ClientTimeout(total=20)
 
@@ -20,11 +21,25 @@ async def post_message(
     label: str,
     params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    files: Sequence[Attachment] = (),
 ) -> Delivery:
     """POST a message; 2xx is accepted, 429 and 5xx are failures to retry later."""
+    payload: dict[str, Any] = {"json": body}
+    if files:
+        # Discord's multipart form: the JSON body as payload_json, then files[n]
+        form = aiohttp.FormData()
+        form.add_field("payload_json", json.dumps(body), content_type="application/json")
+        for index, attachment in enumerate(files):
+            form.add_field(
+                f"files[{index}]",
+                attachment.data,
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+            )
+        payload = {"data": form}
     try:
         async with session.post(
-            url, params=params, json=body, headers=headers, timeout=TIMEOUT
+            url, params=params, headers=headers, timeout=TIMEOUT, **payload
         ) as response:
             text = await response.text(errors="replace")
             if 200 <= response.status < 300:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aiohttp
 
 from bot.alerts import AlertMessage
-from bot.sinks import Delivery
+from bot.sinks import Attachment, Delivery
 from bot.sinks.discord_payload import message_body
 from bot.sinks.discord_rest import post_message
 
@@ -25,7 +27,13 @@ class WebhookSink:
     def __repr__(self) -> str:
         return f"WebhookSink({self._label})"  # never the token
 
-    async def deliver(self, message: AlertMessage, *, idempotency_key: str) -> Delivery:
+    async def deliver(
+        self,
+        message: AlertMessage,
+        *,
+        idempotency_key: str,
+        files: Sequence[Attachment] = (),
+    ) -> Delivery:
         """Execute the webhook with the alert's embed."""
         return await post_message(
             self._session,
@@ -33,4 +41,5 @@ class WebhookSink:
             message_body(message),
             label=self._label,
             params={"wait": "true"},
+            files=files,
         )

@@ -136,3 +136,15 @@ async def _read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> byte
             raise FetchError(f"body is over the {max_bytes}-byte cap (after decoding)")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def read_at_most(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """Read a body up to a number of bytes, plus one more so a caller can tell it was cut."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(chunks)[: limit + 1]

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from jsonschema import Draft202012Validator
 
 from tests.fakes.loopback import LoopbackServer
@@ -99,6 +99,7 @@ class Received:
     body: dict[str, Any]
     headers: dict[str, str]
     query: dict[str, str]
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)  # name, type, bytes
 
 
 @dataclass
@@ -163,7 +164,26 @@ class DiscordFake:
     async def _receive(
         self, request: web.Request, route: str, target: str, path: str
     ) -> web.Response:
-        body = await request.json()
+        files: list[tuple[str, str, bytes]] = []
+        if request.content_type == "multipart/form-data":
+            body = {}
+            reader = await request.multipart()
+            async for part in reader:
+                if not isinstance(part, BodyPartReader):
+                    continue
+                if part.name == "payload_json":
+                    body = json.loads(await part.text())
+                else:
+                    data = bytes(await part.read())
+                    kind = part.headers.get("Content-Type", "application/octet-stream")
+                    files.append((part.filename or "", kind, data))
+            attached = {a.get("filename") for a in body.get("attachments") or []}
+            if {name for name, _, _ in files} - attached:
+                return web.json_response(
+                    {"code": 50035, "message": "file without an attachments entry"}, status=400
+                )
+        else:
+            body = await request.json()
         with self._lock:
             self.attempts += 1
             if self._script:
@@ -184,7 +204,7 @@ class DiscordFake:
             if nonce is not None:
                 self._nonces.add(nonce)
             self.messages.append(
-                Received(route, target, body, dict(request.headers), dict(request.query))
+                Received(route, target, body, dict(request.headers), dict(request.query), files)
             )
         if route == "webhook" and request.query.get("wait") != "true":
             return web.Response(status=204)

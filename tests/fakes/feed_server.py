@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class _Feed:
     etag: str
     last_modified: str
     status: int = 200
+    stall: float = 0.0
+    drop: bool = False
 
 
 @dataclass
@@ -42,12 +45,14 @@ class FeedServer:
 
     feeds: dict[str, _Feed] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    pages: dict[str, tuple[int, bytes, str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: LoopbackServer | None = None
 
     def __enter__(self) -> FeedServer:
         app = web.Application()
         app.router.add_get("/feeds/{name}", self._serve)
+        app.router.add_get("/pages/{name}", self._page)
         self._server = LoopbackServer(app).__enter__()
         return self
 
@@ -76,9 +81,32 @@ class FeedServer:
         self.publish(name, rss(posts, title=title))
 
     def fail(self, name: str, status: int) -> None:
-        """Answer every request for this feed with an HTTP error."""
+        """Answer every request for this feed with an HTTP error (200 puts it right)."""
         with self._lock:
             self.feeds[name].status = status
+
+    def stall(self, name: str, seconds: float) -> None:
+        """Wait this long before answering requests for this feed."""
+        with self._lock:
+            self.feeds[name].stall = seconds
+
+    def drop(self, name: str, dropped: bool = True) -> None:
+        """Close the connection without an answer, as an unreachable host would."""
+        with self._lock:
+            self.feeds[name].drop = dropped
+
+    def page_url(self, name: str) -> str:
+        """Return the URL of a post's page or image."""
+        assert self._server is not None
+        return f"{self._server.url}/pages/{name}"
+
+    def set_page(
+        self, name: str, status: int = 200, body: bytes | str = b"", content_type: str = "text/html"
+    ) -> None:
+        """Serve a post's page (or an image) with this status and body."""
+        data = body.encode() if isinstance(body, str) else body
+        with self._lock:
+            self.pages[name] = (status, data, content_type)
 
     def hits(self, name: str) -> list[dict[str, str]]:
         """Return the request headers of every request for one feed."""
@@ -91,6 +119,11 @@ class FeedServer:
             feed = self.feeds.get(name)
         if feed is None:
             raise web.HTTPNotFound()
+        if feed.stall:
+            await asyncio.sleep(feed.stall)
+        if feed.drop and request.transport is not None:
+            request.transport.close()
+            return web.Response(status=500)
         if feed.status != 200:
             return web.Response(status=feed.status, text="feed server says no")
         if request.headers.get("If-None-Match") == feed.etag:
@@ -103,6 +136,16 @@ class FeedServer:
                 "Last-Modified": feed.last_modified,
             },
         )
+
+    async def _page(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        with self._lock:
+            self.requests.append((f"page:{name}", dict(request.headers)))
+            page = self.pages.get(name)
+        if page is None:
+            raise web.HTTPNotFound()
+        status, body, content_type = page
+        return web.Response(status=status, body=body, content_type=content_type)
 
 
 def rss(posts: list[Post], *, title: str = "Test feed") -> str:

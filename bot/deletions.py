@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import Deletions
-from bot.items import Item
+from bot.items import Item, canonical_url
 
 SHRUNK_RATIO = 0.75  # a poll with fewer items than this share of the usual is truncated
 
@@ -122,9 +122,17 @@ def lifetime(posted_at: datetime | None, first_seen_at: datetime, gone_at: datet
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]|\w+|[^\w\s]")
 
 
+_URL = re.compile(r"https?://\S+")
+
+
 def same_content(before: str, after: str) -> bool:
-    """Tell whether two versions differ only in whitespace."""
-    return before.split() == after.split()
+    """Tell whether two versions differ only in whitespace or links' tracking parameters."""
+    return _comparable(before) == _comparable(after)
+
+
+def _comparable(text: str) -> list[str]:
+    text = _URL.sub(lambda found: canonical_url(found.group()) or found.group(), text)
+    return text.split()
 
 
 def word_diff(before: str, after: str, *, context: int = 4, limit: int = 900) -> str:

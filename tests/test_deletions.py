@@ -13,10 +13,12 @@ import pytest
 
 from bot.app import App
 from bot.config import load_config
+from bot.deletions import same_content, window_start, word_diff
+from bot.items import Item
 from bot.settings import Settings
 from bot.sources.http import Limits
 from tests.clock import Clock
-from tests.conftest import Leakbot
+from tests.conftest import WEBHOOK_ID, Leakbot
 from tests.fakes.discord import WEBHOOK_PATH, DiscordFake, body_problems
 from tests.fakes.feed_server import FeedServer, Post
 
@@ -33,10 +35,16 @@ CONFIG = """
     channels:
       - id: leaks
         webhook: ${{LEAKS_WEBHOOK_URL}}
+      - id: elsewhere
+        webhook: https://discord.com/api/webhooks/998877665544332211/other-token
     watches:
       - id: xiaomi-leica
         any: [Leica, 徕卡]
         all: [[Xiaomi, 小米]]
+        channels: [leaks]
+      - id: pixel
+        any: ["Pixel 11"]
+        channels: [elsewhere]
     deletions:
       confirm_missing_polls: 2
       confirm_missing_for: 10m
@@ -148,6 +156,7 @@ async def test_deleted_weibo_post_alerts_with_archived_text_and_image(
     for _ in range(4):
         await cycle()  # type: ignore[misc]
     assert len(discord.messages) == 2  # one deletion alert, never repeated
+    assert {m.target for m in discord.messages} == {WEBHOOK_ID}  # only the watch's channel
 
 
 async def test_removal_marker_on_the_page_confirms_deletion(
@@ -284,3 +293,22 @@ async def test_unmatched_post_deletion_sends_nothing(
     for _ in range(4):
         await cycle()  # type: ignore[misc]
     assert discord.messages == []
+
+
+def test_pinned_post_does_not_stretch_the_window() -> None:
+    def item(key: str, minutes: int) -> Item:
+        published = START + timedelta(minutes=minutes)
+        return Item("s", key, key, key, "", None, None, published, ())
+
+    pinned_first = [item("pinned", -10_000), item("b", 50), item("c", 40), item("d", 30)]
+    assert window_start(pinned_first) == START + timedelta(minutes=30)
+    assert window_start([item("b", 50), item("c", 40)]) == START + timedelta(minutes=40)
+
+
+def test_whitespace_and_tracking_parameters_are_not_edits() -> None:
+    assert same_content("Pixel 11  Pro\nleak", "Pixel 11 Pro leak")
+    assert same_content(
+        "see https://e.com/a?utm_source=x&id=1", "see https://e.com/a?id=1&utm_source=y"
+    )
+    assert not same_content("6000 mAh", "7000 mAh")
+    assert word_diff("6000 mAh battery", "7000 mAh battery") == "~~6000~~ **7000** mAh battery"

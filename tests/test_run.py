@@ -29,8 +29,11 @@ class Running:
     """A ``leakbot`` process whose combined output is collected as it comes."""
 
     def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+        # the console script pip installed, as the README runs it; else the module
+        script = Path(sys.executable).with_name("leakbot")
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", *args],
+            [*command, *args],
             cwd=cwd,
             env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
             stdout=subprocess.PIPE,

@@ -57,9 +57,10 @@ def feeds() -> Iterator[FeedServer]:
 
 @pytest.fixture
 def discord() -> Iterator[DiscordFake]:
-    """Serve a fake of Discord's REST API on loopback."""
+    """Serve a fake of Discord's REST API on loopback; fail a test that sent a bad body."""
     with DiscordFake() as fake:
         yield fake
+    assert fake.rejected == [], f"Discord would have refused these bodies: {fake.rejected}"
 
 
 WEBHOOK_ID = "112233445566778899"

@@ -133,3 +133,19 @@ def test_chinese_post_matches_chinese_term(
     description = discord.messages[0].body["embeds"][0]["description"]
     assert "**徕卡**" in description
     assert "**小米**" in description
+
+
+def test_huge_post_still_makes_a_valid_discord_message(
+    leakbot: Leakbot, feeds: FeedServer, discord: DiscordFake
+) -> None:
+    _start(leakbot, feeds, [OLD])
+    body = ("Pixel 9 " + "very long leak text " * 800) + "<img src='https://img.example.com/x.jpg'>"
+    feeds.publish_rss(
+        "tipster",
+        [Post("huge", "Pixel 9 " * 80, body=body, author="A" * 400, link="https://e.com/h"), OLD],
+    )
+    assert leakbot("poll-once").code == 0
+    [message] = discord.messages  # the fake refuses what Discord would refuse (6000 chars)
+    embed = message.body["embeds"][0]
+    assert len(embed["title"]) <= 256
+    assert embed["description"].startswith("**Pixel 9**")

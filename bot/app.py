@@ -20,6 +20,7 @@ from bot.sinks.channel import ChannelSink
 from bot.sinks.console import ConsoleSink
 from bot.sinks.webhook import WebhookSink
 from bot.sources.http import Limits, new_session
+from bot.sources.x import XTimeline
 from bot.watchlist import Watchlist
 from storage.db import make_engine, migrate, session_scope
 from storage.sources import sync_sources
@@ -52,6 +53,14 @@ class App:
         self._http: aiohttp.ClientSession | None = None
         self._dispatch_lock = asyncio.Lock()
         self.sinks: dict[str, Sink] = {}
+        token = settings.x_bearer_token
+        self.x = (
+            XTimeline(token.get_secret_value(), settings.x_api_base_url)
+            if token is not None and token.get_secret_value()
+            else None
+        )
+        if self.x is None and any(s.kind == "x" for s in config.sources):
+            log.warning("X_BEARER_TOKEN is not set, so X sources are skipped")
 
     async def __aenter__(self) -> App:
         migrate(self.engine)
@@ -85,7 +94,13 @@ class App:
     def poller(self) -> Poller:
         """Return a poller bound to this app's parts."""
         return Poller(
-            self.config, self.watchlist, self.engine, self.http, self.now, self.fetch_limits
+            self.config,
+            self.watchlist,
+            self.engine,
+            self.http,
+            self.now,
+            self.fetch_limits,
+            x=self.x,
         )
 
     def _make_sinks(self, http: aiohttp.ClientSession) -> dict[str, Sink]:

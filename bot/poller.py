@@ -13,9 +13,11 @@ import sqlalchemy as sa
 
 from bot.backoff import source_retry_delay
 from bot.config import Config, Source
+from bot.items import Item
 from bot.polling import plan_poll
 from bot.sources.feed import NotAFeedError, parse_feed
 from bot.sources.http import FetchError, Limits, fetch
+from bot.sources.x import XError, XTimeline
 from bot.tracker import Tracker
 from bot.watchlist import Watchlist
 from storage.db import session_scope
@@ -70,11 +72,13 @@ class Poller:
     http: aiohttp.ClientSession
     now: Callable[[], datetime]
     limits: Limits = field(default_factory=Limits)
+    x: XTimeline | None = None
 
     async def poll(self, source: Source) -> PollReport:
         """Poll one source; a failure is reported and backed off, never raised."""
-        if source.feed is None:
-            return PollReport(source.id, "skipped", detail="X sources are not polled yet")
+        if source.x is not None:
+            return await self._poll_x(source, source.x)
+        assert source.feed is not None
         with session_scope(self.engine) as session:
             state = get_source(session=session, source_id=source.id)
             etag, last_modified = state.etag, state.last_modified
@@ -98,13 +102,54 @@ class Poller:
         except (FetchError, NotAFeedError) as exc:
             reason = str(exc) if isinstance(exc, FetchError) else f"not a feed: {exc}"
             return self._failed(source, reason)
+        return await self._record(
+            source,
+            parsed.items,
+            problem=parsed.problem,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            baseline_done=baseline_done,
+        )
+
+    async def _poll_x(self, source: Source, username: str) -> PollReport:
+        """Poll an X account through the X API; needs X_BEARER_TOKEN."""
+        if self.x is None:
+            return PollReport(source.id, "skipped", detail="X_BEARER_TOKEN is not set")
+        with session_scope(self.engine) as session:
+            baseline_done = get_source(session=session, source_id=source.id).baseline_done
+        try:
+            items = await asyncio.to_thread(
+                self.x.recent_posts, source_id=source.id, username=username
+            )
+        except XError as exc:
+            return self._failed(source, str(exc))
+        return await self._record(
+            source,
+            tuple(items),
+            problem=None,
+            etag=None,
+            last_modified=None,
+            baseline_done=baseline_done,
+        )
+
+    async def _record(
+        self,
+        source: Source,
+        items: tuple[Item, ...],
+        *,
+        problem: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        baseline_done: bool,
+    ) -> PollReport:
+        """Write what a successful poll saw, alert on it, and track deletions and edits."""
         interval = self.config.interval_of(source)
         moment = self.now()
         with session_scope(self.engine) as session:
-            keys = [item.key for item in parsed.items]
+            keys = [item.key for item in items]
             plan = plan_poll(
                 source_id=source.id,
-                items=parsed.items,
+                items=items,
                 known_keys=known_keys(session=session, source_id=source.id, keys=keys),
                 baseline_done=baseline_done,
                 watchlist=self.watchlist,
@@ -115,27 +160,29 @@ class Poller:
                 source_id=source.id,
                 now=moment,
                 next_poll_at=moment + interval,
-                etag=fetched.etag,
-                last_modified=fetched.last_modified,
+                etag=etag,
+                last_modified=last_modified,
                 baseline_done=True,
             )
-        notes = [f"feed quirk: {parsed.problem}"] if parsed.problem else []
+        notes = [f"feed quirk: {problem}"] if problem else []
         tracked_alerts = 0
         if source.track_deletions:
-            tracker = Tracker(self.config, self.watchlist, self.engine, self.http, self.now)
+            tracker = Tracker(
+                self.config, self.watchlist, self.engine, self.http, self.now, x=self.x
+            )
             tracked = await tracker.after_poll(
                 source,
-                parsed.items,
+                items,
                 new_ids=new_ids,
                 archive={match.item_key for match in plan.matches},
-                clean=parsed.problem is None,
+                clean=problem is None,
             )
             tracked_alerts = tracked.alerts
             notes.extend(filter(None, [tracked.note()]))
         return PollReport(
             source.id,
             "baseline" if plan.baseline else "ok",
-            items=len(parsed.items),
+            items=len(items),
             new_items=len(plan.new_items),
             alerts=len(plan.alerts) + tracked_alerts,
             detail="; ".join(notes) or None,

@@ -57,9 +57,8 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
     feeds = [s for s in app.config.sources if s.kind == "feed"]
     spread = max(MIN_FIRST_POLL_SPREAD, SPREAD_PER_SOURCE * len(feeds))
     for source in app.config.sources:
-        if source.kind == "x":
-            log.warning("source %s: X sources are not polled yet; skipping", source.id)
-            continue
+        if source.kind == "x" and app.x is None:
+            continue  # the app has warned that X_BEARER_TOKEN is not set
         interval = app.config.interval_of(source)
         # the first polls are spread out so that a large watchlist does not start in one burst
         first = now + min(spread, interval / 2) * random.random()  # noqa: S311

@@ -7,6 +7,7 @@ alert in the same transaction as the state change that caused it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from bot.deletions import is_healthy, lifetime, plan_deletions, same_content, wo
 from bot.items import Item
 from bot.linkcheck import PageSays, check_page
 from bot.polling import alert_key
+from bot.sources.x import PostStatus, XError, XTimeline
 from bot.watchlist import Watchlist
 from storage.alerts import add_alert
 from storage.db import session_scope
@@ -79,6 +81,7 @@ class Tracker:
     engine: sa.Engine
     http: aiohttp.ClientSession
     now: Callable[[], datetime]
+    x: XTimeline | None = None
     _queued: int = 0
 
     async def after_poll(
@@ -226,7 +229,21 @@ class Tracker:
     async def _confirm(self, source: Source, row: ItemRow) -> bool:
         """Check a long-missing post's page; call it deleted only on real evidence."""
         assert row.id is not None
-        if row.link:
+        if source.kind == "x" and self.x is not None:
+            try:
+                status = (await asyncio.to_thread(self.x.status_of, [row.key]))[row.key]
+            except XError as exc:
+                log.info(
+                    "source %s: post %s is missing; X did not say more: %s", source.id, row.key, exc
+                )
+                return False
+            if status is not PostStatus.GONE:
+                log.info(
+                    "source %s: post %s is missing but X says %s", source.id, row.key, status.value
+                )
+                return False
+            why = "X answers Not Found"
+        elif row.link:
             says, why = await check_page(self.http, row.link, markers=source.deleted_markers)
             if says is not PageSays.GONE:
                 log.info("source %s: post %s is missing but %s", source.id, row.key, why)

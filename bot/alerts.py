@@ -192,3 +192,50 @@ def edited_post_alert(item: Item, *, diff: str, watches: list[str]) -> AlertMess
         posted_at=item.published_at,
         watches=tuple(watches),
     )
+
+
+def source_paused_alert(
+    source_id: str,
+    *,
+    address: str,
+    failures: int,
+    error: str,
+    last_success: datetime | None,
+    next_try: datetime,
+) -> AlertMessage:
+    """Build the one notice that a source keeps failing and is now only probed rarely."""
+    facts = [("Failures in a row", str(failures))]
+    facts.append(("Last success", _when(last_success) if last_success else "never"))
+    facts.append(("Next try", _when(next_try)))
+    facts.append(("Last error", error[:1000]))
+    return AlertMessage(
+        kind="paused",
+        source_id=source_id,
+        title=f"Source paused: {source_id}",
+        link=address if address.startswith(("http://", "https://")) else None,
+        excerpt=(
+            f"{source_id} failed {failures} times in a row, so leakbot paused it: it is tried "
+            "only now and then until it answers again."
+        ),
+        author=None,
+        image=None,
+        posted_at=None,
+        facts=tuple(facts),
+    )
+
+
+def source_recovered_alert(
+    source_id: str, *, address: str, paused_at: datetime, now: datetime
+) -> AlertMessage:
+    """Build the one notice that a paused source answers again."""
+    return AlertMessage(
+        kind="recovered",
+        source_id=source_id,
+        title=f"Source recovered: {source_id}",
+        link=address if address.startswith(("http://", "https://")) else None,
+        excerpt=f"{source_id} answers again; leakbot polls it on its usual schedule.",
+        author=None,
+        image=None,
+        posted_at=None,
+        facts=(("Paused since", _when(paused_at)), ("Paused for", _span(now - paused_at))),
+    )

@@ -20,6 +20,7 @@ from bot.sinks.channel import ChannelSink
 from bot.sinks.console import ConsoleSink
 from bot.sinks.webhook import WebhookSink
 from bot.sources.http import Limits, new_session
+from bot.sources.parse_pool import ParseLimits, ParsePool
 from bot.sources.x import XTimeline
 from bot.watchlist import Watchlist
 from storage.db import make_engine, migrate, session_scope
@@ -43,14 +44,18 @@ class App:
         *,
         now: Callable[[], datetime] = utc_now,
         fetch_limits: Limits | None = None,
+        parse_limits: ParseLimits | None = None,
     ) -> None:
         self.fetch_limits = fetch_limits or Limits()
+        self.parse_limits = parse_limits or ParseLimits()
         self.settings = settings
         self.config = config
         self.now = now
         self.watchlist = Watchlist(config)
         self.engine: sa.Engine = make_engine(settings.database_url.get_secret_value())
         self._http: aiohttp.ClientSession | None = None
+        self._web: aiohttp.ClientSession | None = None
+        self._parser: ParsePool | None = None
         self._dispatch_lock = asyncio.Lock()
         self.sinks: dict[str, Sink] = {}
         token = settings.x_bearer_token
@@ -69,7 +74,14 @@ class App:
                 session=session,
                 sources=[(s.id, s.kind, s.address) for s in self.config.sources],
             )
+        # Discord and the X API are the operator's own endpoints (a proxy on the LAN is fine);
+        # feeds, post pages and images are written by strangers and get the SSRF guard
         self._http = new_session()
+        self._web = new_session(
+            allow_private=self.settings.leakbot_allow_private_urls,
+            per_host=self.fetch_limits.per_host,
+        )
+        self._parser = ParsePool(self.parse_limits)
         self.sinks = self._make_sinks(self._http)
         return self
 
@@ -79,8 +91,11 @@ class App:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._http is not None:
-            await self._http.close()
+        for session in (self._http, self._web):
+            if session is not None:
+                await session.close()
+        if self._parser is not None:
+            self._parser.close()
         self.engine.dispose()
 
     @property
@@ -93,12 +108,15 @@ class App:
     @property
     def poller(self) -> Poller:
         """Return a poller bound to this app's parts."""
+        if self._web is None or self._parser is None:
+            raise RuntimeError("the app is not open")
         return Poller(
             self.config,
             self.watchlist,
             self.engine,
-            self.http,
+            self._web,
             self.now,
+            self._parser,
             self.fetch_limits,
             x=self.x,
         )

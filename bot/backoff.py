@@ -16,11 +16,15 @@ def _jittered(delay: timedelta, rng: random.Random | None) -> timedelta:
 
 
 def source_retry_delay(
-    interval: timedelta, failures: int, *, rng: random.Random | None = None
+    interval: timedelta,
+    failures: int,
+    *,
+    ceiling: timedelta = SOURCE_CEILING,
+    rng: random.Random | None = None,
 ) -> timedelta:
-    """Wait one interval after the first failure, doubling after each one up to six hours."""
+    """Wait one interval after the first failure, doubling after each one up to the ceiling."""
     exponent = min(max(failures - 1, 0), 20)
-    return min(_jittered(interval * (2**exponent), rng), SOURCE_CEILING)
+    return min(_jittered(interval * (2**exponent), rng), max(ceiling, interval))
 
 
 def alert_retry_delay(

@@ -84,6 +84,8 @@ class Defaults(_Model):
     """Settings every source takes unless it names its own."""
 
     interval: Interval = timedelta(minutes=10)
+    failures_before_pause: Annotated[int, Field(ge=1, le=1000)] = 5
+    max_backoff: Interval = timedelta(hours=6)
 
 
 class Source(_Model):
@@ -243,11 +245,24 @@ class Config(_Model):
         """Return how often a source is polled."""
         return source.interval or self.defaults.interval
 
+    @property
+    def alert_channel_ids(self) -> tuple[str, ...]:
+        """Return every channel alerts go to: all configured, else the console."""
+        return tuple(c.id for c in self.channels) or (CONSOLE_CHANNEL,)
+
+    def channel_ids_for_source(self, source_id: str) -> tuple[str, ...]:
+        """Return the channels of the watches that look at a source (all when none do)."""
+        found: dict[str, None] = {}
+        for watch in self.watches:
+            if watch.applies_to(source_id):
+                found.update(dict.fromkeys(self.channel_ids_of(watch)))
+        return tuple(found) or self.alert_channel_ids
+
     def channel_ids_of(self, watch: Watch) -> tuple[str, ...]:
         """Return the channels a watch alerts; the console when none is configured."""
         if watch.channels is not None:
             return watch.channels
-        return tuple(c.id for c in self.channels) or (CONSOLE_CHANNEL,)
+        return self.alert_channel_ids
 
     def channel(self, channel_id: str) -> Channel | None:
         """Find a channel by id; None for the console."""

@@ -7,19 +7,23 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import aiohttp
 import sqlalchemy as sa
+from sqlmodel import Session
 
+from bot.alerts import source_paused_alert, source_recovered_alert
 from bot.backoff import source_retry_delay
 from bot.config import Config, Source
 from bot.items import Item
-from bot.polling import plan_poll
-from bot.sources.feed import NotAFeedError, parse_feed
+from bot.polling import alert_key, plan_poll, sane_dates
 from bot.sources.http import FetchError, Limits, fetch
+from bot.sources.parse_pool import ParseError, ParsePool
 from bot.sources.x import XError, XTimeline
 from bot.tracker import Tracker
 from bot.watchlist import Watchlist
+from storage.alerts import add_alert
 from storage.db import session_scope
 from storage.items import known_keys, save_poll
 from storage.sources import get_source, record_failure, record_success
@@ -40,14 +44,16 @@ class PollReport:
     detail: str | None = None
     next_poll_at: datetime | None = None
     failures: int = 0
+    paused: bool = False
 
     def line(self) -> str:
         """Say what happened, for poll-once and the log."""
         when = self.next_poll_at.isoformat(timespec="seconds") if self.next_poll_at else None
         if self.outcome == "failed":
+            state = "PAUSED, next try" if self.paused else "next retry"
             return (
                 f"{self.source_id}: FAILED ({self.detail}); {self.failures} failure(s) in a row; "
-                f"next retry at {when}"
+                f"{state} at {when}"
             )
         if self.outcome == "skipped":
             return f"{self.source_id}: skipped ({self.detail})"
@@ -71,6 +77,7 @@ class Poller:
     engine: sa.Engine
     http: aiohttp.ClientSession
     now: Callable[[], datetime]
+    parser: ParsePool
     limits: Limits = field(default_factory=Limits)
     x: XTimeline | None = None
 
@@ -92,16 +99,14 @@ class Poller:
             )
             if fetched.not_modified:
                 return self._succeeded(source, fetched.etag, fetched.last_modified, "not-modified")
-            parsed = await asyncio.to_thread(
-                parse_feed,
+            parsed = await self.parser.parse(
                 fetched.body,
                 source_id=source.id,
                 url=fetched.url,
                 content_type=fetched.content_type,
             )
-        except (FetchError, NotAFeedError) as exc:
-            reason = str(exc) if isinstance(exc, FetchError) else f"not a feed: {exc}"
-            return self._failed(source, reason)
+        except (FetchError, ParseError) as exc:
+            return self._failed(source, str(exc))
         return await self._record(
             source,
             parsed.items,
@@ -145,7 +150,9 @@ class Poller:
         """Write what a successful poll saw, alert on it, and track deletions and edits."""
         interval = self.config.interval_of(source)
         moment = self.now()
+        items = sane_dates(items, now=moment)
         with session_scope(self.engine) as session:
+            self._announce_recovery(session, source, moment)
             keys = [item.key for item in items]
             plan = plan_poll(
                 source_id=source.id,
@@ -195,6 +202,7 @@ class Poller:
         moment = self.now()
         next_poll_at = moment + self.config.interval_of(source)
         with session_scope(self.engine) as session:
+            self._announce_recovery(session, source, moment)
             record_success(
                 session=session,
                 source_id=source.id,
@@ -208,26 +216,81 @@ class Poller:
 
     def _failed(self, source: Source, reason: str) -> PollReport:
         moment = self.now()
+        defaults = self.config.defaults
         with session_scope(self.engine) as session:
             state = get_source(session=session, source_id=source.id)
+            was_paused = state.paused_at is not None
             delay = source_retry_delay(
-                self.config.interval_of(source), state.consecutive_failures + 1
+                self.config.interval_of(source),
+                state.consecutive_failures + 1,
+                ceiling=defaults.max_backoff,
             )
+            if was_paused or state.consecutive_failures + 1 >= defaults.failures_before_pause:
+                delay = max(delay, defaults.max_backoff)  # paused: only a probe now and then
             state = record_failure(
                 session=session,
                 source_id=source.id,
                 error=reason,
                 now=moment,
                 next_poll_at=moment + delay,
+                pause_after=defaults.failures_before_pause,
             )
-            failures = state.consecutive_failures
+            failures, paused_at = state.consecutive_failures, state.paused_at
+            if paused_at is not None and not was_paused:
+                message = source_paused_alert(
+                    source.id,
+                    address=source.address,
+                    failures=failures,
+                    error=reason,
+                    last_success=state.last_success_at,
+                    next_try=moment + delay,
+                )
+                self._announce(session, "paused", source, paused_at, message.to_json(), moment)
         report = PollReport(
-            source.id, "failed", detail=reason, next_poll_at=moment + delay, failures=failures
+            source.id,
+            "failed",
+            detail=reason,
+            next_poll_at=moment + delay,
+            failures=failures,
+            paused=paused_at is not None,
         )
         log.warning(
-            "source %s: poll failed: %s; next retry at %s",
+            "source %s: poll failed: %s; %s at %s",
             source.id,
             reason,
+            f"paused after {failures} failures, next try" if report.paused else "next retry",
             report.next_poll_at.isoformat(timespec="seconds") if report.next_poll_at else "?",
         )
         return report
+
+    def _announce_recovery(self, session: Session, source: Source, moment: datetime) -> None:
+        """Tell the channels once that a paused source answers again."""
+        paused_at = get_source(session=session, source_id=source.id).paused_at
+        if paused_at is None:
+            return
+        message = source_recovered_alert(
+            source.id, address=source.address, paused_at=paused_at, now=moment
+        )
+        self._announce(session, "recovered", source, paused_at, message.to_json(), moment)
+        log.info("source %s: recovered after a pause since %s", source.id, paused_at.isoformat())
+
+    def _announce(
+        self,
+        session: Session,
+        kind: str,
+        source: Source,
+        paused_at: datetime,
+        message: dict[str, Any],
+        moment: datetime,
+    ) -> None:
+        """Queue a notice about a source for the channels that follow it, once per pause."""
+        for channel in self.config.channel_ids_for_source(source.id):
+            add_alert(
+                session=session,
+                dedup_key=alert_key(kind, channel, source.id, paused_at.isoformat()),
+                kind=kind,
+                channel_id=channel,
+                item_id=None,
+                message=message,
+                now=moment,
+            )

@@ -5,8 +5,10 @@ Pure logic over Items and stored keys; storage writes the plan in one transactio
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.alerts import AlertMessage, new_post_alert
 from bot.items import Item
@@ -44,6 +46,25 @@ class PollPlan:
     matches: tuple[PlannedMatch, ...]
     alerts: tuple[PlannedAlert, ...]
     baseline: bool
+
+
+FUTURE_SLACK = timedelta(hours=1)
+
+
+def sane_dates(items: tuple[Item, ...], *, now: datetime) -> tuple[Item, ...]:
+    """Bring dates from the future back to now: a post cannot be newer than its first sight.
+
+    Clocks drift and some feeds stamp every entry with a date years ahead; such a date would
+    sort the post above everything and confuse deletion tracking. An hour of drift is fine.
+    """
+    if not any(i.published_at and i.published_at > now + FUTURE_SLACK for i in items):
+        return items
+    return tuple(
+        dataclasses.replace(item, published_at=now)
+        if item.published_at and item.published_at > now + FUTURE_SLACK
+        else item
+        for item in items
+    )
 
 
 def alert_key(kind: str, channel_id: str, source_id: str, item_key: str, *extra: str) -> str:

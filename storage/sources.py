@@ -21,6 +21,7 @@ def sync_sources(*, session: Session, sources: list[tuple[str, str, str]]) -> No
             row.etag = row.last_modified = None
             row.baseline_done = False
             row.consecutive_failures = 0
+            row.paused_at = None
             session.add(row)
     session.flush()
 
@@ -39,11 +40,20 @@ def all_sources(*, session: Session) -> list[SourceState]:
 
 
 def record_failure(
-    *, session: Session, source_id: str, error: str, now: datetime, next_poll_at: datetime
+    *,
+    session: Session,
+    source_id: str,
+    error: str,
+    now: datetime,
+    next_poll_at: datetime,
+    pause_after: int,
 ) -> SourceState:
-    """Note a failed poll and when the source will be tried again."""
+    """Note a failed poll and when the source will be tried again; pause it after
+    ``pause_after`` failures in a row (its ``paused_at`` is then ``now``)."""
     row = get_source(session=session, source_id=source_id)
     row.consecutive_failures += 1
+    if row.consecutive_failures >= pause_after and row.paused_at is None:
+        row.paused_at = now
     row.last_polled_at = now
     row.last_error = error[:1000]
     row.next_poll_at = next_poll_at
@@ -61,9 +71,11 @@ def record_success(
     last_modified: str | None,
     baseline_done: bool,
 ) -> SourceState:
-    """Note a successful poll, with the validators for the next conditional GET."""
+    """Note a successful poll, with the validators for the next conditional GET; a paused
+    source is unpaused."""
     row = get_source(session=session, source_id=source_id)
     row.consecutive_failures = 0
+    row.paused_at = None
     row.last_polled_at = row.last_success_at = now
     row.last_error = None
     row.next_poll_at = next_poll_at

@@ -40,7 +40,7 @@ class ConsoleSink:
             lines.append(f"  posted {message.posted_at.isoformat()}")
         for name, value in message.facts:
             lines.append(f"  {name}: {value}")
-        if message.kind in ("deleted", "edited") and message.excerpt:
+        if message.kind in ("deleted", "edited", "paused") and message.excerpt:
             lines.append("  " + message.excerpt.replace("\n", "\n  "))
         for attachment in files:
             lines.append(f"  attached: {attachment.filename} ({len(attachment.data)} bytes)")

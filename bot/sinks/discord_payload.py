@@ -11,7 +11,14 @@ DESCRIPTION_LIMIT = 4096
 FIELD_VALUE_LIMIT = 1024
 EMBED_TOTAL_LIMIT = 6000
 URL_LIMIT = 2048
-COLORS = {"new": 0xE67E22, "deleted": 0xE74C3C, "edited": 0x3498DB, "restored": 0x2ECC71}
+COLORS = {
+    "new": 0xE67E22,
+    "deleted": 0xE74C3C,
+    "edited": 0x3498DB,
+    "restored": 0x2ECC71,
+    "paused": 0x7F8C8D,
+    "recovered": 0x2ECC71,
+}
 
 
 def _clip(text: str, limit: int) -> str:
@@ -57,7 +64,8 @@ def message_body(alert: AlertMessage) -> dict[str, Any]:
         embed["image"] = {"url": image}
     if alert.posted_at:
         embed["timestamp"] = alert.posted_at.isoformat()
-    embed["footer"] = {"text": f"leakbot · watch {', '.join(alert.watches)}"[:2048]}
+    footer = f"leakbot · watch {', '.join(alert.watches)}" if alert.watches else "leakbot"
+    embed["footer"] = {"text": footer[:2048]}
     _fit_total(embed)
     body: dict[str, Any] = {"embeds": [embed], "allowed_mentions": {"parse": []}}
     if alert.attachments:

@@ -9,10 +9,12 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from bot import __version__
+from bot.sources.guard import GuardedConnector, PrivateAddressError, proxy_hosts
 
 USER_AGENT = f"leakbot/{__version__} (leak monitor; feed reader)"
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
+PER_HOST = 4
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -46,13 +48,25 @@ class Limits:
     read_seconds: float = 15.0
     max_bytes: int = MAX_BYTES
     max_redirects: int = MAX_REDIRECTS
+    per_host: int = PER_HOST  # requests in flight to one host at most
 
 
-def new_session() -> aiohttp.ClientSession:
-    """Open the HTTP session every fetch of the process shares."""
+def new_session(*, allow_private: bool = True, per_host: int = PER_HOST) -> aiohttp.ClientSession:
+    """Open an HTTP session: at most ``per_host`` requests in flight to one host.
+
+    The session for URLs that strangers wrote (feeds, post pages, images) is opened with
+    ``allow_private=False``: it refuses loopback, private and link-local addresses.
+    """
+    connector: aiohttp.TCPConnector
+    if allow_private:
+        connector = aiohttp.TCPConnector(limit=64, limit_per_host=per_host, ttl_dns_cache=300)
+    else:
+        connector = GuardedConnector(
+            trusted_hosts=proxy_hosts(), limit=64, limit_per_host=per_host, ttl_dns_cache=300
+        )
     return aiohttp.ClientSession(
         headers={"User-Agent": USER_AGENT},
-        connector=aiohttp.TCPConnector(limit=64, limit_per_host=4, ttl_dns_cache=300),
+        connector=connector,
         cookie_jar=aiohttp.DummyCookieJar(),
         trust_env=True,  # HTTP(S)_PROXY and NO_PROXY, for operators behind a proxy
     )
@@ -104,6 +118,8 @@ async def fetch(
     except TimeoutError:
         raise FetchError(f"timed out after {limits.total_seconds:g}s") from None
     except aiohttp.ClientConnectorError as exc:
+        if isinstance(exc.os_error, PrivateAddressError):
+            raise FetchError(str(exc.os_error)) from None
         raise FetchError(f"cannot connect to {exc.host}:{exc.port}: {exc.os_error}") from None
     except aiohttp.ClientPayloadError as exc:
         raise FetchError(f"broken response body: {exc}") from None
@@ -115,8 +131,11 @@ def _next_hop(url: str, location: str | None, visited: list[str], limits: Limits
     if not location:
         raise FetchError("redirect without a Location header")
     target = urljoin(url, location)
-    if urlsplit(target).scheme not in ("http", "https"):
-        raise FetchError(f"redirect to a non-HTTP URL ({urlsplit(target).scheme}:)")
+    scheme = urlsplit(target).scheme
+    if scheme not in ("http", "https"):
+        raise FetchError(f"redirect to a non-HTTP URL ({scheme}:)")
+    if scheme == "http" and urlsplit(url).scheme == "https":
+        raise FetchError(f"redirect from https down to plain http ({target})")
     if target in visited:
         raise FetchError(f"redirect loop after {len(visited)} hops")
     if len(visited) > limits.max_redirects:

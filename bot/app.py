@@ -24,7 +24,8 @@ from bot.sources.parse_pool import ParseLimits, ParsePool
 from bot.sources.x import XTimeline
 from bot.watchlist import Watchlist
 from storage.db import make_engine, migrate, session_scope
-from storage.sources import sync_sources
+from storage.models import SourceState
+from storage.sources import all_sources, sync_sources
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,11 @@ class App:
         if not self.config.channels:
             sinks[CONSOLE_CHANNEL] = ConsoleSink()
         return sinks
+
+    def source_states(self) -> dict[str, SourceState]:
+        """Return what the database knows about each source's fetching, by id."""
+        with session_scope(self.engine) as session:
+            return {row.id: row for row in all_sources(session=session)}
 
     async def poll(self, source_ids: list[str] | None = None) -> list[PollReport]:
         """Poll sources at once (all, or those named) and return a report for each."""

@@ -7,15 +7,21 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 
 from bot import __version__
 from bot.app import App
 from bot.config import Config, ConfigError, load_config
 from bot.durations import format_duration
+from bot.health import describe
 from bot.settings import Settings
+from storage.db import make_engine, normalize_url, session_scope
+from storage.sources import all_sources
 
 log = logging.getLogger("bot")
 
@@ -83,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         if args.command == "check-config":
-            return _check_config(config, path)
+            return _check_config(config, path, _health(settings, config))
         if args.command == "poll-once":
             unknown = [s for s in args.source or () if s not in {x.id for x in config.sources}]
             if unknown:
@@ -101,7 +107,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
-def _check_config(config: Config, path: object) -> int:
+def _health(settings: Settings, config: Config) -> dict[str, str] | str:
+    """Read each source's health from the database, without creating or migrating it."""
+    url = settings.database_url.get_secret_value()
+    try:
+        parsed = make_url(normalize_url(url))
+        if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
+            return {}
+        engine = make_engine(url)
+        try:
+            if not sa.inspect(engine).has_table("source"):
+                return {}
+            with session_scope(engine) as session:
+                states = {row.id: row for row in all_sources(session=session)}
+        finally:
+            engine.dispose()
+    except sa.exc.SQLAlchemyError as exc:
+        first_line = str(exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc).splitlines()
+        return f"unknown: cannot read the database ({type(exc).__name__}: {first_line[0]})"
+    now = datetime.now(UTC)
+    return {source.id: describe(states.get(source.id), now) for source in config.sources}
+
+
+def _check_config(config: Config, path: object, health: dict[str, str] | str) -> int:
     print(f"{path}: OK")
     print(
         f"timezone {config.timezone}; default interval {format_duration(config.defaults.interval)}"
@@ -111,6 +139,10 @@ def _check_config(config: Config, path: object) -> int:
         flags = " (tracks deletions)" if source.track_deletions else ""
         interval = format_duration(config.interval_of(source))
         print(f"  {source.id:<24} {source.kind:<4} every {interval:<6} {source.address}{flags}")
+        if isinstance(health, dict):
+            print(f"  {'':<24} health: {health.get(source.id, 'not polled yet')}")
+    if isinstance(health, str):
+        print(f"  health {health}")
     print(f"{len(config.channels)} channels:")
     for channel in config.channels:
         target = (

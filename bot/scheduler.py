@@ -54,6 +54,7 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
             log.info("outbox: %d delivered, %d failed", result.delivered, result.failed)
 
     now = app.now()
+    states = app.source_states()
     feeds = [s for s in app.config.sources if s.kind == "feed"]
     spread = max(MIN_FIRST_POLL_SPREAD, SPREAD_PER_SOURCE * len(feeds))
     for source in app.config.sources:
@@ -62,6 +63,10 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         interval = app.config.interval_of(source)
         # the first polls are spread out so that a large watchlist does not start in one burst
         first = now + min(spread, interval / 2) * random.random()  # noqa: S311
+        state = states.get(source.id)
+        if state and state.consecutive_failures and state.next_poll_at:
+            # a failing or paused source keeps its back-off across restarts
+            first = max(first, state.next_poll_at)
         scheduler.add_job(
             poll,
             IntervalTrigger(seconds=interval.total_seconds(), jitter=_jitter(interval)),

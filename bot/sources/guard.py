@@ -20,8 +20,10 @@ from aiohttp.abc import ResolveResult
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-# Cloud metadata services that are not already link-local (169.254.169.254 is).
+# Cloud metadata services, named as such in the refusal.
 _METADATA = (
+    ipaddress.ip_network("169.254.169.254/32"),  # AWS, GCP, Azure, OpenStack
+    ipaddress.ip_network("169.254.170.2/32"),  # AWS ECS task metadata
     ipaddress.ip_network("fd00:ec2::254/128"),  # AWS over IPv6
     ipaddress.ip_network("100.100.100.200/32"),  # Alibaba Cloud
 )
@@ -54,7 +56,7 @@ def why_private(address: str) -> str | None:
 
 def refusal(host: str, address: str, kind: str) -> str:
     """Word the refusal the operator reads in the log."""
-    shown = host if host == address else f"{host} resolves to {address}, which is"
+    shown = f"{host} is" if host == address else f"{host} resolves to {address}, which is"
     return f"refused: {shown} {kind}; set LEAKBOT_ALLOW_PRIVATE_URLS=1 to allow private addresses"
 
 

@@ -115,6 +115,10 @@ async def fetch(
                         response.headers.get("ETag"),
                         response.headers.get("Last-Modified"),
                     )
+    except aiohttp.ServerTimeoutError:
+        raise FetchError(
+            f"timed out: no data for {limits.read_seconds:g}s (the server stalled)"
+        ) from None
     except TimeoutError:
         raise FetchError(f"timed out after {limits.total_seconds:g}s") from None
     except aiohttp.ClientConnectorError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -39,6 +40,9 @@ class _Feed:
     drop: bool = False
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
 @dataclass
 class FeedServer:
     """Serves ``/feeds/<name>``; counts requests and answers conditional GETs with 304."""
@@ -46,6 +50,7 @@ class FeedServer:
     feeds: dict[str, _Feed] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     pages: dict[str, tuple[int, bytes, str]] = field(default_factory=dict)
+    handlers: dict[str, Handler] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: LoopbackServer | None = None
 
@@ -79,6 +84,11 @@ class FeedServer:
     def publish_rss(self, name: str, posts: list[Post], *, title: str = "Test feed") -> None:
         """Serve an RSS 2.0 feed of these posts."""
         self.publish(name, rss(posts, title=title))
+
+    def handle(self, name: str, handler: Handler) -> None:
+        """Answer requests for this feed with a handler of the test's own (a hostile server)."""
+        with self._lock:
+            self.handlers[name] = handler
 
     def fail(self, name: str, status: int) -> None:
         """Answer every request for this feed with an HTTP error (200 puts it right)."""
@@ -117,6 +127,9 @@ class FeedServer:
         with self._lock:
             self.requests.append((name, dict(request.headers)))
             feed = self.feeds.get(name)
+            handler = self.handlers.get(name)
+        if handler is not None:
+            return await handler(request)
         if feed is None:
             raise web.HTTPNotFound()
         if feed.stall:

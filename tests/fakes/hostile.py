@@ -121,7 +121,7 @@ def stall_after_headers(seconds: float = 60) -> Handler:
     return handler
 
 
-def drip(every: float = 0.2) -> Handler:
+def drip(every: float = 0.5) -> Handler:
     """Send a valid feed one byte at a time, never fast enough to finish."""
     body = rss(*(item(str(n), f"post {n}") for n in range(100)))
 

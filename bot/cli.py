@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
-from bot import __version__
+from bot import __version__, explain
 from bot.app import App
 from bot.config import Config, ConfigError, load_config
 from bot.durations import format_duration
@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "check-config", parents=[common], help="validate the config and print a summary"
     )
+    explain.add_command(commands, common)
     return parser
 
 
@@ -88,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
     try:
+        if args.command == "explain":
+            return explain.run(settings, config, args)
         if args.command == "check-config":
             return _check_config(config, path, _health(settings, config))
         if args.command == "poll-once":

@@ -166,6 +166,7 @@ class Watch(_Model):
     any: TermList = ()
     all: tuple[str | tuple[str, ...], ...] = ()
     none: TermList = ()
+    ignore_accents: bool = False
     sources: tuple[str, ...] | None = None
     channels: tuple[str, ...] | None = None
 
@@ -180,7 +181,9 @@ class Watch(_Model):
 
     def rule(self) -> Rule:
         """Compile the watch's terms."""
-        return Rule.compile(self.id, self.any, self.all, self.none)
+        return Rule.compile(
+            self.id, self.any, self.all, self.none, ignore_accents=self.ignore_accents
+        )
 
     def applies_to(self, source_id: str) -> bool:
         """Tell whether this watch looks at posts from a source."""

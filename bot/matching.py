@@ -1,23 +1,55 @@
 """Watch terms and the rules that decide whether a post matches a watch.
 
-A term matches case-insensitively after Unicode NFKC normalization. A term made of
-Latin letters or digits matches whole words only ("Pixel 9" matches "Pixel 9 Pro" but
-not "Pixel 90"); a term that holds CJK characters matches as a substring. A change of
-script between CJK and Latin counts as a word boundary, so "三星S24" holds "S24".
+Terms and posts are folded the same way before they are compared: Unicode NFKC (so
+full-width "Ｓ２４" is "S24"), case folding, Traditional Chinese characters to Simplified
+(徠卡 is 徕卡), runs of whitespace to one space and, for a watch that asks for it, accents
+stripped ("cafe" is "café").
+
+A term that starts or ends with a letter or digit of a script written with spaces must
+start or end a word there: "S24" matches "Galaxy S24's" and "三星S24", never "S240"; a
+CJK end matches anywhere, so "徕卡" matches "小米徕卡影像". A word is a run of letters,
+digits and combining marks outside CJK; anything else ends it: a space, punctuation,
+``#``, ``_``, an apostrophe, an emoji, or a switch between CJK and Latin.
+
 Terms starting with ``re:`` are regular expressions run by RE2, which takes linear time
-whatever the pattern, so no watch can hang the bot.
+whatever the pattern and refuses patterns larger than a bounded amount of memory, so no
+watch can hang the bot.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import opencc
 import re2
 
 REGEX_PREFIX = "re:"
+REGEX_MAX_MEM = 2 << 20  # bytes RE2 may use for one pattern; a bigger pattern is refused
+MAX_HITS_PER_TERM = 1000  # hits kept per term and post, so a hostile post stays cheap
+Span = tuple[int, int]
+
+# Marks that are accents on Latin, Greek and Cyrillic letters; kana voicing marks stay.
+_ACCENTS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_LETTERS_WITHOUT_DECOMPOSITION = str.maketrans(
+    {"ø": "o", "đ": "d", "ł": "l", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+# Apostrophes and hyphens written in other ways, folded to the ASCII ones.
+_PUNCTUATION = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-"}
+)
+# Characters that are invisible inside a word: soft hyphen, zero-width space, word joiner, BOM.
+_INVISIBLE = frozenset((0x00AD, 0x200B, 0x2060, 0xFEFF))
+# Combining marks that may compose with the character before them under NFKC.
+_COMPOSING_MARK = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a]")
+_SPACE_RUN = re.compile(" {2,}")
+_ASCII_SPACES = str.maketrans("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", " " * 9)
+_CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2A6E0))
 
 
 class TermError(ValueError):
@@ -37,8 +69,87 @@ def is_cjk(char: str) -> bool:
     )
 
 
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() and not is_cjk(char)
+class _WordChars(dict[str, bool]):
+    """Whether a character continues a word, worked out once per character."""
+
+    def __missing__(self, char: str) -> bool:
+        word = (char.isalnum() and not is_cjk(char)) or unicodedata.category(char)[0] == "M"
+        self[char] = word
+        return word
+
+
+WORD_CHAR = _WordChars()  # whether a character continues a word, by character
+
+
+def is_word_char(char: str) -> bool:
+    """Tell whether a character continues a word: a letter, digit or mark outside CJK."""
+    return WORD_CHAR[char]
+
+
+@functools.cache
+def _traditional_to_simplified() -> dict[int, int]:
+    """Map each Traditional Chinese character to its Simplified form, one for one."""
+    chars = [chr(code) for low, high in _CJK_RANGES for code in range(low, high)]
+    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    table = {
+        ord(a): ord(b)
+        for a, b in zip(chars, converted, strict=True)
+        if len(b) == 1 and a != b and not b.isspace()
+    }
+    # fold chains (a→b, b→c) to their end so folding twice changes nothing
+    for code, target in table.items():
+        seen = {code}
+        while target in table and target not in seen:
+            seen.add(target)
+            target = table[target]
+        table[code] = target
+    return table
+
+
+def strip_accents(value: str) -> str:
+    """Remove the accents of Latin, Greek and Cyrillic letters: "Ærø café" → "aero cafe"."""
+    bare = _ACCENTS.sub("", unicodedata.normalize("NFD", value))
+    return unicodedata.normalize("NFC", bare).translate(_LETTERS_WITHOUT_DECOMPOSITION)
+
+
+class _CharFolding(dict[int, str]):
+    """What one character becomes for matching, worked out once per character."""
+
+    def __init__(self, ignore_accents: bool) -> None:
+        super().__init__()
+        self.ignore_accents = ignore_accents
+        self._lock = threading.Lock()
+        self._uneven: set[str] = set()  # characters that fold to more or fewer than one
+        self._uneven_pattern: tuple[int, re.Pattern[str]] = (0, re.compile("(?!)"))
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if code in _INVISIBLE:
+            folded = ""
+        else:
+            folded = unicodedata.normalize("NFKC", char).casefold().translate(_PUNCTUATION)
+            if self.ignore_accents:
+                folded = strip_accents(folded)
+            folded = folded.translate(_traditional_to_simplified())
+            folded = "".join(" " if c.isspace() else c for c in folded)
+        if len(folded) != 1:
+            with self._lock:  # before the cache entry, so whoever sees it sees this too
+                self._uneven.add(char)
+        self[code] = folded
+        return folded
+
+    def uneven(self) -> re.Pattern[str]:
+        """Return a pattern that finds the characters seen so far that fold unevenly."""
+        size, pattern = self._uneven_pattern
+        if size != len(self._uneven):
+            with self._lock:
+                chars = sorted(self._uneven)
+                pattern = re.compile(f"[{''.join(re.escape(char) for char in chars)}]")
+                self._uneven_pattern = (len(chars), pattern)
+        return pattern
+
+
+_FOLDING = {False: _CharFolding(ignore_accents=False), True: _CharFolding(ignore_accents=True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +158,10 @@ class NormalizedText:
 
     original: str
     folded: str
-    origin: tuple[int, ...] | None  # None: folded[i] is original[i]
+    origin: Sequence[int] | None  # None: folded[i] is original[i]
+    ignore_accents: bool = False
 
-    def span_in_original(self, start: int, end: int) -> tuple[int, int]:
+    def span_in_original(self, start: int, end: int) -> Span:
         """Map a span of the folded text back onto the original text."""
         if self.origin is None:
             return start, end
@@ -57,48 +169,90 @@ class NormalizedText:
             return len(self.original), len(self.original)
         first = self.origin[start]
         last = self.origin[end - 1] + 1 if end > start else first
-        # extend to the end of the original character run the last folded char came from
+        # take in the accents and other marks written after the last character
         while last < len(self.original) and unicodedata.combining(self.original[last]):
             last += 1
         return first, last
 
 
-def fold(value: str) -> str:
-    """Fold a term or text for comparison: NFKC, case-folded, whitespace runs as one space."""
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+def fold(value: str, *, ignore_accents: bool = False) -> str:
+    """Fold a term or text for comparison, without leading or trailing space."""
+    return normalize(value, ignore_accents=ignore_accents).folded.strip(" ")
 
 
-def normalize(text: str) -> NormalizedText:
+def normalize(text: str, *, ignore_accents: bool = False) -> NormalizedText:
     """Fold a text for matching and remember where each folded character came from."""
+    origin: list[int] | None
     if text.isascii():
-        folded = text.lower()
-        if not any(c.isspace() and c != " " for c in folded) and "  " not in folded:
-            return NormalizedText(text, folded, None)
+        folded = text.lower().translate(_ASCII_SPACES)
+        origin = None
+    else:
+        table = _FOLDING[ignore_accents]
+        if unicodedata.is_normalized("NFC", text) and not _COMPOSING_MARK.search(text):
+            folded = text.translate(table)  # also learns every new character's folding
+            uneven = table.uneven()
+            origin = _uneven_origin(text, table, uneven) if uneven.search(text) else None
+        else:
+            folded, origin = _fold_by_cluster(text, table)
+    if "  " in folded:
+        folded, origin = _squeeze_spaces(folded, origin)
+    return NormalizedText(text, folded, origin, ignore_accents)
+
+
+def _uneven_origin(text: str, table: _CharFolding, uneven: re.Pattern[str]) -> list[int]:
+    """Map folded indices to original ones when some characters folded to more or fewer."""
+    origin: list[int] = []
+    position = 0
+    for found in uneven.finditer(text):
+        index = found.start()
+        origin.extend(range(position, index))
+        origin.extend([index] * len(table[ord(text[index])]))
+        position = index + 1
+    origin.extend(range(position, len(text)))
+    return origin
+
+
+def _fold_by_cluster(text: str, table: _CharFolding) -> tuple[str, list[int]]:
+    """Fold a text whose letters and accents may be written apart, a letter and its marks
+    at a time."""
     pieces: list[str] = []
     origin: list[int] = []
     index = 0
     length = len(text)
-    previous_space = True
     while index < length:
         end = index + 1
         while end < length and unicodedata.combining(text[end]):
             end += 1
-        chunk = unicodedata.normalize("NFKC", text[index:end]).casefold()
-        for char in chunk:
-            if char.isspace():
-                if previous_space:
-                    continue
-                char = " "
-                previous_space = True
-            else:
-                previous_space = False
-            pieces.append(char)
-            origin.append(index)
+        cluster = unicodedata.normalize("NFKC", text[index:end])
+        folded = "".join(table[ord(char)] for char in cluster)
+        pieces.append(folded)
+        origin.extend([index] * len(folded))
         index = end
-    if pieces and pieces[-1] == " ":
-        pieces.pop()
-        origin.pop()
-    return NormalizedText(text, "".join(pieces), tuple(origin))
+    return "".join(pieces), origin
+
+
+def _squeeze_spaces(folded: str, origin: list[int] | None) -> tuple[str, list[int]]:
+    """Write each run of spaces as one space, keeping the map to the original."""
+    pieces: list[str] = []
+    kept: list[int] = []
+    position = 0
+    for run in _SPACE_RUN.finditer(folded):
+        start, end = run.span()
+        pieces.append(folded[position : start + 1])
+        kept.extend(
+            origin[position : start + 1] if origin is not None else range(position, start + 1)
+        )
+        position = end
+    pieces.append(folded[position:])
+    kept.extend(origin[position:] if origin is not None else range(position, len(folded)))
+    return "".join(pieces), kept
+
+
+def bounded(haystack: str, start: int, end: int, at_start: bool, at_end: bool) -> bool:
+    """Tell whether a found term stands on word boundaries where it must."""
+    if at_start and start > 0 and WORD_CHAR[haystack[start - 1]]:
+        return False
+    return not (at_end and end < len(haystack) and WORD_CHAR[haystack[end]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,69 +265,103 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class TermHits:
+    """One term of a watch and the places it matched (none when it missed)."""
+
+    term: str
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Term:
     """One term of a watch as the user wrote it, compiled for matching."""
 
     source: str
-    folded: str
-    whole_words: bool
+    folded: str  # the folded term, or the regular expression
+    word_start: bool  # starts with a letter or digit, so it must start a word
+    word_end: bool  # ends with a letter or digit, so it must end a word
+    ignore_accents: bool = False
     pattern: Any = None  # a compiled RE2 pattern for "re:" terms
+    missed: TermHits = field(init=False, repr=False, compare=False)  # this term, not found
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "missed", TermHits(self.source, ()))
 
     @classmethod
-    def parse(cls, raw: str) -> Term:
+    def parse(cls, raw: str, *, ignore_accents: bool = False) -> Term:
         """Compile a term from the config; raise TermError when it can't be used."""
         if raw.startswith(REGEX_PREFIX):
             expression = raw[len(REGEX_PREFIX) :]
             if not expression:
                 raise TermError("empty regular expression after 're:'")
-            options = re2.Options()
-            options.case_sensitive = False
-            options.log_errors = False
-            try:
-                pattern = re2.compile(expression, options)
-            except re2.error as exc:
-                reason = exc.args[0] if exc.args else exc
-                if isinstance(reason, bytes):
-                    reason = reason.decode("utf-8", "replace")
-                raise TermError(f"bad regular expression {expression!r}: {reason}") from None
-            return cls(raw, expression, whole_words=False, pattern=pattern)
-        folded = fold(raw)
+            pattern = _compile_regex(_fold_pattern(expression, ignore_accents))
+            return cls(raw, expression, False, False, ignore_accents, pattern)
+        folded = fold(raw, ignore_accents=ignore_accents)
         if not folded:
             raise TermError("empty term")
-        whole_words = not any(is_cjk(c) for c in folded)
-        return cls(raw, folded, whole_words=whole_words)
+        return cls(
+            raw,
+            folded,
+            word_start=is_word_char(folded[0]),
+            word_end=is_word_char(folded[-1]),
+            ignore_accents=ignore_accents,
+        )
+
+    @property
+    def is_regex(self) -> bool:
+        """Tell whether the term is a ``re:`` regular expression."""
+        return self.pattern is not None
+
+    def spans(self, haystack: str) -> list[Span]:
+        """Return where this plain term stands in a folded text, on word boundaries."""
+        found: list[Span] = []
+        needle = self.folded
+        start = haystack.find(needle)
+        while start != -1 and len(found) < MAX_HITS_PER_TERM:
+            end = start + len(needle)
+            if bounded(haystack, start, end, self.word_start, self.word_end):
+                found.append((start, end))
+            start = haystack.find(needle, start + 1)
+        return found
+
+    def regex_spans(self, haystack: str) -> list[Span]:
+        """Return where this regular expression matches a folded text."""
+        found: list[Span] = []
+        for match in self.pattern.finditer(haystack):
+            if match.end() > match.start():
+                found.append((match.start(), match.end()))
+                if len(found) == MAX_HITS_PER_TERM:
+                    break
+        return found
 
     def find(self, text: NormalizedText) -> list[Hit]:
         """Return every place this term matches in the text."""
-        if self.pattern is not None:
-            return [
-                Hit(self.source, *text.span_in_original(m.start(), m.end()))
-                for m in self.pattern.finditer(text.folded)
-                if m.end() > m.start()
-            ]
-        hits: list[Hit] = []
-        haystack = text.folded
-        needle = self.folded
-        start = haystack.find(needle)
-        while start != -1:
-            end = start + len(needle)
-            if not self.whole_words or self._at_word_boundaries(haystack, start, end):
-                hits.append(Hit(self.source, *text.span_in_original(start, end)))
-            start = haystack.find(needle, start + 1)
-        return hits
+        spans = self.regex_spans(text.folded) if self.is_regex else self.spans(text.folded)
+        return [Hit(self.source, *text.span_in_original(*span)) for span in spans]
 
-    def _at_word_boundaries(self, haystack: str, start: int, end: int) -> bool:
-        before_ok = (
-            start == 0
-            or not _is_word_char(haystack[start - 1])
-            or not _is_word_char(self.folded[0])
-        )
-        after_ok = (
-            end == len(haystack)
-            or not _is_word_char(haystack[end])
-            or not _is_word_char(self.folded[-1])
-        )
-        return before_ok and after_ok
+
+def _fold_pattern(expression: str, ignore_accents: bool) -> str:
+    """Fold the literal letters of a regular expression the way texts are folded."""
+    folded = expression.translate(_traditional_to_simplified())
+    if ignore_accents and not folded.isascii():
+        folded = "".join(c if len(bare := strip_accents(c)) != 1 else bare for c in folded)
+    return folded
+
+
+def _compile_regex(expression: str) -> Any:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    options.max_mem = REGEX_MAX_MEM
+    try:
+        return re2.compile(expression, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        if "too large" in str(reason):
+            reason = f"{reason}: the pattern needs more than {REGEX_MAX_MEM >> 20} MiB, simplify it"
+        raise TermError(f"bad regular expression {expression!r}: {reason}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,53 +375,82 @@ class TermGroup:
         """Name the entry the way the user wrote it."""
         return " / ".join(term.source for term in self.terms)
 
-    def find(self, text: NormalizedText) -> list[Hit]:
-        """Return the hits of every alias in the entry."""
-        return [hit for term in self.terms for hit in term.find(text)]
-
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """Whether a text matches a watch, and which terms hit or missed."""
+    """Whether a text matches a watch, and which terms hit or missed, and where."""
 
     watch_id: str
     matched: bool
-    any_hits: tuple[Hit, ...]
-    all_hits: tuple[tuple[str, tuple[Hit, ...]], ...]
-    none_hits: tuple[Hit, ...]
-    any_terms: tuple[str, ...]
-    none_terms: tuple[str, ...]
+    any: tuple[TermHits, ...]
+    all: tuple[tuple[TermHits, ...], ...]  # an entry per ``all`` item, a TermHits per alias
+    none: tuple[TermHits, ...]
+    text: str = ""
+    ignore_accents: bool = False
 
     @property
     def hits(self) -> tuple[Hit, ...]:
         """The hits that make the match: the ``any`` and ``all`` terms found."""
-        found = list(self.any_hits)
-        for _, group_hits in self.all_hits:
-            found.extend(group_hits)
-        return tuple(sorted(set(found), key=lambda hit: (hit.start, hit.end)))
+        found = [hit for result in self.any for hit in result.hits]
+        found.extend(hit for group in self.all for result in group for hit in result.hits)
+        return tuple(sorted(set(found), key=lambda hit: (hit.start, hit.end, hit.term)))
+
+    @property
+    def vetoes(self) -> tuple[Hit, ...]:
+        """The hits of ``none`` terms, each of which stops the match."""
+        return tuple(hit for result in self.none for hit in result.hits)
 
     @property
     def matched_terms(self) -> tuple[str, ...]:
         """The distinct terms that hit, in the order they appear in the text."""
-        seen: dict[str, None] = {}
-        for hit in self.hits:
-            seen.setdefault(hit.term, None)
-        return tuple(seen)
+        return tuple(dict.fromkeys(hit.term for hit in self.hits))
 
     def explain(self) -> list[str]:
-        """Say in plain lines why the text matched or not."""
-        lines = [f"watch {self.watch_id}: {'MATCH' if self.matched else 'no match'}"]
-        if self.any_terms:
-            hit = sorted({h.term for h in self.any_hits})
-            missed = [t for t in self.any_terms if t not in hit]
-            lines.append(f"  any:  hit {hit or '-'}; missed {missed or '-'}")
-        for label, group_hits in self.all_hits:
-            state = "hit" if group_hits else "MISSED"
-            lines.append(f"  all:  {label}: {state}")
-        if self.none_terms:
-            hit = sorted({h.term for h in self.none_hits})
-            lines.append(f"  none: hit {hit or '-'} (any hit vetoes the match)")
+        """Say in plain lines why the text matched or not: each term, hit or missed."""
+        accents = " (accents ignored)" if self.ignore_accents else ""
+        lines = [f"watch {self.watch_id}: {'MATCH' if self.matched else 'no match'}{accents}"]
+        if not self.any and not self.all:
+            lines.append("  follows every post of its sources: it has no any or all terms")
+        if self.any:
+            lines.append("  any: at least one must hit")
+            lines.extend(self._term_lines(self.any))
+        if self.all:
+            lines.append("  all: every entry must hit (an entry may list aliases)")
+            for group in self.all:
+                label = " / ".join(result.term for result in group)
+                hit = [result for result in group if result.hits]
+                if hit:
+                    lines.extend(self._term_lines(hit, label=label))
+                else:
+                    lines.append(f"    MISSED  {label}")
+        if self.none:
+            lines.append("  none: any hit vetoes the match")
+            lines.extend(self._term_lines(self.none, veto=True))
         return lines
+
+    def _term_lines(
+        self, results: Iterable[TermHits], *, label: str | None = None, veto: bool = False
+    ) -> list[str]:
+        lines = []
+        for result in results:
+            if not result.hits:
+                lines.append(f"    missed  {result.term}")
+                continue
+            name = result.term if label is None else f"{label}  (by {result.term})"
+            lines.append(f"    {'VETO' if veto else 'hit':<7} {name}")
+            lines.extend(f"              {self._place(hit)}" for hit in result.hits[:3])
+            if len(result.hits) > 3:
+                lines.append(f"              (+{len(result.hits) - 3} more)")
+        return lines
+
+    def _place(self, hit: Hit) -> str:
+        found = self.text[hit.start : hit.end]
+        before = self.text[max(0, hit.start - 20) : hit.start]
+        after = self.text[hit.end : hit.end + 20]
+        context = " ".join(f"{before}[{found}]{after}".split())
+        lead = "…" if hit.start > 20 else ""
+        tail = "…" if hit.end + 20 < len(self.text) else ""
+        return f"{found!r} at {hit.start}-{hit.end}: {lead}{context}{tail}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +461,7 @@ class Rule:
     any: tuple[Term, ...] = ()
     all: tuple[TermGroup, ...] = ()
     none: tuple[Term, ...] = ()
+    ignore_accents: bool = False
 
     @classmethod
     def compile(
@@ -252,19 +470,26 @@ class Rule:
         any_terms: Iterable[str] = (),
         all_terms: Iterable[str | Sequence[str]] = (),
         none_terms: Iterable[str] = (),
+        *,
+        ignore_accents: bool = False,
     ) -> Rule:
         """Compile a watch's terms; raise TermError naming the first bad one."""
+
+        def parse(raw: str) -> Term:
+            return Term.parse(raw, ignore_accents=ignore_accents)
+
         groups = []
         for entry in all_terms:
             aliases = [entry] if isinstance(entry, str) else list(entry)
             if not aliases:
                 raise TermError("empty list of aliases")
-            groups.append(TermGroup(tuple(Term.parse(alias) for alias in aliases)))
+            groups.append(TermGroup(tuple(parse(alias) for alias in aliases)))
         return cls(
             watch_id,
-            any=tuple(Term.parse(term) for term in any_terms),
+            any=tuple(parse(term) for term in any_terms),
             all=tuple(groups),
-            none=tuple(Term.parse(term) for term in none_terms),
+            none=tuple(parse(term) for term in none_terms),
+            ignore_accents=ignore_accents,
         )
 
     @property
@@ -272,24 +497,53 @@ class Rule:
         """Tell whether the watch has no ``any`` or ``all`` terms and takes every post."""
         return not self.any and not self.all
 
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """Every term of the rule: ``any``, then each ``all`` alias, then ``none``."""
+        return (*self.any, *(term for group in self.all for term in group.terms), *self.none)
+
+    @property
+    def triggers(self) -> list[tuple[Term, ...]]:
+        """Sets of plain terms one of which a post must hold to match; none for a watch that
+        follows its sources, or whose ``any`` and every ``all`` entry hold a regex."""
+        choices = [self.any] if self.any and not any(t.is_regex for t in self.any) else []
+        choices.extend(g.terms for g in self.all if not any(t.is_regex for t in g.terms))
+        return choices
+
+    def prepare(self, text: NormalizedText | str) -> NormalizedText:
+        """Fold a text the way this rule compares it."""
+        if isinstance(text, NormalizedText):
+            if text.ignore_accents == self.ignore_accents:
+                return text
+            text = text.original
+        return normalize(text, ignore_accents=self.ignore_accents)
+
     def judge(self, text: NormalizedText | str) -> Verdict:
-        """Decide whether a text matches this watch."""
-        if isinstance(text, str):
-            text = normalize(text)
-        any_hits = tuple(hit for term in self.any for hit in term.find(text))
-        all_hits = tuple((group.label, tuple(group.find(text))) for group in self.all)
-        none_hits = tuple(hit for term in self.none for hit in term.find(text))
+        """Decide whether a text matches this watch, looking for each term in turn."""
+        text = self.prepare(text)
+        found = {term.folded: term.spans(text.folded) for term in self.terms if not term.is_regex}
+        return self.decide(text, found)
+
+    def decide(self, text: NormalizedText, found: Mapping[str, Sequence[Span]]) -> Verdict:
+        """Decide on a text folded by ``prepare``, given where each plain term was found."""
+        any_ = tuple([_look(term, text, found) for term in self.any])
+        all_ = tuple([tuple([_look(term, text, found) for term in g.terms]) for g in self.all])
+        none = tuple([_look(term, text, found) for term in self.none])
         matched = (
-            (not self.any or bool(any_hits))
-            and all(group_hits for _, group_hits in all_hits)
-            and not none_hits
+            (not any_ or any([result.hits for result in any_]))
+            and all([any([result.hits for result in group]) for group in all_])
+            and not any([result.hits for result in none])
         )
-        return Verdict(
-            self.watch_id,
-            matched,
-            any_hits,
-            all_hits,
-            none_hits,
-            tuple(t.source for t in self.any),
-            tuple(t.source for t in self.none),
-        )
+        return Verdict(self.watch_id, matched, any_, all_, none, text.original, self.ignore_accents)
+
+
+def _look(term: Term, text: NormalizedText, found: Mapping[str, Sequence[Span]]) -> TermHits:
+    """Collect a term's hits in a text, given where the plain terms were found."""
+    spans = found.get(term.folded) if term.pattern is None else term.regex_spans(text.folded)
+    if not spans:
+        return term.missed
+    source = term.source
+    if text.origin is None:
+        return TermHits(source, tuple([Hit(source, start, end) for start, end in spans]))
+    place = text.span_in_original
+    return TermHits(source, tuple([Hit(source, *place(*span)) for span in spans]))

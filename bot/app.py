@@ -11,7 +11,7 @@ from types import TracebackType
 import aiohttp
 import sqlalchemy as sa
 
-from bot.config import CONSOLE_CHANNEL, Config, webhook_parts
+from bot.config import CONSOLE_CHANNEL, Config, Source, webhook_parts
 from bot.outbox import DispatchReport, dispatch
 from bot.poller import Poller, PollReport
 from bot.settings import Settings
@@ -19,7 +19,7 @@ from bot.sinks import Sink
 from bot.sinks.channel import ChannelSink
 from bot.sinks.console import ConsoleSink
 from bot.sinks.webhook import WebhookSink
-from bot.sources.http import Limits, new_session
+from bot.sources.http import HostSlots, Limits, new_session
 from bot.sources.parse_pool import ParseLimits, ParsePool
 from bot.sources.x import XTimeline
 from bot.watchlist import Watchlist
@@ -28,6 +28,8 @@ from storage.models import SourceState
 from storage.sources import all_sources, sync_sources
 
 log = logging.getLogger(__name__)
+
+POLLS_IN_FLIGHT = 32
 
 
 def utc_now() -> datetime:
@@ -57,6 +59,9 @@ class App:
         self._http: aiohttp.ClientSession | None = None
         self._web: aiohttp.ClientSession | None = None
         self._parser: ParsePool | None = None
+        self._slots = HostSlots(self.fetch_limits.per_host)
+        # polls in flight at once: bounds the feed bodies held in memory on a big watchlist
+        self._polls = asyncio.Semaphore(POLLS_IN_FLIGHT)
         self._dispatch_lock = asyncio.Lock()
         self.sinks: dict[str, Sink] = {}
         token = settings.x_bearer_token
@@ -118,6 +123,7 @@ class App:
             self._web,
             self.now,
             self._parser,
+            self._slots,
             self.fetch_limits,
             x=self.x,
         )
@@ -159,7 +165,12 @@ class App:
         """Poll sources at once (all, or those named) and return a report for each."""
         sources = [s for s in self.config.sources if source_ids is None or s.id in source_ids]
         poller = self.poller
-        return list(await asyncio.gather(*(poller.poll(source) for source in sources)))
+
+        async def poll(source: Source) -> PollReport:
+            async with self._polls:
+                return await poller.poll(source)
+
+        return list(await asyncio.gather(*(poll(source) for source in sources)))
 
     async def dispatch(self) -> DispatchReport:
         """Deliver what is due in the outbox; one pass at a time."""

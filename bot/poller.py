@@ -18,7 +18,7 @@ from bot.backoff import source_retry_delay
 from bot.config import Config, Source
 from bot.items import Item
 from bot.polling import alert_key, plan_poll, sane_dates
-from bot.sources.http import FetchError, Limits, fetch
+from bot.sources.http import FetchError, HostSlots, Limits, fetch
 from bot.sources.parse_pool import ParseError, ParsePool
 from bot.sources.x import XError, XTimeline
 from bot.tracker import Tracker
@@ -78,6 +78,7 @@ class Poller:
     http: aiohttp.ClientSession
     now: Callable[[], datetime]
     parser: ParsePool
+    slots: HostSlots
     limits: Limits = field(default_factory=Limits)
     x: XTimeline | None = None
 
@@ -94,15 +95,22 @@ class Poller:
                 # a 304 shows nothing: while a post is missing, every poll must be a full look
                 etag = last_modified = None
         try:
-            fetched = await fetch(
-                self.http, source.feed, etag=etag, last_modified=last_modified, limits=self.limits
-            )
+            async with self.slots.hold(source.feed):
+                fetched = await fetch(
+                    self.http,
+                    source.feed,
+                    etag=etag,
+                    last_modified=last_modified,
+                    limits=self.limits,
+                )
             if fetched.not_modified:
                 return self._succeeded(source, fetched.etag, fetched.last_modified, "not-modified")
+            # relative links and guids resolve against the configured URL, not wherever a
+            # redirect ended: a feed that moves behind a redirect keeps its posts' keys
             parsed = await self.parser.parse(
                 fetched.body,
                 source_id=source.id,
-                url=fetched.url,
+                url=source.feed,
                 content_type=fetched.content_type,
             )
         except (FetchError, ParseError) as exc:

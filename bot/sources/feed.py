@@ -43,7 +43,9 @@ def parse_feed(
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(body, response_headers=headers)
+    parsed = feedparser.parse(
+        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     problem = str(parsed.get("bozo_exception")) if parsed.get("bozo") else None
     if not parsed.get("version") and not parsed.entries:
         raise NotAFeedError(problem or "no RSS or Atom content found")

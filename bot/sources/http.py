@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -51,6 +53,26 @@ class Limits:
     per_host: int = PER_HOST  # requests in flight to one host at most
 
 
+class HostSlots:
+    """At most ``per_host`` fetches in flight to one host; the rest wait their turn.
+
+    Waiting for a slot comes before a fetch's deadline starts, so a host that serves many
+    sources (an RSSHub instance) makes them queue, not time out.
+    """
+
+    def __init__(self, per_host: int = PER_HOST) -> None:
+        self._per_host = per_host
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, url: str) -> AsyncIterator[None]:
+        """Wait for a slot for the URL's host and keep it while the block runs."""
+        host = (urlsplit(url).hostname or "").lower()
+        slot = self._slots.setdefault(host, asyncio.Semaphore(self._per_host))
+        async with slot:
+            yield
+
+
 def new_session(*, allow_private: bool = True, per_host: int = PER_HOST) -> aiohttp.ClientSession:
     """Open an HTTP session: at most ``per_host`` requests in flight to one host.
 
@@ -88,8 +110,9 @@ async def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    # sock_connect, not connect: waiting for a free connection to a busy host is no timeout
     timeout = aiohttp.ClientTimeout(
-        total=None, connect=limits.connect_seconds, sock_read=limits.read_seconds
+        total=None, sock_connect=limits.connect_seconds, sock_read=limits.read_seconds
     )
     visited: list[str] = []
     try:
@@ -115,6 +138,8 @@ async def fetch(
                         response.headers.get("ETag"),
                         response.headers.get("Last-Modified"),
                     )
+    except aiohttp.ConnectionTimeoutError:
+        raise FetchError(f"timed out connecting after {limits.connect_seconds:g}s") from None
     except aiohttp.ServerTimeoutError:
         raise FetchError(
             f"timed out: no data for {limits.read_seconds:g}s (the server stalled)"

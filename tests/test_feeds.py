@@ -55,10 +55,13 @@ def _identity(entry: Any) -> object:
 
 
 def _first_of_each(entries: list[Any]) -> list[Any]:
-    """Keep the first entry of each post: a feed that repeats a guid has one post there."""
+    """Keep the first entry of each post: a feed that repeats a guid has one post there,
+    and an entry with no id, title, link or text is no post at all."""
     seen: set[object] = set()
     kept = []
     for entry in entries:
+        if not any(entry.get(key) for key in ("id", "title", "link", "summary", "content")):
+            continue
         identity = _identity(entry)
         if identity not in seen:
             seen.add(identity)
@@ -143,3 +146,12 @@ def test_item_keys_are_stable_across_parses(path: Path) -> None:
     entries = _first_of_each(_feedparser_entries(path))
     assert len(parsed.items) == len(entries)
     assert len({i.key for i in parsed.items}) == len(parsed.items)
+
+
+def test_an_empty_entry_is_no_post() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item></item><item><guid>1</guid><title>Leica leak</title></item></channel></rss>"
+    )
+    parsed = parse_feed(body, source_id="s", url=URL)
+    assert [item.title for item in parsed.items] == ["Leica leak"]

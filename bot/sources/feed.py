@@ -54,6 +54,8 @@ def parse_feed(
     seen: set[str] = set()
     for entry in parsed.entries:
         item = _item(entry, source_id=source_id, base=feed_link)
+        if not (entry.get("id") or item.title or item.text or item.link or item.images):
+            continue  # an entry with nothing in it (a broken feed's debris) is no post
         if item.key in seen:
             continue  # a guid repeated within one feed: the first one stands
         seen.add(item.key)

@@ -1,4 +1,4 @@
-"""The command line: ``leakbot run | poll-once | check-config | digest``."""
+"""The command line: ``leakbot run | poll-once | check-config | explain``."""
 
 from __future__ import annotations
 

@@ -119,6 +119,7 @@ class Poller:
             source,
             parsed.items,
             problem=parsed.problem,
+            clean=parsed.clean,
             etag=fetched.etag,
             last_modified=fetched.last_modified,
             baseline_done=baseline_done,
@@ -140,6 +141,7 @@ class Poller:
             source,
             tuple(items),
             problem=None,
+            clean=True,
             etag=None,
             last_modified=None,
             baseline_done=baseline_done,
@@ -151,6 +153,7 @@ class Poller:
         items: tuple[Item, ...],
         *,
         problem: str | None,
+        clean: bool,
         etag: str | None,
         last_modified: str | None,
         baseline_done: bool,
@@ -190,7 +193,7 @@ class Poller:
                 items,
                 new_ids=new_ids,
                 archive={match.item_key for match in plan.matches},
-                clean=problem is None,
+                clean=clean,
             )
             tracked_alerts = tracked.alerts
             notes.extend(filter(None, [tracked.note()]))

@@ -20,7 +20,7 @@ from bot.sources.http import Limits
 from tests.clock import Clock
 from tests.conftest import WEBHOOK_ID, Leakbot
 from tests.fakes.discord import WEBHOOK_PATH, DiscordFake, body_problems
-from tests.fakes.feed_server import FeedServer, Post
+from tests.fakes.feed_server import FeedServer, Post, rss
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -59,6 +59,7 @@ class Tipster:
 
     def __init__(self, feeds: FeedServer) -> None:
         self.feeds = feeds
+        self.content_type = "application/rss+xml"
         self.posts: list[Post] = [
             self.post(f"old-{n}", f"日常数码闲聊 {n}", -60 * n) for n in range(1, 6)
         ]
@@ -77,7 +78,7 @@ class Tipster:
         )
 
     def publish(self) -> None:
-        self.feeds.publish_rss("dcs", self.posts)
+        self.feeds.publish("dcs", rss(self.posts), content_type=self.content_type)
 
     def add(self, post: Post) -> None:
         self.posts.insert(0, post)
@@ -165,6 +166,22 @@ async def test_deleted_weibo_post_alerts_with_archived_text_and_image(
         await cycle()  # type: ignore[misc]
     assert len(discord.messages) == 2  # one deletion alert, never repeated
     assert {m.target for m in discord.messages} == {WEBHOOK_ID}  # only the watch's channel
+
+
+async def test_a_feed_served_with_the_wrong_content_type_still_tracks_deletions(
+    bot: tuple[App, Clock, Tipster, Callable[[], object]], feeds: FeedServer, discord: DiscordFake
+) -> None:
+    # feedparser complains about the Content-Type and the encoding (text/* without a charset
+    # means us-ascii), but the document was read in full
+    _, _, tipster, cycle = bot
+    tipster.content_type = "text/plain"
+    await _leak(feeds, tipster, cycle)
+    tipster.add(tipster.post("newer", "今天天气不错", 12))
+    tipster.remove("leak")
+    feeds.set_page("leak", 404)
+    for _ in range(3):
+        await cycle()  # type: ignore[misc]
+    assert _kinds(discord) == ["小米17 Ultra 真机谍照，徕卡四摄模组清晰可见", "Deleted"]
 
 
 async def test_removal_marker_on_the_page_confirms_deletion(

@@ -29,6 +29,7 @@ class ParsedFeed:
     title: str
     items: tuple[Item, ...]
     problem: str | None  # feedparser's complaint about a feed it could still read
+    clean: bool = True  # read in full: no complaint, or only one about the HTTP headers
 
 
 def parse_feed(
@@ -46,7 +47,13 @@ def parse_feed(
     parsed = feedparser.parse(
         body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
-    problem = str(parsed.get("bozo_exception")) if parsed.get("bozo") else None
+    complaint = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    problem = str(complaint) if complaint is not None else None
+    # a wrong Content-Type or a wrongly declared encoding (text/xml without a charset means
+    # us-ascii, yet the feed is UTF-8) still leaves the whole document read
+    clean = complaint is None or isinstance(
+        complaint, (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+    )
     if not parsed.get("version") and not parsed.entries:
         raise NotAFeedError(problem or "no RSS or Atom content found")
     feed_link = parsed.feed.get("link") or url
@@ -61,7 +68,7 @@ def parse_feed(
         seen.add(item.key)
         items.append(item)
     title, _ = html_to_text(parsed.feed.get("title", ""))
-    return ParsedFeed(title, tuple(items), problem)
+    return ParsedFeed(title, tuple(items), problem, clean)
 
 
 def _item(entry: Any, *, source_id: str, base: str) -> Item:

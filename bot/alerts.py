@@ -194,6 +194,11 @@ def edited_post_alert(item: Item, *, diff: str, watches: list[str]) -> AlertMess
     )
 
 
+def _web_address(address: str) -> str | None:
+    """Return a source's address as a link when it is a web URL (an X source's is not)."""
+    return address if address.startswith(("http://", "https://")) else None
+
+
 def source_paused_alert(
     source_id: str,
     *,
@@ -204,15 +209,11 @@ def source_paused_alert(
     next_try: datetime,
 ) -> AlertMessage:
     """Build the one notice that a source keeps failing and is now only probed rarely."""
-    facts = [("Failures in a row", str(failures))]
-    facts.append(("Last success", _when(last_success) if last_success else "never"))
-    facts.append(("Next try", _when(next_try)))
-    facts.append(("Last error", error[:1000]))
     return AlertMessage(
         kind="paused",
         source_id=source_id,
         title=f"Source paused: {source_id}",
-        link=address if address.startswith(("http://", "https://")) else None,
+        link=_web_address(address),
         excerpt=(
             f"{source_id} failed {failures} times in a row, so leakbot paused it: it is tried "
             "only now and then until it answers again."
@@ -220,7 +221,12 @@ def source_paused_alert(
         author=None,
         image=None,
         posted_at=None,
-        facts=tuple(facts),
+        facts=(
+            ("Failures in a row", str(failures)),
+            ("Last success", _when(last_success) if last_success else "never"),
+            ("Next try", _when(next_try)),
+            ("Last error", error[:1000]),
+        ),
     )
 
 
@@ -232,7 +238,7 @@ def source_recovered_alert(
         kind="recovered",
         source_id=source_id,
         title=f"Source recovered: {source_id}",
-        link=address if address.startswith(("http://", "https://")) else None,
+        link=_web_address(address),
         excerpt=f"{source_id} answers again; leakbot polls it on its usual schedule.",
         author=None,
         image=None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.durations import format_duration
 from storage.models import SourceState
@@ -28,5 +28,5 @@ def describe(state: SourceState | None, now: datetime) -> str:
         )
     if state.last_success_at is None:
         return "not polled yet"
-    ago = max(now - state.last_success_at, now - now)
+    ago = max(now - state.last_success_at, timedelta(0))
     return f"ok, last success {format_duration(ago)} ago"

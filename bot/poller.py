@@ -231,22 +231,22 @@ class Poller:
         with session_scope(self.engine) as session:
             state = get_source(session=session, source_id=source.id)
             was_paused = state.paused_at is not None
+            failures = state.consecutive_failures + 1
+            paused = was_paused or failures >= defaults.failures_before_pause
             delay = source_retry_delay(
-                self.config.interval_of(source),
-                state.consecutive_failures + 1,
-                ceiling=defaults.max_backoff,
+                self.config.interval_of(source), failures, ceiling=defaults.max_backoff
             )
-            if was_paused or state.consecutive_failures + 1 >= defaults.failures_before_pause:
-                delay = max(delay, defaults.max_backoff)  # paused: only a probe now and then
+            if paused:
+                delay = max(delay, defaults.max_backoff)  # only a probe now and then
             state = record_failure(
                 session=session,
                 source_id=source.id,
                 error=reason,
                 now=moment,
                 next_poll_at=moment + delay,
-                pause_after=defaults.failures_before_pause,
+                paused=paused,
             )
-            failures, paused_at = state.consecutive_failures, state.paused_at
+            paused_at = state.paused_at
             if paused_at is not None and not was_paused:
                 message = source_paused_alert(
                     source.id,
@@ -263,7 +263,7 @@ class Poller:
             detail=reason,
             next_poll_at=moment + delay,
             failures=failures,
-            paused=paused_at is not None,
+            paused=paused,
         )
         log.warning(
             "source %s: poll failed: %s; %s at %s",

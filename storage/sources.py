@@ -46,13 +46,13 @@ def record_failure(
     error: str,
     now: datetime,
     next_poll_at: datetime,
-    pause_after: int,
+    paused: bool,
 ) -> SourceState:
-    """Note a failed poll and when the source will be tried again; pause it after
-    ``pause_after`` failures in a row (its ``paused_at`` is then ``now``)."""
+    """Note a failed poll and when the source will be tried again; a source that is
+    ``paused`` keeps the moment its pause began (``now``, the first time)."""
     row = get_source(session=session, source_id=source_id)
     row.consecutive_failures += 1
-    if row.consecutive_failures >= pause_after and row.paused_at is None:
+    if paused and row.paused_at is None:
         row.paused_at = now
     row.last_polled_at = now
     row.last_error = error[:1000]

@@ -7,6 +7,7 @@ pass, still alerts; the pass ends in bounded time; memory stays bounded.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
@@ -326,7 +327,7 @@ async def test_polls_of_one_host_are_limited_in_flight(
         most = max(most, in_flight)
         agents.add(request.headers.get("User-Agent", ""))
         try:
-            await _sleep(0.3)
+            await asyncio.sleep(0.3)
             return web.Response(
                 body=hostile.rss(hostile.item("1", "old")), content_type="application/rss+xml"
             )
@@ -351,12 +352,6 @@ async def test_polls_of_one_host_are_limited_in_flight(
     assert most == 2
     [agent] = agents
     assert agent.startswith("leakbot/")
-
-
-async def _sleep(seconds: float) -> None:
-    import asyncio
-
-    await asyncio.sleep(seconds)
 
 
 def _atom(*entries: tuple[str, str]) -> bytes:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gzip
 import zlib
 from collections.abc import Callable
 from datetime import datetime
@@ -14,7 +13,8 @@ from aiohttp import web
 
 from tests.fakes.feed_server import Handler
 
-RSS_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>t</title>'
+RSS_OPEN = '<rss version="2.0"><channel><title>t</title>'
+RSS_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n' + RSS_OPEN
 RSS_TAIL = "</channel></rss>"
 
 
@@ -30,25 +30,29 @@ def rss(*items: str, head: str = RSS_HEAD) -> bytes:
     return (head + "".join(items) + RSS_TAIL).encode()
 
 
+def with_doctype(doctype: str, *items: str) -> bytes:
+    """Write an RSS document that starts with a DOCTYPE."""
+    return rss(*items, head=f'<?xml version="1.0"?>\n{doctype}\n{RSS_OPEN}')
+
+
 def billion_laughs() -> bytes:
     """Ten levels of entities, each ten of the one before: a billion 'lol's."""
     levels = ['<!ENTITY lol0 "lol">'] + [
         f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)
     ]
-    head = f'<?xml version="1.0"?>\n<!DOCTYPE rss [\n{"".join(levels)}\n]>\n'
-    return rss(item("1", "&lol9;"), head=head + RSS_HEAD.split("\n", 1)[1])
+    return with_doctype(f"<!DOCTYPE rss [\n{''.join(levels)}\n]>", item("1", "&lol9;"))
 
 
 def quadratic_blowup() -> bytes:
     """One 100 KB entity referenced 20,000 times: no nesting, 2 GB of text."""
-    head = f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY a "{"x" * 100_000}">]>\n'
-    return rss(item("1", "&a;" * 20_000), head=head + RSS_HEAD.split("\n", 1)[1])
+    doctype = f'<!DOCTYPE rss [<!ENTITY a "{"x" * 100_000}">]>'
+    return with_doctype(doctype, item("1", "&a;" * 20_000))
 
 
 def external_entity() -> bytes:
     """An entity that asks the parser to read a local file into the feed."""
-    head = '<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-    return rss(item("1", "Leica &xxe;"), head=head + RSS_HEAD.split("\n", 1)[1])
+    doctype = '<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    return with_doctype(doctype, item("1", "Leica &xxe;"))
 
 
 def slow_author() -> bytes:
@@ -63,11 +67,6 @@ def gzip_bomb(size: int = 256 * 1024 * 1024) -> bytes:
     chunk = bytes(1024 * 1024)
     parts = [compressor.compress(chunk) for _ in range(size // len(chunk))]
     return b"".join([*parts, compressor.flush()])
-
-
-def gzipped(body: bytes) -> bytes:
-    """Gzip a body."""
-    return gzip.compress(body)
 
 
 def respond(body: bytes, *, content_type: str = "application/rss+xml", **headers: str) -> Handler:

@@ -4,7 +4,7 @@ Run from the repository root, offline:
 
     python bench/bench_polling.py [N]      # N feeds, 200 by default
 
-The captured real-world feeds under ../shared/ref/feeds/captured are served from a loopback
+The captured real-world feeds under tests/data/ref/feeds/captured are served from a loopback
 feed server in a separate process (so serving costs the bot neither GIL time nor CPU in
 the figures), cycled to N distinct sources (each copy gets its own URL and an XML comment so
 its bytes differ). One App on a temporary SQLite database polls them all at once, as
@@ -50,7 +50,7 @@ from bot.poller import PollReport  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.fakes.feed_server import FeedServer  # noqa: E402
 
-CAPTURED = ROOT.parent / "shared" / "ref" / "feeds" / "captured"
+CAPTURED = ROOT / "tests" / "data" / "ref" / "feeds" / "captured"
 GZIP_MAGIC = b"\x1f\x8b"
 WATCHES = """\
 watches:

@@ -22,7 +22,7 @@ from tests.fakes.discord import DiscordFake
 from tests.fakes.feed_server import FeedServer
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_REF = ROOT.parent / "shared" / "ref"
+REF = ROOT / "tests" / "data" / "ref"  # copied from public projects: see its README
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

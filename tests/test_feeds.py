@@ -1,4 +1,4 @@
-"""Real-world feeds from shared/ref go through the feed adapter into well-formed Items.
+"""Real-world feeds from tests/data/ref go through the feed adapter into well-formed Items.
 
 The table tests hold each captured feed up against feedparser's own view of the same bytes:
 every entry with a link gives an Item with an absolute http(s) link, every entry with a
@@ -19,9 +19,9 @@ import pytest
 
 from bot.items import Item
 from bot.sources.feed import NotAFeedError, ParsedFeed, parse_feed
-from tests.conftest import SHARED_REF
+from tests.conftest import REF
 
-CAPTURED = sorted((SHARED_REF / "feeds" / "captured").rglob("*.*"))
+CAPTURED = sorted((REF / "feeds" / "captured").rglob("*.*"))
 CAPTURED = [p for p in CAPTURED if p.name != "LICENSE"]
 NOT_FEEDS = {"notafeed.html", "unrecognized.rss"}  # HTML pages, not feeds
 URL = "https://feeds.example/dir/feed.xml"
@@ -88,7 +88,7 @@ def _utc_time(entry: Any) -> datetime | None:
 
 
 def test_reference_feeds_are_present() -> None:
-    assert len(CAPTURED) > 50, f"expected the captured feeds under {SHARED_REF}"
+    assert len(CAPTURED) > 50, f"expected the captured feeds under {REF}"
 
 
 @pytest.mark.parametrize("path", CAPTURED, ids=_name)

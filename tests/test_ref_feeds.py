@@ -1,4 +1,4 @@
-"""Every reference feed under shared/ref/feeds goes through the real poller unharmed.
+"""Every reference feed under tests/data/ref/feeds goes through the real poller unharmed.
 
 Each file (the captured real-world feeds and feedparser's one-feature corpus) is served
 from the loopback feed server as its own source of one App on SQLite, and polled three
@@ -27,10 +27,10 @@ from bot.app import App
 from bot.config import load_config
 from bot.poller import PollReport
 from bot.settings import Settings
-from tests.conftest import SHARED_REF
+from tests.conftest import REF
 from tests.fakes.feed_server import FeedServer
 
-REF_FEEDS = SHARED_REF / "feeds"
+REF_FEEDS = REF / "feeds"
 FILES = sorted(p for p in REF_FEEDS.rglob("*") if p.is_file() and p.name != "LICENSE")
 OUTCOMES = {"ok", "baseline", "not-modified", "failed", "skipped"}
 BATCH = 100

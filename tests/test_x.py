@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.sources.x import PostStatus, XError, XTimeline, posts_from_response
-from tests.conftest import SHARED_REF, Leakbot
+from tests.conftest import REF, Leakbot
 from tests.fakes.discord import DiscordFake
 from tests.fakes.x_api import Tweet, XFake
 
@@ -27,7 +27,7 @@ def x_api() -> Iterator[XFake]:
 
 def test_recorded_timeline_turns_into_items() -> None:
     recorded = json.loads(
-        (SHARED_REF / "x" / "recorded" / "test_client_get_users_tweets.json").read_text()
+        (REF / "x" / "recorded" / "test_client_get_users_tweets.json").read_text()
     )
     items = posts_from_response(recorded[0]["body"], source_id="x", username="TwitterDev")
     assert [item.key for item in items] == ["1577730467436138524", "1565318587736285184"]

@@ -1,7 +1,7 @@
 """A fake of Discord's REST API: execute-webhook and create-message, checked against the spec.
 
 Every body is validated against the request schema in Discord's official OpenAPI
-description (shared/ref/discord/openapi.json), plus what the spec leaves out: no unknown
+description (tests/data/ref/discord/openapi.json), plus what the spec leaves out: no unknown
 keys, and at most 6000 characters over all embeds. An invalid body gets Discord's 400.
 """
 
@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 
 from tests.fakes.loopback import LoopbackServer
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "ref" / "discord" / "openapi.json"
+SPEC = Path(__file__).resolve().parents[1] / "data" / "ref" / "discord" / "openapi.json"
 WEBHOOK_PATH = "/webhooks/{webhook_id}/{webhook_token}"
 MESSAGES_PATH = "/channels/{channel_id}/messages"
 

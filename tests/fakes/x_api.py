@@ -1,7 +1,7 @@
 """A fake of the X API v2 on loopback: user lookup, a user's timeline, and post lookup.
 
-Bodies follow the shapes of the real responses recorded by tweepy (shared/ref/x/recorded)
-and the X API's error objects for deleted posts (shared/ref/README.md).
+Bodies follow the shapes of the real responses recorded by tweepy (tests/data/ref/x/recorded)
+and the X API's error objects for deleted posts (tests/data/ref/README.md).
 """
 
 from __future__ import annotations

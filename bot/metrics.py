@@ -1,0 +1,61 @@
+"""Prometheus metrics of a running leakbot: what it polled, queued and delivered.
+
+The running bot serves them on ``LEAKBOT_HTTP_ADDR`` at ``/metrics``. They live in one
+registry of their own, so that nothing else a library registers leaks into the page.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+POLLS = Counter("leakbot_polls", "Polls of sources, by outcome.", ["outcome"], registry=REGISTRY)
+POLL_SECONDS = Histogram(
+    "leakbot_poll_seconds",
+    "How long one poll of one source took, fetch to commit.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+    registry=REGISTRY,
+)
+ITEMS = Counter(
+    "leakbot_items",
+    "Posts read from sources, by whether they were new.",
+    ["state"],
+    registry=REGISTRY,
+)
+ALERTS_QUEUED = Counter(
+    "leakbot_alerts_queued",
+    "Alerts written to the outbox, per channel.",
+    ["channel"],
+    registry=REGISTRY,
+)
+ALERTS_DELIVERED = Counter(
+    "leakbot_alerts_delivered",
+    "Alerts a sink accepted, per channel.",
+    ["channel"],
+    registry=REGISTRY,
+)
+ALERTS_FAILED = Counter(
+    "leakbot_alerts_failed",
+    "Delivery attempts that failed and will be retried, per channel.",
+    ["channel"],
+    registry=REGISTRY,
+)
+ALERTS_SET_ASIDE = Counter(
+    "leakbot_alerts_set_aside",
+    "Alerts Discord refused outright (400), set aside as failed, per channel.",
+    ["channel"],
+    registry=REGISTRY,
+)
+OUTBOX_DEPTH = Gauge("leakbot_outbox_depth", "Alerts waiting in the outbox.", registry=REGISTRY)
+OUTBOX_OLDEST_SECONDS = Gauge(
+    "leakbot_outbox_oldest_seconds",
+    "Age of the oldest alert waiting in the outbox.",
+    registry=REGISTRY,
+)
+DISCORD_429 = Counter(
+    "leakbot_discord_429",
+    "Rate-limit answers (429) from Discord, by scope.",
+    ["scope"],
+    registry=REGISTRY,
+)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from bot.config import Config, Watch
-from bot.items import Item
+from bot.domain import Item
 from bot.matching import normalize
 from bot.watchlist import Watchlist
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.items import Item
+from bot.domain import Item
 from bot.matching import Hit
 
 EXCERPT_CHARS = 600

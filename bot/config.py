@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from bot.durations import parse_duration
+from bot.errors import LeakbotError
 from bot.matching import Rule, TermError
 
 Path_ = tuple[str | int, ...]
@@ -45,7 +46,7 @@ class Problem:
 
 
 @dataclass
-class ConfigError(Exception):
+class ConfigError(LeakbotError):
     """The config file cannot be used; lists every problem found."""
 
     path: Path

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import Deletions
-from bot.items import Item, canonical_url
+from bot.domain import Item
+from bot.items import canonical_url
 
 SHRUNK_RATIO = 0.75  # a poll with fewer items than this share of the usual is truncated
 

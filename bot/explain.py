@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from bot.config import Config
-from bot.items import Item
+from bot.domain import Item
 from bot.settings import Settings
 from bot.watchlist import Watchlist
 from storage.db import make_engine, migrate, session_scope

@@ -1,10 +1,8 @@
-"""The Item: one post from any source, frozen, in the same shape whatever it came from."""
+"""What an item is made of: canonical URLs, stable keys, and the text and images of HTML."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import datetime
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -37,30 +35,6 @@ TRACKING_PARAMETERS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_")
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """A post as read from its source, before leakbot decides anything about it."""
-
-    source_id: str
-    key: str
-    title: str
-    text: str
-    html: str
-    link: str | None
-    author: str | None
-    published_at: datetime | None
-    images: tuple[str, ...]
-
-    @property
-    def searchable(self) -> str:
-        """Return the text watches look at: the title, then the body."""
-        if not self.title:
-            return self.text
-        if self.text.startswith(self.title.rstrip(".… ")):
-            return self.text
-        return f"{self.title}\n{self.text}"
 
 
 def canonical_url(url: str, base: str | None = None) -> str | None:

@@ -29,6 +29,8 @@ from typing import Any
 import opencc
 import re2
 
+from bot.errors import LeakbotError
+
 REGEX_PREFIX = "re:"
 REGEX_MAX_MEM = 2 << 20  # bytes RE2 may use for one pattern; a bigger pattern is refused
 MAX_HITS_PER_TERM = 1000  # hits kept per term and post, so a hostile post stays cheap
@@ -52,7 +54,7 @@ _ASCII_SPACES = str.maketrans("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", " " * 9)
 _CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2A6E0))
 
 
-class TermError(ValueError):
+class TermError(LeakbotError, ValueError):
     """A term that cannot be used: empty, or a regular expression RE2 refuses."""
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from bot.alerts import source_paused_alert, source_recovered_alert
 from bot.backoff import source_retry_delay
 from bot.config import Config, Source
-from bot.items import Item
+from bot.domain import Item
 from bot.polling import alert_key, plan_poll, sane_dates
 from bot.sources.http import FetchError, HostSlots, Limits, fetch
 from bot.sources.parse_pool import ParseError, ParsePool

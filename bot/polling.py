@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.alerts import AlertMessage, new_post_alert
-from bot.items import Item
+from bot.domain import Item
 from bot.matching import Hit
 from bot.watchlist import Watchlist
 

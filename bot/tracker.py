@@ -21,7 +21,7 @@ from bot.alerts import AlertMessage, deleted_post_alert, edited_post_alert, rest
 from bot.archive import ArchivedImage, download_images
 from bot.config import Config, Source
 from bot.deletions import is_healthy, lifetime, plan_deletions, same_content, word_diff
-from bot.items import Item
+from bot.domain import Item
 from bot.linkcheck import PageSays, check_page
 from bot.polling import alert_key
 from bot.sources.x import PostStatus, XError, XTimeline

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from bot.config import Config, Watch
-from bot.items import Item
+from bot.domain import Item
 from bot.matching import (
     MAX_HITS_PER_TERM,
     WORD_CHAR,

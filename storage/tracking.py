@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.deletions import DeletionPlan, Tracked
-from bot.items import Item
+from bot.domain import Item
 from storage.models import ItemRow, MatchRow
 
 TRACKED_STATES = ("live", "missing", "deleted")

@@ -14,7 +14,7 @@ import pytest
 from bot.app import App
 from bot.config import load_config
 from bot.deletions import same_content, window_start, word_diff
-from bot.items import Item
+from bot.domain import Item
 from bot.settings import Settings
 from bot.sources.http import Limits
 from tests.clock import Clock

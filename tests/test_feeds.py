@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import pytest
 
-from bot.items import Item
+from bot.domain import Item
 from bot.sources.feed import NotAFeedError, ParsedFeed, parse_feed
 from tests.conftest import REF
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.alerts import excerpt
 from bot.config import Config, ConfigError, Watch, parse_config
-from bot.items import Item
+from bot.domain import Item
 from bot.matching import Rule, TermError
 from bot.watchlist import Watchlist
 

@@ -11,15 +11,19 @@ from typing import Any
 
 import feedparser
 
-from bot.items import Item, canonical_url, html_to_text, stable_key
+from bot.domain import Item
+from bot.errors import SourceError, SourceErrorKind
+from bot.items import canonical_url, html_to_text, stable_key
 from bot.sources.gate import gate
 
 # feedparser warns on every entry that has `updated` but no `published`; we ask for both.
 warnings.filterwarnings("ignore", message="To avoid breaking", category=DeprecationWarning)
 
 
-class NotAFeedError(ValueError):
+class NotAFeedError(SourceError):
     """The bytes are not an RSS or Atom feed."""
+
+    kind = SourceErrorKind.NOT_A_FEED
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ import zlib
 
 import re2
 
+from bot.errors import SourceError, SourceErrorKind
+
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_FEED_BYTES = 16 * 1024 * 1024
 
@@ -35,8 +37,10 @@ _DOCTYPE_TEXT = re2.compile(_DOCTYPE, _OPTIONS)
 _ENTITY_TEXT = re2.compile(_ENTITY, _OPTIONS)
 
 
-class RefusedFeedError(ValueError):
+class RefusedFeedError(SourceError):
     """Bytes the gate does not let through to the parser, with the reason."""
+
+    kind = SourceErrorKind.REFUSED
 
 
 def gate(body: bytes, *, max_bytes: int = MAX_FEED_BYTES) -> bytes:

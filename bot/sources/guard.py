@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp.abc import ResolveResult
 
+from bot.errors import LeakbotError
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Cloud metadata services, named as such in the refusal.
@@ -29,7 +31,7 @@ _METADATA = (
 )
 
 
-class PrivateAddressError(OSError):
+class PrivateAddressError(LeakbotError, OSError):
     """A connection refused because its address is not on the public internet."""
 
 

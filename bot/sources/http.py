@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from bot import __version__
+from bot.errors import SourceError, SourceErrorKind
 from bot.sources.guard import GuardedConnector, PrivateAddressError, proxy_hosts
 
 USER_AGENT = f"leakbot/{__version__} (leak monitor; feed reader)"
@@ -20,8 +21,10 @@ PER_HOST = 4
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-class FetchError(Exception):
+class FetchError(SourceError):
     """A fetch that gave no usable body: the reason is meant for the operator's log."""
+
+    kind = SourceErrorKind.FETCH
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,14 +20,17 @@ from dataclasses import dataclass
 
 import pebble
 
+from bot.errors import SourceError, SourceErrorKind
 from bot.sources.feed import NotAFeedError, ParsedFeed, parse_feed
 from bot.sources.gate import RefusedFeedError
 
 log = logging.getLogger(__name__)
 
 
-class ParseError(Exception):
+class ParseError(SourceError):
     """A feed body that gave no items; the reason is meant for the operator's log."""
+
+    kind = SourceErrorKind.PARSE
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,9 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
-from bot.items import Item, canonical_url
+from bot.domain import Item
+from bot.errors import SourceError, SourceErrorKind
+from bot.items import canonical_url
 
 X_API = "https://api.twitter.com"
 TIMEOUT = (5.0, 20.0)  # connect, read
@@ -29,8 +31,10 @@ MEDIA_FIELDS = ["url", "preview_image_url", "type"]
 logging.getLogger("tweepy").setLevel(logging.WARNING)
 
 
-class XError(Exception):
+class XError(SourceError):
     """The X API did not give a usable answer; the reason is meant for the operator's log."""
+
+    kind = SourceErrorKind.X_API
 
 
 class PostStatus(enum.Enum):

@@ -12,12 +12,13 @@ import aiohttp
 import sqlalchemy as sa
 
 from bot.config import CONSOLE_CHANNEL, Config, Source, webhook_parts
-from bot.outbox import DispatchReport, dispatch
+from bot.outbox import DispatchReport, Outbox
 from bot.poller import Poller, PollReport
 from bot.settings import Settings
 from bot.sinks import Sink
 from bot.sinks.channel import ChannelSink
 from bot.sinks.console import ConsoleSink
+from bot.sinks.discord_rest import RateLimits
 from bot.sinks.webhook import WebhookSink
 from bot.sources.http import HostSlots, Limits, new_session
 from bot.sources.parse_pool import ParseLimits, ParsePool
@@ -97,6 +98,9 @@ class App:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        outbox: Outbox | None = getattr(self, "outbox", None)
+        if outbox is not None:
+            await outbox.stop()  # deliveries in flight finish and commit before the close
         for session in (self._http, self._web):
             if session is not None:
                 await session.close()
@@ -132,12 +136,13 @@ class App:
         sinks: dict[str, Sink] = {}
         api = self.settings.discord_api
         token = self.settings.discord_token
+        limits = RateLimits()  # Discord's buckets, as this process learns them
         for channel in self.config.channels:
             if channel.webhook is not None:
                 parts = webhook_parts(channel.webhook.get_secret_value())
                 assert parts is not None  # the config checked the shape
                 sinks[channel.id] = WebhookSink(
-                    http, api_base=api, webhook_id=parts[0], token=parts[1]
+                    http, api_base=api, webhook_id=parts[0], token=parts[1], limits=limits
                 )
             elif channel.discord_channel is not None:
                 if token is None or not token.get_secret_value():
@@ -151,9 +156,11 @@ class App:
                     api_base=api,
                     channel_id=channel.discord_channel,
                     token=token.get_secret_value(),
+                    limits=limits,
                 )
         if not self.config.channels:
             sinks[CONSOLE_CHANNEL] = ConsoleSink()
+        self.outbox = Outbox(engine=self.engine, sinks=sinks, now=self.now)
         return sinks
 
     def source_states(self) -> dict[str, SourceState]:
@@ -174,5 +181,4 @@ class App:
 
     async def dispatch(self) -> DispatchReport:
         """Deliver what is due in the outbox; one pass at a time."""
-        async with self._dispatch_lock:
-            return await dispatch(engine=self.engine, sinks=self.sinks, now=self.now)
+        return await self.outbox.dispatch()

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 SOURCE_CEILING = timedelta(hours=6)
 ALERT_FIRST_RETRY = timedelta(seconds=15)
-ALERT_CEILING = timedelta(minutes=30)
+ALERT_CEILING = timedelta(minutes=5)  # Discord's outages are short: notice its return soon
+BROKEN_CHANNEL_PROBE = timedelta(hours=1)  # a cheap look whether someone repaired it
 
 
 def _jittered(delay: timedelta, rng: random.Random | None) -> timedelta:
@@ -28,10 +29,10 @@ def source_retry_delay(
 
 
 def alert_retry_delay(
-    attempts: int, retry_after: float | None, *, rng: random.Random | None = None
+    failures: int, retry_after: float | None, *, rng: random.Random | None = None
 ) -> timedelta:
-    """Wait as long as the far side asked, else 15s doubling up to 30 minutes."""
+    """Wait as long as the far side asked, else 15s doubling up to 5 minutes."""
     if retry_after is not None:
         return timedelta(seconds=retry_after) + timedelta(milliseconds=250)
-    exponent = min(max(attempts - 1, 0), 20)
+    exponent = min(max(failures - 1, 0), 20)
     return min(_jittered(ALERT_FIRST_RETRY * (2**exponent), rng), ALERT_CEILING)

@@ -1,94 +1,316 @@
-"""Dispatching the outbox: each pending alert goes to its channel's sink until one accepts it."""
+"""Delivering the outbox: each channel's alerts in order, by whichever dispatcher claims it.
+
+A pass claims the channels that have alerts due, then drains each one head first: the
+next alert goes only once the one before it is settled. What Discord answers decides what
+happens to the channel:
+
+- 2xx: delivered, Discord's message id stored; the channel goes on;
+- 400 (and other refusals of one message): that alert is set aside with Discord's error;
+  the channel goes on;
+- 429: the channel waits for ``retry_after`` (every channel, for a global limit);
+- 5xx, a timeout or no answer: the channel backs off, 15 s doubling up to 5 minutes;
+- 401, 403, 404: the channel is broken. Its alerts are held, the log says so once, and
+  it is tried again when the process starts, when its webhook or token changes in the
+  config, on ``leakbot outbox retry``, and once an hour.
+
+Shutdown lets the deliveries in flight finish and commit, for a few seconds at most.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from bot import metrics
 from bot.alerts import AlertMessage
-from bot.backoff import alert_retry_delay
-from bot.sinks import Attachment, Sink
-from storage.alerts import pending_alerts, postpone, record_attempt
+from bot.backoff import BROKEN_CHANNEL_PROBE, alert_retry_delay
+from bot.domain import ChannelState, DeliveryOutcome
+from bot.sinks import Attachment, Delivery, Sink
 from storage.db import session_scope
 from storage.images import get_image
+from storage.models import AlertRow
+from storage.outbox import (
+    channel_failures,
+    claim_channels,
+    hold_channels,
+    next_alert,
+    outbox_summary,
+    record_attempt,
+    release_channel,
+    set_channel_state,
+    sync_channels,
+    unmark_sending,
+)
 
 log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=30)  # longer than one POST may take (20 s) and its commit
+SHUTDOWN_GRACE = 5.0  # seconds a stop waits for deliveries in flight
+PER_CHANNEL = 100  # alerts one pass sends to one channel at most
 
 
 @dataclass(frozen=True, slots=True)
 class DispatchReport:
     """What one pass over the outbox did."""
 
-    delivered: int
-    failed: int
-    waiting: int  # due alerts left for a later pass because their channel is backing off
+    delivered: int = 0
+    failed: int = 0  # tries that failed and will be retried: 429, 5xx, no answer
+    waiting: int = 0  # alerts still queued for the channels this process delivers
+    set_aside: int = 0  # alerts Discord refused (400), kept aside with its error
+    broken: tuple[str, ...] = field(default=())  # channels that broke in this pass
 
-
-async def dispatch(
-    *,
-    engine: sa.Engine,
-    sinks: Mapping[str, Sink],
-    now: Callable[[], datetime],
-    limit: int = 100,
-) -> DispatchReport:
-    """Deliver due alerts in order; a channel that fails waits, the others go on."""
-    if not sinks:
-        return DispatchReport(0, 0, 0)
-    with session_scope(engine) as session:
-        due = pending_alerts(session=session, now=now(), channel_ids=list(sinks), limit=limit)
-    delivered = failed = waiting = 0
-    blocked: dict[str, datetime] = {}
-    postponed: dict[str, list[int]] = {}
-    for alert in due:
-        if alert.channel_id in blocked:
-            waiting += 1
-            assert alert.id is not None
-            postponed.setdefault(alert.channel_id, []).append(alert.id)
-            continue
-        sink = sinks[alert.channel_id]
-        message = AlertMessage.from_json(alert.message)
-        result = await sink.deliver(
-            message, idempotency_key=alert.dedup_key, files=_attachments(engine, message)
+    def __add__(self, other: DispatchReport) -> DispatchReport:
+        return DispatchReport(
+            self.delivered + other.delivered,
+            self.failed + other.failed,
+            self.waiting + other.waiting,
+            self.set_aside + other.set_aside,
+            self.broken + other.broken,
         )
-        moment = now()
-        retry_at = None
-        if result.ok:
-            delivered += 1
-        else:
-            failed += 1
-            retry_at = moment + alert_retry_delay(alert.attempts + 1, result.retry_after)
-            log.warning(
-                "alert %s to channel %s not delivered (%s); next try at %s",
-                alert.id,
-                alert.channel_id,
-                result.detail or f"HTTP {result.status}",
-                retry_at.isoformat(timespec="seconds"),
+
+
+class Outbox:
+    """The dispatcher of one process: claims channels, sends their heads, records answers."""
+
+    def __init__(
+        self,
+        *,
+        engine: sa.Engine,
+        sinks: Mapping[str, Sink],
+        now: Callable[[], datetime],
+        lease: timedelta = LEASE,
+        per_channel: int = PER_CHANNEL,
+    ) -> None:
+        self._engine = engine
+        self._sinks = sinks
+        self._now = now
+        self._lease = lease
+        self._per_channel = per_channel
+        # who holds a claim, in the channel table: enough for an operator to find the process
+        self.dispatcher = f"{socket.gethostname()} pid {os.getpid()} {secrets.token_hex(4)}"
+        self._pass = asyncio.Lock()
+        self._stopping = False
+        self._synced = False
+
+    async def dispatch(self) -> DispatchReport:
+        """Run one pass: deliver what is due, each claimed channel in order."""
+        async with self._pass:
+            if self._stopping or not self._sinks:
+                return DispatchReport()
+            if not self._synced:
+                self._sync()
+            with session_scope(self._engine) as session:
+                claimed = claim_channels(
+                    session=session,
+                    channel_ids=list(self._sinks),
+                    dispatcher=self.dispatcher,
+                    now=self._now(),
+                    lease=self._lease,
+                )
+            results = await asyncio.gather(
+                *(self._drain(channel_id) for channel_id in claimed), return_exceptions=True
             )
-            if result.stop_channel:
-                blocked[alert.channel_id] = retry_at
-        with session_scope(engine) as session:
-            session.add(alert)
+            report = DispatchReport()
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+                report += result
+            return report + DispatchReport(waiting=self._measure())
+
+    async def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Start no new delivery; give the ones in flight a few seconds to finish and commit."""
+        self._stopping = True
+        try:
+            await asyncio.wait_for(self._pass.acquire(), grace)
+        except TimeoutError:
+            log.warning(
+                "stopping with a delivery still in flight after %g s; it will be sent again "
+                "on the next start (Discord may have it already)",
+                grace,
+            )
+            return
+        self._pass.release()
+
+    def _sync(self) -> None:
+        targets = {channel_id: sink.target for channel_id, sink in self._sinks.items()}
+        with session_scope(self._engine) as session:
+            retried = sync_channels(session=session, targets=targets, now=self._now())
+        for row in retried:
+            log.info("channel %s was broken (%s); trying it again", row.id, row.reason)
+        self._synced = True
+
+    async def _drain(self, channel_id: str) -> DispatchReport:
+        """Send a claimed channel's alerts, oldest first, until one is not delivered."""
+        sink = self._sinks[channel_id]
+        report = DispatchReport()
+        try:
+            for _ in range(self._per_channel):
+                if self._stopping:
+                    break
+                with session_scope(self._engine) as session:
+                    alert = next_alert(
+                        session=session,
+                        channel_id=channel_id,
+                        dispatcher=self.dispatcher,
+                        now=self._now(),
+                        lease=self._lease,
+                    )
+                if alert is None:
+                    break
+                in_doubt = alert.sending_since is not None
+                if in_doubt:
+                    log.warning(
+                        "alert %s to channel %s: an earlier try was cut off, so Discord may "
+                        "have it already; sending it again",
+                        alert.id,
+                        channel_id,
+                    )
+                message = AlertMessage.from_json(alert.message)
+                delivery = await sink.deliver(
+                    message,
+                    idempotency_key=alert.dedup_key,
+                    files=_attachments(self._engine, message),
+                )
+                settled = self._settle(channel_id, sink, alert, delivery, in_doubt)
+                report += settled
+                if delivery.outcome not in (DeliveryOutcome.DELIVERED, DeliveryOutcome.REFUSED):
+                    break
+        finally:
+            with session_scope(self._engine) as session:
+                release_channel(session=session, channel_id=channel_id, dispatcher=self.dispatcher)
+        return report
+
+    def _settle(
+        self, channel_id: str, sink: Sink, alert: AlertRow, delivery: Delivery, in_doubt: bool
+    ) -> DispatchReport:
+        """Record an answer and decide what it means for the alert and its channel."""
+        assert alert.id is not None
+        moment = self._now()
+        outcome = delivery.outcome
+        with session_scope(self._engine) as session:
+            if delivery.scope == "bucket":  # our own wait: nothing was sent
+                unmark_sending(session=session, alert_id=alert.id)
+                set_channel_state(
+                    session=session,
+                    channel_id=channel_id,
+                    state=ChannelState.BACKING_OFF,
+                    reason=delivery.detail,
+                    retry_at=moment + alert_retry_delay(0, delivery.retry_after),
+                    failures=channel_failures(session=session, channel_id=channel_id),
+                    now=moment,
+                )
+                return DispatchReport()
             record_attempt(
                 session=session,
-                alert=alert,
+                alert_id=alert.id,
                 sink=sink.name,
+                outcome=outcome,
+                status=delivery.status,
+                detail=delivery.detail,
+                message_id=delivery.remote_id,
+                in_doubt=in_doubt,
                 now=moment,
-                ok=result.ok,
-                status=result.status,
-                detail=result.detail,
-                remote_id=result.remote_id,
-                retry_at=retry_at,
             )
-    if postponed:
-        # keep the channel's order: what queued behind a failed alert waits as long as it does
-        with session_scope(engine) as session:
-            for channel_id, alert_ids in postponed.items():
-                postpone(session=session, alert_ids=alert_ids, until=blocked[channel_id])
-    return DispatchReport(delivered, failed, waiting)
+            failures = channel_failures(session=session, channel_id=channel_id)
+            state, reason, retry_at = ChannelState.OK, None, None
+            if outcome == DeliveryOutcome.RATE_LIMITED:
+                state, reason = ChannelState.BACKING_OFF, delivery.detail
+                retry_at = moment + alert_retry_delay(0, delivery.retry_after or 1.0)
+                if delivery.scope == "global":
+                    hold_channels(
+                        session=session,
+                        channel_ids=list(self._sinks),
+                        until=retry_at,
+                        reason=delivery.detail or "Discord's global rate limit",
+                        now=moment,
+                    )
+            elif outcome == DeliveryOutcome.FAILED:
+                failures += 1
+                state, reason = ChannelState.BACKING_OFF, delivery.detail
+                retry_at = moment + alert_retry_delay(failures, None)
+            elif outcome == DeliveryOutcome.BROKEN:
+                state, reason = ChannelState.BROKEN, delivery.detail
+                retry_at = moment + BROKEN_CHANNEL_PROBE
+            else:
+                failures = 0
+            before = set_channel_state(
+                session=session,
+                channel_id=channel_id,
+                state=state,
+                reason=reason,
+                retry_at=retry_at,
+                failures=failures,
+                now=moment,
+            )
+        return self._tell(channel_id, alert, delivery, before, retry_at)
+
+    def _tell(
+        self,
+        channel_id: str,
+        alert: AlertRow,
+        delivery: Delivery,
+        before: ChannelState | None,
+        retry_at: datetime | None,
+    ) -> DispatchReport:
+        """Log and count what one answer did, and report it."""
+        outcome = delivery.outcome
+        if outcome == DeliveryOutcome.DELIVERED:
+            metrics.ALERTS_DELIVERED.labels(channel_id).inc()
+            if before not in (ChannelState.OK, None):
+                log.info("channel %s delivers again", channel_id)
+            return DispatchReport(delivered=1)
+        if outcome == DeliveryOutcome.REFUSED:
+            metrics.ALERTS_SET_ASIDE.labels(channel_id).inc()
+            log.warning(
+                "alert %s to channel %s set aside: Discord refused it (%s); the channel goes "
+                "on; `leakbot outbox retry %s` sends it again",
+                alert.id,
+                channel_id,
+                delivery.detail,
+                alert.id,
+            )
+            return DispatchReport(set_aside=1)
+        if outcome == DeliveryOutcome.BROKEN:
+            if before == ChannelState.BROKEN:
+                log.debug("channel %s is still broken: %s", channel_id, delivery.detail)
+                return DispatchReport()
+            log.error(
+                "channel %s is broken: %s. Its alerts are held, not dropped; fix the channel "
+                "(its webhook, or the bot's access), then restart or run "
+                "`leakbot outbox retry %s`",
+                channel_id,
+                delivery.detail,
+                channel_id,
+            )
+            return DispatchReport(broken=(channel_id,))
+        if outcome == DeliveryOutcome.RATE_LIMITED:
+            metrics.DISCORD_429.labels(delivery.scope or "user").inc()
+        metrics.ALERTS_FAILED.labels(channel_id).inc()
+        log.warning(
+            "alert %s to channel %s not delivered (%s); next try at %s",
+            alert.id,
+            channel_id,
+            delivery.detail or f"HTTP {delivery.status}",
+            retry_at.isoformat(timespec="seconds") if retry_at else "once the channel is free",
+        )
+        return DispatchReport(failed=1)
+
+    def _measure(self) -> int:
+        """Publish the outbox's depth and oldest age; return what waits for our channels."""
+        with session_scope(self._engine) as session:
+            summary = outbox_summary(session=session, now=self._now())
+        metrics.OUTBOX_DEPTH.set(summary.depth)
+        oldest = summary.oldest_age.total_seconds() if summary.oldest_age else 0.0
+        metrics.OUTBOX_OLDEST_SECONDS.set(oldest)
+        return sum(c.pending for i, c in summary.channels.items() if i in self._sinks)
 
 
 def _attachments(engine: sa.Engine, message: AlertMessage) -> list[Attachment]:

@@ -48,10 +48,17 @@ def _sqlite_pragmas(connection: Any, _record: object) -> None:
 
 
 def migrate(engine: sa.Engine) -> None:
-    """Bring the schema up to the newest migration."""
+    """Bring the schema up to the newest migration, one process at a time."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        # processes starting together wait for the first to finish, then find nothing to do
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(hashtext('leakbot ' || current_schema()))")
+            )
+        elif connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the one writer's lock first
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

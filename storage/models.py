@@ -110,10 +110,10 @@ class MatchRow(SQLModel, table=True):
 
 
 class AlertRow(SQLModel, table=True):
-    """An alert in the outbox: written with its cause, removed from the queue once delivered."""
+    """An alert in the outbox: written with its cause, queued per channel, first in first out."""
 
     __tablename__ = "alert"
-    __table_args__ = (sa.Index("ix_alert_pending", "delivered_at", "next_attempt_at"),)
+    __table_args__ = (sa.Index("ix_alert_queue", "channel_id", "state", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     dedup_key: str = Field(max_length=255, unique=True)
@@ -122,10 +122,15 @@ class AlertRow(SQLModel, table=True):
     item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
     message: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    state: str = Field(default="pending", max_length=16)  # an AlertState
     attempts: int = 0
-    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
-    last_error: str | None = None
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    # set while a dispatcher sends it; still set after a crash, so the next try knows
+    # Discord may already have it
+    sending_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_id: str | None = Field(default=None, sa_type=sa.Text)  # Discord's, for later edits
+    settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # set aside, dropped
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -138,6 +143,24 @@ class DeliveryRow(SQLModel, table=True):
     sink: str = Field(max_length=32)
     attempted_at: datetime = Field(sa_type=UTCDateTime)
     ok: bool
+    outcome: str = Field(default="delivered", max_length=16)  # a DeliveryOutcome
     status: int | None = None
-    detail: str | None = None
-    remote_id: str | None = None
+    detail: str | None = Field(default=None, sa_type=sa.Text)
+    remote_id: str | None = Field(default=None, sa_type=sa.Text)
+    in_doubt: bool = False  # an earlier try was cut off: Discord may have had it already
+
+
+class ChannelRow(SQLModel, table=True):
+    """Where delivery to one channel stands, and which dispatcher holds it."""
+
+    __tablename__ = "channel"
+
+    id: str = Field(primary_key=True, max_length=64)
+    target: str = Field(default="", sa_type=sa.Text)  # a fingerprint of where it points
+    state: str = Field(default="ok", max_length=16)  # a ChannelState
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failures: int = 0  # in a row, for the back-off
+    claimed_by: str | None = Field(default=None, sa_type=sa.Text)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

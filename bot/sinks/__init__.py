@@ -1,4 +1,4 @@
-"""Sinks: where alerts are handed over. A sink says whether it accepted an alert."""
+"""Sinks: where alerts are handed over. A sink says how the far side answered."""
 
 from __future__ import annotations
 
@@ -7,18 +7,24 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.alerts import AlertMessage
+from bot.domain import DeliveryOutcome
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """How one attempt to hand over an alert went."""
 
-    ok: bool
-    status: int | None = None
+    outcome: DeliveryOutcome
+    status: int | None = None  # the HTTP status; None when no answer came
     detail: str | None = None
     retry_after: float | None = None  # seconds the far side asked us to wait
-    remote_id: str | None = None
-    stop_channel: bool = False  # later alerts to this channel should wait too
+    remote_id: str | None = None  # the message id Discord gave it
+    scope: str | None = None  # of a rate limit: "global" holds every channel
+
+    @property
+    def ok(self) -> bool:
+        """Say whether the far side took the alert."""
+        return self.outcome == DeliveryOutcome.DELIVERED
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,7 @@ class Sink(Protocol):
     """Something that can take alerts for one channel."""
 
     name: str
+    target: str  # a fingerprint of where it delivers: a new one means the channel was repaired
 
     async def deliver(
         self,

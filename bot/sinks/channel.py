@@ -11,7 +11,7 @@ from bot import __version__
 from bot.alerts import AlertMessage
 from bot.sinks import Attachment, Delivery
 from bot.sinks.discord_payload import message_body
-from bot.sinks.discord_rest import post_message
+from bot.sinks.discord_rest import RateLimits, post_message
 
 
 class ChannelSink:
@@ -20,7 +20,13 @@ class ChannelSink:
     name = "discord"
 
     def __init__(
-        self, session: aiohttp.ClientSession, *, api_base: str, channel_id: str, token: str
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        api_base: str,
+        channel_id: str,
+        token: str,
+        limits: RateLimits | None = None,
     ) -> None:
         self._session = session
         self._url = f"{api_base.rstrip('/')}/channels/{channel_id}/messages"
@@ -29,6 +35,10 @@ class ChannelSink:
             "User-Agent": f"DiscordBot (leakbot, {__version__})",
         }
         self._label = f"channel {channel_id}"
+        self._route = f"channel:{channel_id}"
+        self._limits = limits or RateLimits()
+        # a new token may be what repaired a forbidden channel
+        self.target = hashlib.sha256(f"channel {channel_id} {token}".encode()).hexdigest()[:16]
 
     def __repr__(self) -> str:
         return f"ChannelSink({self._label})"  # never the token
@@ -45,5 +55,12 @@ class ChannelSink:
         body["nonce"] = hashlib.sha256(idempotency_key.encode()).hexdigest()[:25]
         body["enforce_nonce"] = True
         return await post_message(
-            self._session, self._url, body, label=self._label, headers=self._headers, files=files
+            self._session,
+            self._url,
+            body,
+            route=self._route,
+            limits=self._limits,
+            label=self._label,
+            headers=self._headers,
+            files=files,
         )

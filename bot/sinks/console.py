@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.alerts import AlertMessage
+from bot.domain import DeliveryOutcome
 from bot.sinks import Attachment, Delivery
 
 
@@ -14,6 +15,7 @@ class ConsoleSink:
     """Print alerts as short blocks of text."""
 
     name = "console"
+    target = "console"
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
@@ -45,4 +47,4 @@ class ConsoleSink:
         for attachment in files:
             lines.append(f"  attached: {attachment.filename} ({len(attachment.data)} bytes)")
         print("\n".join(lines), file=stream, flush=True)
-        return Delivery(ok=True)
+        return Delivery(DeliveryOutcome.DELIVERED)

@@ -1,16 +1,78 @@
-"""Posting a message body to Discord's REST API and reading what the answer means."""
+"""Posting a message to Discord's REST API, within its rate limits, and what the answer means.
+
+Discord describes each route's bucket in the headers of every answer (``X-RateLimit-Bucket``,
+``-Remaining``, ``-Reset-After``). The next request to a route with nothing remaining waits
+for the reset instead of drawing a 429: too many 429s, and other invalid requests, get an
+IP banned (10,000 in 10 minutes).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
+from bot.domain import DeliveryOutcome
 from bot.sinks import Attachment, Delivery
 
 TIMEOUT = aiohttp.ClientTimeout(total=20)
+LONGEST_BUCKET_WAIT = 5.0  # seconds; a longer wait holds the channel instead of a sleep
+BROKEN_STATUSES = (401, 403, 404)  # the webhook or channel is gone, or we may not post there
+DETAIL_CHARS = 2000
+
+
+@dataclass(slots=True)
+class _Bucket:
+    name: str | None
+    remaining: int
+    reset_at: float  # on the monotonic clock
+
+
+class RateLimits:
+    """What Discord said about each route's bucket; shared by the sinks of one process."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._routes: dict[str, _Bucket] = {}
+
+    def wait(self, route: str) -> float:
+        """Return how many seconds the next request to a route must wait."""
+        bucket = self._routes.get(route)
+        if bucket is None or bucket.remaining > 0:
+            return 0.0
+        return max(0.0, bucket.reset_at - self._clock())
+
+    def spend(self, route: str) -> None:
+        """Count a request about to go, so that requests in flight together add up."""
+        bucket = self._routes.get(route)
+        if bucket is None:
+            return
+        if bucket.reset_at <= self._clock():
+            self._routes.pop(route)  # a fresh window: the answer will tell its size
+        else:
+            bucket.remaining -= 1
+
+    def learn(self, route: str, headers: Mapping[str, str]) -> None:
+        """Read a route's bucket from the headers of an answer."""
+        try:
+            remaining = int(headers["X-RateLimit-Remaining"])
+            reset_after = float(headers["X-RateLimit-Reset-After"])
+        except (KeyError, ValueError):
+            return
+        reset_at = self._clock() + reset_after
+        known = self._routes.get(route)
+        if (
+            known is not None
+            and known.reset_at > self._clock()
+            and abs(known.reset_at - reset_at) < 0.5
+        ):
+            remaining = min(remaining, known.remaining)  # answers can arrive out of order
+        self._routes[route] = _Bucket(headers.get("X-RateLimit-Bucket"), remaining, reset_at)
 
 
 async def post_message(
@@ -18,12 +80,25 @@ async def post_message(
     url: str,
     body: dict[str, Any],
     *,
+    route: str,
+    limits: RateLimits,
     label: str,
     params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     files: Sequence[Attachment] = (),
 ) -> Delivery:
-    """POST a message; 2xx is accepted, 429 and 5xx are failures to retry later."""
+    """POST a message once its route has room, and classify Discord's answer."""
+    wait = limits.wait(route)
+    if wait > LONGEST_BUCKET_WAIT:
+        return Delivery(
+            DeliveryOutcome.RATE_LIMITED,
+            detail=f"{label}: waiting {wait:.1f} s for Discord's rate limit",
+            retry_after=wait,
+            scope="bucket",
+        )
+    if wait > 0:
+        await asyncio.sleep(wait)
+    limits.spend(route)
     payload: dict[str, Any] = {"json": body}
     if files:
         # Discord's multipart form: the JSON body as payload_json, then files[n]
@@ -42,33 +117,62 @@ async def post_message(
             url, params=params, headers=headers, timeout=TIMEOUT, **payload
         ) as response:
             text = await response.text(errors="replace")
-            if 200 <= response.status < 300:
-                return Delivery(ok=True, status=response.status, remote_id=_message_id(text))
-            if response.status == 429:
-                return Delivery(
-                    ok=False,
-                    status=429,
-                    detail=f"{label}: rate limited by Discord",
-                    retry_after=retry_after(response.headers.get("Retry-After"), text),
-                    stop_channel=True,
-                )
-            return Delivery(
-                ok=False,
-                status=response.status,
-                detail=f"{label}: HTTP {response.status}: {text[:300]}",
-                stop_channel=True,
-            )
+            if response.status != 429:
+                limits.learn(route, response.headers)
+            return classify(response.status, response.headers, text, label=label)
     except (aiohttp.ClientError, TimeoutError) as exc:
         detail = f"{label}: {type(exc).__name__}: {exc}".replace(url, "<url>")
-        return Delivery(ok=False, detail=detail, stop_channel=True)
+        return Delivery(DeliveryOutcome.FAILED, detail=detail)
 
 
-def _message_id(text: str) -> str | None:
+def classify(status: int, headers: Mapping[str, str], text: str, *, label: str) -> Delivery:
+    """Say what one answer of Discord means for the alert and its channel."""
+    data = _json(text)
+    if 200 <= status < 300:
+        message_id = data.get("id")
+        return Delivery(
+            DeliveryOutcome.DELIVERED,
+            status=status,
+            remote_id=str(message_id) if message_id is not None else None,
+        )
+    if status == 429:
+        scope = headers.get("X-RateLimit-Scope", "user")
+        if data.get("global") is True or headers.get("X-RateLimit-Global") == "true":
+            scope = "global"
+        wait = retry_after(headers.get("Retry-After"), text)
+        return Delivery(
+            DeliveryOutcome.RATE_LIMITED,
+            status=429,
+            detail=f"{label}: rate limited by Discord ({scope}) for {wait or 0:g} s",
+            retry_after=wait,
+            scope=scope,
+        )
+    detail = f"{label}: HTTP {status}: {_error(data, text)}"[:DETAIL_CHARS]
+    if status in BROKEN_STATUSES:
+        return Delivery(DeliveryOutcome.BROKEN, status=status, detail=detail)
+    if 400 <= status < 500:
+        return Delivery(DeliveryOutcome.REFUSED, status=status, detail=detail)
+    return Delivery(DeliveryOutcome.FAILED, status=status, detail=detail)
+
+
+def _json(text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except ValueError:
-        return None
-    return str(data["id"]) if isinstance(data, dict) and "id" in data else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _error(data: dict[str, Any], text: str) -> str:
+    """Render Discord's error body: its message, its code, and what it said was wrong."""
+    if not data:
+        return " ".join(text.split())[:300] or "(no body)"
+    words = str(data.get("message") or "no message")
+    if "code" in data:
+        words += f" (code {data['code']})"
+    if data.get("errors"):
+        words += f": {json.dumps(data['errors'], ensure_ascii=False)}"
+    return words
 
 
 def retry_after(header: str | None, text: str) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import aiohttp
@@ -9,7 +10,7 @@ import aiohttp
 from bot.alerts import AlertMessage
 from bot.sinks import Attachment, Delivery
 from bot.sinks.discord_payload import message_body
-from bot.sinks.discord_rest import post_message
+from bot.sinks.discord_rest import RateLimits, post_message
 
 
 class WebhookSink:
@@ -18,11 +19,21 @@ class WebhookSink:
     name = "webhook"
 
     def __init__(
-        self, session: aiohttp.ClientSession, *, api_base: str, webhook_id: str, token: str
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        api_base: str,
+        webhook_id: str,
+        token: str,
+        limits: RateLimits | None = None,
     ) -> None:
         self._session = session
         self._url = f"{api_base.rstrip('/')}/webhooks/{webhook_id}/{token}"
         self._label = f"webhook {webhook_id}"
+        self._route = f"webhook:{webhook_id}"
+        self._limits = limits or RateLimits()
+        # a new token is a repaired webhook; the hash keeps the token itself out of the database
+        self.target = hashlib.sha256(f"webhook {webhook_id} {token}".encode()).hexdigest()[:16]
 
     def __repr__(self) -> str:
         return f"WebhookSink({self._label})"  # never the token
@@ -34,11 +45,13 @@ class WebhookSink:
         idempotency_key: str,
         files: Sequence[Attachment] = (),
     ) -> Delivery:
-        """Execute the webhook with the alert's embed."""
+        """Execute the webhook with the alert's embed; wait=true returns the message's id."""
         return await post_message(
             self._session,
             self._url,
             message_body(message),
+            route=self._route,
+            limits=self._limits,
             label=self._label,
             params={"wait": "true"},
             files=files,

@@ -1,0 +1,451 @@
+"""The outbox: alerts queued per channel, first in first out, and who may send each channel's head.
+
+A dispatcher claims a channel (a lease that expires) before it sends; only the oldest
+pending alert of a claimed channel goes out, one at a time, so each channel keeps its order
+across passes, processes and restarts. On PostgreSQL the claim skips channels another
+dispatcher is claiming (``FOR UPDATE SKIP LOCKED``); SQLite has one writer, so there each
+claim is one short write. Storage only writes what it is told: what an answer of Discord
+means for the channel is decided in ``bot.outbox``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from bot.domain import AlertState, ChannelState, DeliveryOutcome
+from storage.models import AlertRow, ChannelRow, DeliveryRow
+
+# PostgreSQL advisory lock namespace for a channel's queue (with hashtext of the channel id):
+# writers of alerts hold it shared until they commit, a dispatcher reading the head takes it
+# alone, so no alert with a lower id can commit after a higher one was read.
+_QUEUE_LOCK = 0x1EAC
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCounts:
+    """What waits in one channel's queue."""
+
+    pending: int
+    set_aside: int
+    oldest_age: timedelta | None  # of its oldest pending alert
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSummary:
+    """The outbox at a glance: depth, the oldest alert's age, and each channel's share."""
+
+    depth: int  # pending alerts
+    oldest_age: timedelta | None
+    set_aside: int
+    channels: Mapping[str, ChannelCounts]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    """Whether a channel's alerts can go out, and if not, why and until when."""
+
+    channel_id: str
+    state: ChannelState
+    reason: str | None
+    since: datetime | None
+    retry_at: datetime | None
+    failures: int
+    claimed_by: str | None
+
+
+def _queue_lock(session: Session, channel_id: str, *, shared: bool) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite writes one at a time: ids follow the order of commits
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    session.execute(
+        sa.text(f"SELECT {function}(:space, hashtext(:channel))"),
+        {"space": _QUEUE_LOCK, "channel": channel_id},
+    )
+
+
+def add_alert(
+    *,
+    session: Session,
+    dedup_key: str,
+    kind: str,
+    channel_id: str,
+    item_id: int | None,
+    message: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Queue an alert unless one with the same key was ever queued; say whether it was."""
+    exists = session.exec(select(AlertRow.id).where(AlertRow.dedup_key == dedup_key)).first()
+    if exists is not None:
+        return False
+    _queue_lock(session, channel_id, shared=True)
+    session.add(
+        AlertRow(
+            dedup_key=dedup_key,
+            kind=kind,
+            channel_id=channel_id,
+            item_id=item_id,
+            message=message,
+            created_at=now,
+            state=AlertState.PENDING,
+        )
+    )
+    return True
+
+
+def count_pending(*, session: Session) -> int:
+    """Count alerts waiting to be delivered."""
+    statement = select(func.count()).where(col(AlertRow.state) == AlertState.PENDING)
+    return int(session.exec(statement).one())
+
+
+def sync_channels(
+    *, session: Session, targets: Mapping[str, str], now: datetime
+) -> list[ChannelRow]:
+    """Know every configured channel; one whose target changed starts afresh, as repaired.
+
+    Return the channels that were broken and now get a new try: repaired in the config,
+    or probed once because the process starts.
+    """
+    rows = {row.id: row for row in session.exec(select(ChannelRow)).all()}
+    retried = []
+    for channel_id, target in targets.items():
+        row = rows.get(channel_id)
+        if row is None:
+            session.add(ChannelRow(id=channel_id, target=target, since=now))
+            continue
+        if row.target != target:
+            if row.state == ChannelState.BROKEN:
+                retried.append(row)
+            row.target = target
+            row.state, row.reason, row.since = ChannelState.OK, None, now
+            row.retry_at, row.failures = None, 0
+            session.add(row)
+        elif row.state == ChannelState.BROKEN:
+            retried.append(row)
+            row.retry_at = now
+            session.add(row)
+    return retried
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    waiting = (
+        select(AlertRow.id)
+        .where(
+            col(AlertRow.channel_id) == ChannelRow.id,
+            col(AlertRow.state) == AlertState.PENDING,
+        )
+        .exists()
+    )
+    return sa.and_(
+        sa.or_(col(ChannelRow.claimed_until).is_(None), col(ChannelRow.claimed_until) <= now),
+        sa.or_(col(ChannelRow.retry_at).is_(None), col(ChannelRow.retry_at) <= now),
+        waiting,
+    )
+
+
+def claim_channels(
+    *,
+    session: Session,
+    channel_ids: Sequence[str],
+    dispatcher: str,
+    now: datetime,
+    lease: timedelta,
+) -> list[str]:
+    """Claim the channels that have alerts due and no other dispatcher; return their ids."""
+    if not channel_ids:
+        return []
+    candidates: Iterable[str] = sorted(channel_ids)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = session.exec(
+            select(ChannelRow.id)
+            .where(col(ChannelRow.id).in_(candidates), _claimable(now))
+            .order_by(col(ChannelRow.id))
+            .with_for_update(skip_locked=True)
+        ).all()
+    claimed = []
+    for channel_id in candidates:
+        # the condition again, in the write: on SQLite this is what makes the claim exclusive
+        result = session.execute(
+            sa.update(ChannelRow)
+            .where(col(ChannelRow.id) == channel_id, _claimable(now))
+            .values(claimed_by=dispatcher, claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            claimed.append(channel_id)
+    return claimed
+
+
+def next_alert(
+    *, session: Session, channel_id: str, dispatcher: str, now: datetime, lease: timedelta
+) -> AlertRow | None:
+    """Renew the claim and mark the channel's oldest pending alert as being sent.
+
+    Return None when the claim was lost or nothing is pending. The row comes back as it
+    was before the mark: a ``sending_since`` already set means an earlier try was cut off.
+    """
+    renewed = session.execute(
+        sa.update(ChannelRow)
+        .where(col(ChannelRow.id) == channel_id, col(ChannelRow.claimed_by) == dispatcher)
+        .values(claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    if not renewed.rowcount:  # type: ignore[attr-defined]
+        return None
+    _queue_lock(session, channel_id, shared=False)
+    head = session.exec(
+        select(AlertRow)
+        .where(
+            col(AlertRow.channel_id) == channel_id,
+            col(AlertRow.state) == AlertState.PENDING,
+        )
+        .order_by(col(AlertRow.id))
+        .limit(1)
+    ).first()
+    if head is None:
+        return None
+    session.expunge(head)
+    session.execute(
+        sa.update(AlertRow)
+        .where(col(AlertRow.id) == head.id)
+        .values(sending_since=now)
+        .execution_options(synchronize_session=False)
+    )
+    return head
+
+
+def record_attempt(
+    *,
+    session: Session,
+    alert_id: int,
+    sink: str,
+    outcome: DeliveryOutcome,
+    status: int | None,
+    detail: str | None,
+    message_id: str | None,
+    in_doubt: bool,
+    now: datetime,
+) -> None:
+    """Record one try at delivering an alert, and move the alert on if it is settled."""
+    session.add(
+        DeliveryRow(
+            alert_id=alert_id,
+            sink=sink,
+            attempted_at=now,
+            ok=outcome == DeliveryOutcome.DELIVERED,
+            outcome=outcome,
+            status=status,
+            detail=detail,
+            remote_id=message_id,
+            in_doubt=in_doubt,
+        )
+    )
+    values: dict[str, Any] = {"attempts": AlertRow.attempts + 1}
+    if outcome == DeliveryOutcome.DELIVERED:
+        values.update(
+            state=AlertState.DELIVERED,
+            delivered_at=now,
+            message_id=message_id,
+            last_error=None,
+            sending_since=None,
+        )
+    elif outcome == DeliveryOutcome.REFUSED:
+        values.update(
+            state=AlertState.SET_ASIDE, settled_at=now, last_error=detail, sending_since=None
+        )
+    else:
+        values["last_error"] = detail
+        if status is not None:
+            values["sending_since"] = None  # Discord answered: it did not take the message
+    session.execute(
+        sa.update(AlertRow)
+        .where(col(AlertRow.id) == alert_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def unmark_sending(*, session: Session, alert_id: int) -> None:
+    """Say that no try of an alert is under way after all: nothing was sent."""
+    session.execute(
+        sa.update(AlertRow)
+        .where(col(AlertRow.id) == alert_id)
+        .values(sending_since=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def set_channel_state(
+    *,
+    session: Session,
+    channel_id: str,
+    state: ChannelState,
+    reason: str | None,
+    retry_at: datetime | None,
+    failures: int,
+    now: datetime,
+) -> ChannelState | None:
+    """Store where a channel stands; return where it stood before (None if unknown)."""
+    row = session.get(ChannelRow, channel_id, with_for_update=True)
+    if row is None:
+        return None
+    before = ChannelState(row.state)
+    if before != state:
+        row.since = now
+    row.state, row.reason, row.retry_at, row.failures = state, reason, retry_at, failures
+    session.add(row)
+    return before
+
+
+def channel_failures(*, session: Session, channel_id: str) -> int:
+    """Return how many failures in a row a channel has had."""
+    row = session.get(ChannelRow, channel_id)
+    return row.failures if row is not None else 0
+
+
+def hold_channels(
+    *, session: Session, channel_ids: Sequence[str], until: datetime, reason: str, now: datetime
+) -> None:
+    """Hold every one of these channels until a time (Discord's global rate limit)."""
+    session.execute(
+        sa.update(ChannelRow)
+        .where(col(ChannelRow.id).in_(channel_ids), col(ChannelRow.state) != ChannelState.BROKEN)
+        .values(state=ChannelState.BACKING_OFF, reason=reason, retry_at=until, since=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def release_channel(*, session: Session, channel_id: str, dispatcher: str) -> None:
+    """Give up a claim, so that any dispatcher may take the channel at once."""
+    session.execute(
+        sa.update(ChannelRow)
+        .where(col(ChannelRow.id) == channel_id, col(ChannelRow.claimed_by) == dispatcher)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def outbox_summary(*, session: Session, now: datetime) -> OutboxSummary:
+    """Return the outbox's depth, its oldest pending alert's age, and each channel's counts."""
+    rows = session.exec(
+        select(
+            AlertRow.channel_id,
+            AlertRow.state,
+            func.count(),
+            func.min(AlertRow.created_at),
+        )
+        .where(col(AlertRow.state).in_((AlertState.PENDING, AlertState.SET_ASIDE)))
+        .group_by(col(AlertRow.channel_id), col(AlertRow.state))
+    ).all()
+    pending: dict[str, int] = {}
+    set_aside: dict[str, int] = {}
+    oldest: dict[str, datetime] = {}
+    for channel_id, state, count, first in rows:
+        if state == AlertState.PENDING:
+            pending[channel_id] = count
+            oldest[channel_id] = _aware(first)
+        else:
+            set_aside[channel_id] = count
+    channels = {
+        channel_id: ChannelCounts(
+            pending=pending.get(channel_id, 0),
+            set_aside=set_aside.get(channel_id, 0),
+            oldest_age=now - oldest[channel_id] if channel_id in oldest else None,
+        )
+        for channel_id in sorted({*pending, *set_aside})
+    }
+    first_of_all = min(oldest.values(), default=None)
+    return OutboxSummary(
+        depth=sum(pending.values()),
+        oldest_age=now - first_of_all if first_of_all is not None else None,
+        set_aside=sum(set_aside.values()),
+        channels=channels,
+    )
+
+
+def _aware(value: datetime | str) -> datetime:
+    # an aggregate bypasses the column type: SQLite gives back naive UTC (or text)
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def channel_states(*, session: Session) -> list[ChannelStatus]:
+    """Return each known channel's state: ok, backing off or broken, why, and until when."""
+    rows = session.exec(select(ChannelRow).order_by(col(ChannelRow.id))).all()
+    return [
+        ChannelStatus(
+            channel_id=row.id,
+            state=ChannelState(row.state),
+            reason=row.reason,
+            since=row.since,
+            retry_at=row.retry_at,
+            failures=row.failures,
+            claimed_by=row.claimed_by,
+        )
+        for row in rows
+    ]
+
+
+def list_alerts(
+    *,
+    session: Session,
+    states: Sequence[AlertState] = (AlertState.PENDING, AlertState.SET_ASIDE),
+    channel_id: str | None = None,
+    limit: int = 100,
+) -> list[AlertRow]:
+    """Return alerts in these states, each channel's oldest first."""
+    statement = select(AlertRow).where(col(AlertRow.state).in_(states))
+    if channel_id is not None:
+        statement = statement.where(col(AlertRow.channel_id) == channel_id)
+    statement = statement.order_by(col(AlertRow.channel_id), col(AlertRow.id)).limit(limit)
+    return list(session.exec(statement).all())
+
+
+def get_alert(*, session: Session, alert_id: int) -> AlertRow | None:
+    """Return one alert."""
+    return session.get(AlertRow, alert_id)
+
+
+def retry_alert(*, session: Session, alert_id: int, now: datetime) -> AlertRow | None:
+    """Put an alert back in its place in the queue, and let its channel go at once.
+
+    A set-aside alert is pending again, ahead of the alerts queued after it; a broken or
+    backing-off channel is tried again now. Return None for an unknown alert.
+    """
+    alert = session.get(AlertRow, alert_id)
+    if alert is None:
+        return None
+    if alert.state in (AlertState.SET_ASIDE, AlertState.DROPPED):
+        alert.state, alert.settled_at = AlertState.PENDING, None
+        session.add(alert)
+    retry_channel(session=session, channel_id=alert.channel_id, now=now)
+    return alert
+
+
+def retry_channel(*, session: Session, channel_id: str, now: datetime) -> bool:
+    """Try a held channel again now, as repaired; say whether the channel is known."""
+    result = session.execute(
+        sa.update(ChannelRow)
+        .where(col(ChannelRow.id) == channel_id)
+        .values(state=ChannelState.OK, reason=None, retry_at=None, failures=0, since=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def drop_alert(*, session: Session, alert_id: int, now: datetime) -> AlertRow | None:
+    """Take a pending or set-aside alert out of the queue for good; None if unknown."""
+    alert = session.get(AlertRow, alert_id)
+    if alert is None:
+        return None
+    if alert.state in (AlertState.PENDING, AlertState.SET_ASIDE):
+        alert.state, alert.settled_at = AlertState.DROPPED, now
+        session.add(alert)
+    return alert

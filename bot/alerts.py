@@ -6,8 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain import Item
-from bot.matching import Hit
+from bot.domain import Hit, Item
 
 EXCERPT_CHARS = 600
 _MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\*_~`|>#[]()<@:-"})

@@ -11,9 +11,12 @@ from types import TracebackType
 import aiohttp
 import sqlalchemy as sa
 
-from bot.config import CONSOLE_CHANNEL, Config, Source, webhook_parts
+from bot.config import CONSOLE_CHANNEL, Config, webhook_parts
+from bot.domain import SourceKind
 from bot.outbox import DispatchReport, Outbox
-from bot.poller import Poller, PollReport
+from bot.poller import Poller, poll_all
+from bot.polling import PollReport
+from bot.routing import Routes
 from bot.settings import Settings
 from bot.sinks import Sink
 from bot.sinks.channel import ChannelSink
@@ -22,9 +25,11 @@ from bot.sinks.discord_rest import RateLimits
 from bot.sinks.webhook import WebhookSink
 from bot.sources.http import HostSlots, Limits, new_session
 from bot.sources.parse_pool import ParseLimits, ParsePool
+from bot.sources.readers import FeedReader, SourceReader, XReader
 from bot.sources.x import XTimeline
+from bot.vitals import Vitals
 from bot.watchlist import Watchlist
-from storage.db import make_engine, migrate, session_scope
+from storage.db import Database, make_engine, migrate, session_scope
 from storage.models import SourceState
 from storage.sources import all_sources, sync_sources
 
@@ -55,14 +60,17 @@ class App:
         self.settings = settings
         self.config = config
         self.now = now
+        self.vitals = Vitals(now=now, database_url=settings.database_url.get_secret_value())
         self.watchlist = Watchlist(config)
+        self.routes = Routes(config)
+        self._sources = {source.id: source for source in config.sources}
         self.engine: sa.Engine = make_engine(settings.database_url.get_secret_value())
+        self.database = Database(self.engine)
+        self._poller: Poller | None = None
         self._http: aiohttp.ClientSession | None = None
         self._web: aiohttp.ClientSession | None = None
         self._parser: ParsePool | None = None
         self._slots = HostSlots(self.fetch_limits.per_host)
-        # polls in flight at once: bounds the feed bodies held in memory on a big watchlist
-        self._polls = asyncio.Semaphore(POLLS_IN_FLIGHT)
         self._dispatch_lock = asyncio.Lock()
         self.sinks: dict[str, Sink] = {}
         token = settings.x_bearer_token
@@ -106,6 +114,7 @@ class App:
                 await session.close()
         if self._parser is not None:
             self._parser.close()
+        self.database.close()
         self.engine.dispose()
 
     @property
@@ -117,20 +126,26 @@ class App:
 
     @property
     def poller(self) -> Poller:
-        """Return a poller bound to this app's parts."""
+        """Return the poller bound to this app's parts."""
         if self._web is None or self._parser is None:
             raise RuntimeError("the app is not open")
-        return Poller(
-            self.config,
-            self.watchlist,
-            self.engine,
-            self._web,
-            self.now,
-            self._parser,
-            self._slots,
-            self.fetch_limits,
-            x=self.x,
-        )
+        if self._poller is None:
+            readers: dict[SourceKind, SourceReader] = {
+                SourceKind.FEED: FeedReader(self._web, self._parser, self._slots, self.fetch_limits)
+            }
+            if self.x is not None:
+                readers[SourceKind.X] = XReader(self.x)
+            self._poller = Poller(
+                config=self.config,
+                watchlist=self.watchlist,
+                routes=self.routes,
+                database=self.database,
+                readers=readers,
+                web=self._web,
+                now=self.now,
+                skipped={SourceKind.X: "X_BEARER_TOKEN is not set"},
+            )
+        return self._poller
 
     def _make_sinks(self, http: aiohttp.ClientSession) -> dict[str, Sink]:
         sinks: dict[str, Sink] = {}
@@ -170,14 +185,12 @@ class App:
 
     async def poll(self, source_ids: list[str] | None = None) -> list[PollReport]:
         """Poll sources at once (all, or those named) and return a report for each."""
-        sources = [s for s in self.config.sources if source_ids is None or s.id in source_ids]
-        poller = self.poller
-
-        async def poll(source: Source) -> PollReport:
-            async with self._polls:
-                return await poller.poll(source)
-
-        return list(await asyncio.gather(*(poll(source) for source in sources)))
+        if source_ids is None:
+            sources = list(self.config.sources)
+        else:
+            sources = [self._sources[i] for i in dict.fromkeys(source_ids) if i in self._sources]
+        # polls in flight at once: bounds the feed bodies held in memory on a big watchlist
+        return await poll_all(self.poller, sources, in_flight=POLLS_IN_FLIGHT)
 
     async def dispatch(self) -> DispatchReport:
         """Deliver what is due in the outbox; one pass at a time."""

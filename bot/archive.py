@@ -5,34 +5,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import mimetypes
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from bot.domain import ArchivedImage
 from bot.sources.http import read_at_most
 
 log = logging.getLogger(__name__)
 
 IMAGE_BYTES = 8 * 1024 * 1024  # Discord's attachment limit without boosts is 10 MiB
 IMAGES_PER_POST = 4
-
-
-@dataclass(frozen=True, slots=True)
-class ArchivedImage:
-    """An image downloaded from a post."""
-
-    url: str
-    sha256: str
-    content_type: str
-    data: bytes
-
-    @property
-    def filename(self) -> str:
-        """Name the file by its hash, with an extension that fits its type."""
-        extension = mimetypes.guess_extension(self.content_type) or ".img"
-        return f"{self.sha256[:16]}{extension}"
 
 
 async def download_images(

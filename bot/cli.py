@@ -19,6 +19,7 @@ from bot.app import App
 from bot.config import Config, ConfigError, load_config
 from bot.durations import format_duration
 from bot.health import describe
+from bot.routing import Routes
 from bot.settings import Settings
 from storage.db import make_engine, normalize_url, session_scope
 from storage.sources import all_sources
@@ -158,7 +159,7 @@ def _check_config(config: Config, path: object, health: dict[str, str] | str) ->
     for watch in config.watches:
         terms = [*watch.any, *("/".join([t] if isinstance(t, str) else t) for t in watch.all)]
         scope = ", ".join(watch.sources) if watch.sources else "all sources"
-        channels = ", ".join(config.channel_ids_of(watch))
+        channels = ", ".join(Routes(config).of_watch(watch.id))
         shown = ", ".join(terms) or "every post"
         print(f"  {watch.id:<24} {shown} | on {scope} -> {channels}")
     return EXIT_OK

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from bot.durations import parse_duration
+from bot.domain import SourceKind
 from bot.errors import LeakbotError
 from bot.matching import Rule, TermError
 
@@ -113,9 +114,9 @@ class Source(_Model):
         return self
 
     @property
-    def kind(self) -> Literal["feed", "x"]:
+    def kind(self) -> SourceKind:
         """Say what sort of source this is."""
-        return "feed" if self.feed is not None else "x"
+        return SourceKind.FEED if self.feed is not None else SourceKind.X
 
     @property
     def address(self) -> str:
@@ -248,25 +249,6 @@ class Config(_Model):
     def interval_of(self, source: Source) -> timedelta:
         """Return how often a source is polled."""
         return source.interval or self.defaults.interval
-
-    @property
-    def alert_channel_ids(self) -> tuple[str, ...]:
-        """Return every channel alerts go to: all configured, else the console."""
-        return tuple(c.id for c in self.channels) or (CONSOLE_CHANNEL,)
-
-    def channel_ids_for_source(self, source_id: str) -> tuple[str, ...]:
-        """Return the channels of the watches that look at a source (all when none do)."""
-        found: dict[str, None] = {}
-        for watch in self.watches:
-            if watch.applies_to(source_id):
-                found.update(dict.fromkeys(self.channel_ids_of(watch)))
-        return tuple(found) or self.alert_channel_ids
-
-    def channel_ids_of(self, watch: Watch) -> tuple[str, ...]:
-        """Return the channels a watch alerts; the console when none is configured."""
-        if watch.channels is not None:
-            return watch.channels
-        return self.alert_channel_ids
 
     def channel(self, channel_id: str) -> Channel | None:
         """Find a channel by id; None for the console."""

@@ -16,30 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import Deletions
-from bot.domain import Item
+from bot.domain import Item, ItemState, StoredPost
 from bot.items import canonical_url
 
 SHRUNK_RATIO = 0.75  # a poll with fewer items than this share of the usual is truncated
 
 
 @dataclass(frozen=True, slots=True)
-class Tracked:
-    """A stored post that is still watched for deletion."""
-
-    item_id: int
-    key: str
-    published_at: datetime | None
-    first_seen_at: datetime
-    state: str  # "live", "missing", "deleted"
-    missing_since: datetime | None
-    missing_polls: int
-
-
-@dataclass(frozen=True, slots=True)
 class Missing:
     """A stored post the feed no longer shows, and how long it has been gone."""
 
-    item_id: int
+    post: StoredPost
     missing_since: datetime
     missing_polls: int
     ready: bool  # seen missing long enough to be checked and called deleted
@@ -47,12 +34,12 @@ class Missing:
 
 @dataclass(frozen=True, slots=True)
 class DeletionPlan:
-    """What one healthy poll says about tracked posts."""
+    """What one poll says about the posts still tracked."""
 
-    missing: tuple[Missing, ...]
-    back: tuple[int, ...]  # posts that were missing (not deleted) and are shown again
-    restored: tuple[int, ...]  # posts called deleted that are shown again
-    out_of_window: tuple[int, ...]  # posts that slid out of the feed: no longer tracked
+    missing: tuple[Missing, ...] = ()
+    back: tuple[StoredPost, ...] = ()  # posts that were missing (not deleted) and are shown again
+    restored: tuple[StoredPost, ...] = ()  # posts called deleted that are shown again
+    out_of_window: tuple[StoredPost, ...] = ()  # posts that slid out of the feed: untracked
 
 
 def is_healthy(item_count: int, usual: float | None, clean: bool) -> bool:
@@ -81,7 +68,7 @@ def window_start(items: Sequence[Item]) -> datetime | None:
 
 def plan_deletions(
     *,
-    tracked: Sequence[Tracked],
+    tracked: Sequence[StoredPost],
     current: Sequence[Item],
     healthy: bool,
     now: datetime,
@@ -89,27 +76,28 @@ def plan_deletions(
 ) -> DeletionPlan:
     """Decide which tracked posts are missing, back, restored, or out of the window."""
     shown = {item.key for item in current}
-    back = tuple(t.item_id for t in tracked if t.key in shown and t.state == "missing")
-    restored = tuple(t.item_id for t in tracked if t.key in shown and t.state == "deleted")
+    back = tuple(p for p in tracked if p.key in shown and p.state == ItemState.MISSING)
+    restored = tuple(p for p in tracked if p.key in shown and p.state == ItemState.DELETED)
     if not healthy:
-        return DeletionPlan((), back, restored, ())
+        return DeletionPlan(back=back, restored=restored)
     oldest_shown = window_start(current)
     missing: list[Missing] = []
-    out_of_window: list[int] = []
+    out_of_window: list[StoredPost] = []
     for post in tracked:
-        if post.key in shown or post.state == "deleted":
+        if post.key in shown or post.state in (ItemState.DELETED, ItemState.GONE):
             continue
+        published = post.item.published_at
         if now - post.first_seen_at > rules.watch_for:
-            out_of_window.append(post.item_id)
+            out_of_window.append(post)
             continue
-        if oldest_shown is None or post.published_at is None or post.published_at < oldest_shown:
+        if oldest_shown is None or published is None or published < oldest_shown:
             # older than anything the feed shows: it slid out, it was not deleted
-            out_of_window.append(post.item_id)
+            out_of_window.append(post)
             continue
         since = post.missing_since or now
         polls = post.missing_polls + 1
         ready = polls >= rules.confirm_missing_polls and now - since >= rules.confirm_missing_for
-        missing.append(Missing(post.item_id, since, polls, ready))
+        missing.append(Missing(post, since, polls, ready))
     return DeletionPlan(tuple(missing), back, restored, tuple(out_of_window))
 
 

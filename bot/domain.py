@@ -6,9 +6,12 @@ all share it without depending on one another.
 
 from __future__ import annotations
 
+import mimetypes
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class SourceKind(StrEnum):
@@ -97,3 +100,140 @@ class Item:
         if self.text.startswith(self.title.rstrip(".… ")):
             return self.text
         return f"{self.title}\n{self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One place where a term matched, as a span of the original text."""
+
+    term: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one read of a source gave: its posts now, or word that nothing changed (304)."""
+
+    items: tuple[Item, ...] = ()
+    not_modified: bool = False
+    clean: bool = True  # the whole document was read: a missing post there means something
+    problem: str | None = None  # a quirk the parser forgave, for the poll's line
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """What leakbot knows about polling one source, as stored."""
+
+    id: str
+    kind: SourceKind
+    address: str
+    etag: str | None = None
+    last_modified: str | None = None
+    baseline_done: bool = False
+    consecutive_failures: int = 0
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    next_poll_at: datetime | None = None
+    paused_at: datetime | None = None
+    usual_item_count: float | None = None  # a moving average of healthy polls' item counts
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedImage:
+    """An image of a post, downloaded at first sight."""
+
+    url: str
+    sha256: str
+    content_type: str
+    data: bytes
+
+    @property
+    def filename(self) -> str:
+        """Name the file by its hash, with an extension that fits its type."""
+        extension = mimetypes.guess_extension(self.content_type.split(";")[0].strip()) or ".img"
+        return f"{self.sha256[:16]}{extension}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPost:
+    """A post as stored, with where it stands in deletion tracking and what it matched."""
+
+    item_id: int
+    item: Item
+    first_seen_at: datetime
+    state: ItemState = ItemState.LIVE
+    missing_since: datetime | None = None
+    missing_polls: int = 0
+    deleted_at: datetime | None = None
+    deletions: int = 0
+    edits: int = 0
+    watches: tuple[str, ...] = ()  # the watches it matched
+    attachments: tuple[tuple[str, str], ...] = ()  # archived images: sha256, filename
+
+    @property
+    def key(self) -> str:
+        """Return the post's stable key within its source."""
+        return self.item.key
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSnapshot:
+    """What a poll's decision needs from the database, read in one go."""
+
+    source: SourceRecord
+    known_keys: frozenset[str]
+    # for a source that tracks deletions: its stored posts by key, those the reading shows
+    # and those first seen within ``deletions.watch_for``
+    posts: Mapping[str, StoredPost]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A watch that matched a post, with the terms that hit and where."""
+
+    item_key: str
+    watch_id: str
+    terms: tuple[str, ...]
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedAlert:
+    """An alert to write to the outbox with what caused it, once per channel."""
+
+    dedup_key: str
+    kind: AlertKind
+    channel_id: str
+    message: dict[str, Any]
+    item_key: str | None = None  # the post it is about, by key within the poll's source
+
+
+@dataclass(frozen=True, slots=True)
+class PostChange:
+    """A stored post's new tracking state, and its new content when it was edited."""
+
+    item_id: int
+    state: ItemState
+    missing_since: datetime | None = None
+    missing_polls: int = 0
+    deleted_at: datetime | None = None
+    deletions: int = 0
+    edited: Item | None = None  # the new version; the stored one becomes a revision
+    edits: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PollPlan:
+    """Everything one poll writes, in one transaction."""
+
+    source_id: str
+    source: SourceRecord | None = None  # the source's new state; None leaves it as it is
+    new_items: tuple[Item, ...] = ()
+    matches: tuple[Match, ...] = ()
+    changes: tuple[PostChange, ...] = ()
+    alerts: tuple[QueuedAlert, ...] = ()
+    images: tuple[tuple[str, tuple[ArchivedImage, ...]], ...] = ()  # by post key

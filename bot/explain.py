@@ -11,7 +11,6 @@ from bot.settings import Settings
 from bot.watchlist import Watchlist
 from storage.db import make_engine, migrate, session_scope
 from storage.items import get_item
-from storage.tracking import to_item
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -72,7 +71,6 @@ def _stored_item(settings: Settings, item_id: int) -> Item | None:
     try:
         migrate(engine)
         with session_scope(engine) as session:
-            row = get_item(session=session, item_id=item_id)
-            return None if row is None else to_item(row)
+            return get_item(session=session, item_id=item_id)
     finally:
         engine.dispose()

@@ -29,6 +29,7 @@ from typing import Any
 import opencc
 import re2
 
+from bot.domain import Hit
 from bot.errors import LeakbotError
 
 REGEX_PREFIX = "re:"
@@ -255,15 +256,6 @@ def bounded(haystack: str, start: int, end: int, at_start: bool, at_end: bool) -
     if at_start and start > 0 and WORD_CHAR[haystack[start - 1]]:
         return False
     return not (at_end and end < len(haystack) and WORD_CHAR[haystack[end]])
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One place where a term matched, as a span of the original text."""
-
-    term: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True, slots=True)

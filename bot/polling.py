@@ -1,54 +1,134 @@
-"""Deciding what a poll means: which posts are new, which match, which alerts to write.
+"""Deciding what a poll means: one pure function from what was read and fetched to a plan.
 
-Pure logic over Items and stored keys; storage writes the plan in one transaction.
+No HTTP, no database, no clock of its own: ``decide_poll`` takes the source's stored state
+and posts (a SourceSnapshot), what the source gave (a Reading, or the SourceError it raised),
+the watches and routes, and the time, and returns the PollPlan that storage writes in one
+transaction, the report an operator reads, and the IO the decision asks for (images to
+archive, missing posts to confirm on their page). ``decide_follow_ups`` turns the results
+of that IO into a second plan.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.alerts import AlertMessage, new_post_alert
-from bot.domain import Item
-from bot.matching import Hit
+from bot.alerts import (
+    AlertMessage,
+    deleted_post_alert,
+    edited_post_alert,
+    new_post_alert,
+    restored_post_alert,
+    source_paused_alert,
+    source_recovered_alert,
+)
+from bot.backoff import source_retry_delay
+from bot.config import Deletions
+from bot.deletions import is_healthy, lifetime, plan_deletions, same_content, word_diff
+from bot.domain import (
+    AlertKind,
+    ArchivedImage,
+    Item,
+    ItemState,
+    Match,
+    PollOutcome,
+    PollPlan,
+    PostChange,
+    QueuedAlert,
+    Reading,
+    SourceRecord,
+    SourceSnapshot,
+    StoredPost,
+)
+from bot.errors import SourceError, SourceErrorKind
+from bot.routing import Routes
 from bot.watchlist import Watchlist
 
-
-@dataclass(frozen=True, slots=True)
-class PlannedMatch:
-    """A watch that matched a new post."""
-
-    item_key: str
-    watch_id: str
-    terms: tuple[str, ...]
-    hits: tuple[Hit, ...]
+FUTURE_SLACK = timedelta(hours=1)
+USUAL_WEIGHT = 0.3  # how fast the usual size of a feed follows a lasting change
+ERROR_CHARS = 1000  # what the status line keeps of a failure's message
 
 
 @dataclass(frozen=True, slots=True)
-class PlannedAlert:
-    """An alert to put in the outbox, once per post and channel."""
+class PollRules:
+    """The settings one source is polled by."""
 
-    dedup_key: str
-    item_key: str
-    channel_id: str
-    message: AlertMessage
+    interval: timedelta
+    failures_before_pause: int
+    max_backoff: timedelta
+    track_deletions: bool
+    deletions: Deletions
+    address: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class PollPlan:
-    """What to write after one successful poll of a source."""
+class PollReport:
+    """How one poll of one source went, in a line an operator can read."""
 
     source_id: str
-    new_items: tuple[Item, ...]
-    seen_keys: tuple[str, ...]
-    matches: tuple[PlannedMatch, ...]
-    alerts: tuple[PlannedAlert, ...]
-    baseline: bool
+    outcome: PollOutcome
+    items: int = 0
+    new_items: int = 0
+    alerts: int = 0
+    detail: str | None = None
+    next_poll_at: datetime | None = None
+    failures: int = 0
+    paused: bool = False
+    error_kind: SourceErrorKind | None = None
+
+    def line(self) -> str:
+        """Say what happened, for poll-once and the log."""
+        when = self.next_poll_at.isoformat(timespec="seconds") if self.next_poll_at else None
+        if self.outcome == PollOutcome.FAILED:
+            state = "PAUSED, next try" if self.paused else "next retry"
+            return (
+                f"{self.source_id}: FAILED ({self.detail}); {_count(self.failures, 'failure')} "
+                f"in a row; {state} at {when}"
+            )
+        if self.outcome == PollOutcome.SKIPPED:
+            return f"{self.source_id}: skipped ({self.detail})"
+        if self.outcome == PollOutcome.NOT_MODIFIED:
+            return f"{self.source_id}: not modified (304)"
+        if self.outcome == PollOutcome.BASELINE:
+            return f"{self.source_id}: first poll, {_count(self.items, 'item')} recorded silently"
+        note = f"; {self.detail}" if self.detail else ""
+        return (
+            f"{self.source_id}: ok, {_count(self.items, 'item')}, {self.new_items} new, "
+            f"{_count(self.alerts, 'alert')}{note}"
+        )
 
 
-FUTURE_SLACK = timedelta(hours=1)
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A poll decided: what to write, what to report, and the IO it asks for."""
+
+    plan: PollPlan
+    report: PollReport
+    archive: tuple[Item, ...] = ()  # new posts that matched: download their images
+    confirm: tuple[StoredPost, ...] = ()  # long-missing posts: check whether they are gone
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """What a missing post's page (or the X API) said: gone for sure, or not proven."""
+
+    post: StoredPost
+    gone: bool
+    why: str
+
+
+def alert_key(kind: str, channel_id: str, source_id: str, item_key: str, *extra: str) -> str:
+    """Name an alert so the outbox refuses a second copy of it."""
+    digest = hashlib.sha256("\0".join((source_id, item_key, *extra)).encode()).hexdigest()
+    return f"{kind}:{channel_id}:{digest[:40]}"
 
 
 def sane_dates(items: tuple[Item, ...], *, now: datetime) -> tuple[Item, ...]:
@@ -67,57 +147,385 @@ def sane_dates(items: tuple[Item, ...], *, now: datetime) -> tuple[Item, ...]:
     )
 
 
-def alert_key(kind: str, channel_id: str, source_id: str, item_key: str, *extra: str) -> str:
-    """Name an alert so the outbox refuses a second copy of it."""
-    digest = hashlib.sha256("\0".join((source_id, item_key, *extra)).encode()).hexdigest()
-    return f"{kind}:{channel_id}:{digest[:40]}"
+def decide_poll(
+    *,
+    snapshot: SourceSnapshot,
+    reading: Reading | SourceError,
+    watchlist: Watchlist,
+    routes: Routes,
+    rules: PollRules,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> Decision:
+    """Decide what a poll means: failure and pause, or new posts, matches, edits, deletions."""
+    if isinstance(reading, SourceError):
+        return _failed(snapshot.source, reading, routes, rules, now, rng)
+    return _Success(snapshot, reading, watchlist, routes, rules, now).decide()
 
 
-def plan_poll(
+def _failed(
+    state: SourceRecord,
+    error: SourceError,
+    routes: Routes,
+    rules: PollRules,
+    now: datetime,
+    rng: random.Random | None,
+) -> Decision:
+    """Back a failing source off; pause it after enough failures, with one notice."""
+    failures = state.consecutive_failures + 1
+    was_paused = state.paused_at is not None
+    paused = was_paused or failures >= rules.failures_before_pause
+    delay = source_retry_delay(rules.interval, failures, ceiling=rules.max_backoff, rng=rng)
+    if paused:
+        delay = max(delay, rules.max_backoff)  # only a probe now and then
+    message = str(error)
+    after = dataclasses.replace(
+        state,
+        consecutive_failures=failures,
+        paused_at=state.paused_at or (now if paused else None),
+        last_polled_at=now,
+        last_error=message[:ERROR_CHARS],
+        next_poll_at=now + delay,
+    )
+    alerts: tuple[QueuedAlert, ...] = ()
+    if paused and not was_paused:
+        notice = source_paused_alert(
+            state.id,
+            address=rules.address,
+            failures=failures,
+            error=message,
+            last_success=state.last_success_at,
+            next_try=now + delay,
+        )
+        alerts = _source_notice(AlertKind.PAUSED, state.id, now, notice, routes)
+    report = PollReport(
+        state.id,
+        PollOutcome.FAILED,
+        detail=message,
+        next_poll_at=now + delay,
+        failures=failures,
+        paused=paused,
+        error_kind=error.kind,
+    )
+    return Decision(PollPlan(state.id, after, alerts=alerts), report)
+
+
+def _source_notice(
+    kind: AlertKind, source_id: str, paused_at: datetime, notice: AlertMessage, routes: Routes
+) -> tuple[QueuedAlert, ...]:
+    """Queue a notice about a source for the channels that follow it, once per pause."""
+    return tuple(
+        QueuedAlert(
+            alert_key(kind, channel, source_id, paused_at.isoformat()),
+            kind,
+            channel,
+            notice.to_json(),
+        )
+        for channel in routes.of_source(source_id)
+    )
+
+
+class _Success:
+    """The decision for a poll that read the source: one instance, used once."""
+
+    def __init__(
+        self,
+        snapshot: SourceSnapshot,
+        reading: Reading,
+        watchlist: Watchlist,
+        routes: Routes,
+        rules: PollRules,
+        now: datetime,
+    ) -> None:
+        self.snapshot = snapshot
+        self.state = snapshot.source
+        self.reading = reading
+        self.watchlist = watchlist
+        self.routes = routes
+        self.rules = rules
+        self.now = now
+        self.alerts: list[QueuedAlert] = []
+        self.matches: list[Match] = []
+        self.changes: dict[int, PostChange] = {}
+        self.notes: list[str] = []
+
+    def decide(self) -> Decision:
+        state, now = self.state, self.now
+        if state.paused_at is not None:
+            notice = source_recovered_alert(
+                state.id, address=self.rules.address, paused_at=state.paused_at, now=now
+            )
+            self.alerts.extend(
+                _source_notice(AlertKind.RECOVERED, state.id, state.paused_at, notice, self.routes)
+            )
+        after = dataclasses.replace(
+            state,
+            consecutive_failures=0,
+            paused_at=None,
+            last_polled_at=now,
+            last_success_at=now,
+            last_error=None,
+            next_poll_at=now + self.rules.interval,
+            etag=self.reading.etag,
+            last_modified=self.reading.last_modified,
+        )
+        if self.reading.not_modified:
+            report = PollReport(state.id, PollOutcome.NOT_MODIFIED, next_poll_at=after.next_poll_at)
+            return Decision(PollPlan(state.id, after, alerts=tuple(self.alerts)), report)
+
+        items = sane_dates(self.reading.items, now=now)
+        known = self.snapshot.known_keys
+        new_items = tuple(item for item in items if item.key not in known)
+        baseline = not state.baseline_done
+        archive: list[Item] = []
+        if not baseline:
+            for item in new_items:
+                if self._new_post(item) and self.rules.track_deletions and item.images:
+                    # only matched posts can ever get a deletion alert: keep their images
+                    archive.append(item)
+        confirm: tuple[StoredPost, ...] = ()
+        usual = state.usual_item_count
+        if self.rules.track_deletions:
+            self._edits(items)
+            confirm = self._missing(items)
+            if self.reading.clean and items:
+                usual = (
+                    float(len(items))
+                    if usual is None
+                    else usual + USUAL_WEIGHT * (len(items) - usual)
+                )
+        after = dataclasses.replace(after, baseline_done=True, usual_item_count=usual)
+        if self.reading.problem:
+            self.notes.insert(0, f"feed quirk: {self.reading.problem}")
+        plan = PollPlan(
+            state.id,
+            after,
+            new_items=new_items,
+            matches=tuple(self.matches),
+            changes=tuple(self.changes.values()),
+            alerts=tuple(self.alerts),
+        )
+        report = PollReport(
+            state.id,
+            PollOutcome.BASELINE if baseline else PollOutcome.OK,
+            items=len(items),
+            new_items=len(new_items),
+            alerts=len(self.alerts),
+            detail="; ".join(self.notes) or None,
+            next_poll_at=after.next_poll_at,
+        )
+        return Decision(plan, report, tuple(archive), confirm)
+
+    def _new_post(self, item: Item) -> bool:
+        """Match a new post; queue one alert per channel however many watches it matched."""
+        found = self.watchlist.matches(item)
+        if not found:
+            return False
+        for match in found:
+            self.matches.append(
+                Match(item.key, match.watch.id, match.verdict.matched_terms, match.verdict.hits)
+            )
+        for channel, watch_ids in self.routes.of_watches(m.watch.id for m in found).items():
+            hits = sorted(
+                {h for m in found if m.watch.id in watch_ids for h in m.verdict.hits},
+                key=lambda h: (h.start, h.end),
+            )
+            self.alerts.append(
+                QueuedAlert(
+                    alert_key(AlertKind.NEW, channel, item.source_id, item.key),
+                    AlertKind.NEW,
+                    channel,
+                    new_post_alert(item, hits, watch_ids).to_json(),
+                    item_key=item.key,
+                )
+            )
+        return True
+
+    def _edits(self, items: Sequence[Item]) -> None:
+        """Alert on posts whose title or text changed; whitespace and tracking don't count."""
+        edited = 0
+        for item in items:
+            post = self.snapshot.posts.get(item.key)
+            if post is None or post.state == ItemState.GONE:
+                continue
+            if same_content(post.item.title, item.title) and same_content(
+                post.item.text, item.text
+            ):
+                continue
+            edits = post.edits + 1
+            self._change(post, edited=item, edits=edits)
+            watches = list(post.watches)
+            for match in self.watchlist.matches(item):
+                if match.watch.id not in watches:
+                    # the edit made it match: it is followed from now on
+                    self.matches.append(
+                        Match(
+                            item.key,
+                            match.watch.id,
+                            match.verdict.matched_terms,
+                            match.verdict.hits,
+                        )
+                    )
+                    watches.append(match.watch.id)
+            if not watches:
+                continue
+            message = edited_post_alert(item, diff=_diff(post.item, item), watches=watches)
+            self._queue(AlertKind.EDITED, post, message, watches, str(edits))
+            edited += 1
+        if edited:
+            self.notes.append(f"{edited} edited")
+
+    def _missing(self, items: Sequence[Item]) -> tuple[StoredPost, ...]:
+        """Count tracked posts the feed no longer shows; return those ready to confirm."""
+        rules, now = self.rules.deletions, self.now
+        healthy = is_healthy(len(items), self.state.usual_item_count, self.reading.clean)
+        tracked = [
+            post
+            for post in self.snapshot.posts.values()
+            if post.first_seen_at >= now - rules.watch_for
+            and post.state in (ItemState.LIVE, ItemState.MISSING, ItemState.DELETED)
+        ]
+        plan = plan_deletions(tracked=tracked, current=items, healthy=healthy, now=now, rules=rules)
+        for missing in plan.missing:
+            self._change(
+                missing.post,
+                state=ItemState.MISSING,
+                missing_since=missing.missing_since,
+                missing_polls=missing.missing_polls,
+            )
+        for post in plan.back:
+            self._change(post, state=ItemState.LIVE, missing_since=None, missing_polls=0)
+        restored = 0
+        for post in plan.restored:
+            self._change(post, state=ItemState.LIVE, missing_since=None, missing_polls=0)
+            if post.watches and post.deleted_at is not None:
+                message = restored_post_alert(
+                    post.item, deleted_at=post.deleted_at, watches=list(post.watches)
+                )
+                self._queue(
+                    AlertKind.RESTORED, post, message, list(post.watches), str(post.deletions)
+                )
+                restored += 1
+        for post in plan.out_of_window:
+            self._change(post, state=ItemState.GONE)
+        ready = tuple(
+            dataclasses.replace(
+                m.post,
+                state=ItemState.MISSING,
+                missing_since=m.missing_since,
+                missing_polls=m.missing_polls,
+            )
+            for m in plan.missing
+            if m.ready
+        )
+        if restored:
+            self.notes.append(f"{restored} restored")
+        if len(ready):
+            self.notes.append(f"{len(ready)} missing")
+        return ready
+
+    def _change(self, post: StoredPost, **fields: object) -> None:
+        """Merge a change into what this poll writes for a stored post."""
+        before = self.changes.get(post.item_id) or PostChange(
+            post.item_id,
+            post.state,
+            missing_since=post.missing_since,
+            missing_polls=post.missing_polls,
+            deleted_at=post.deleted_at,
+            deletions=post.deletions,
+            edits=post.edits,
+        )
+        self.changes[post.item_id] = dataclasses.replace(before, **fields)  # type: ignore[arg-type]
+
+    def _queue(
+        self,
+        kind: AlertKind,
+        post: StoredPost,
+        message: AlertMessage,
+        watches: Sequence[str],
+        round_: str,
+    ) -> None:
+        _queue_post_alert(self.alerts, self.routes, kind, post, message, watches, round_)
+
+
+def _queue_post_alert(
+    alerts: list[QueuedAlert],
+    routes: Routes,
+    kind: AlertKind,
+    post: StoredPost,
+    message: AlertMessage,
+    watches: Sequence[str],
+    round_: str,
+) -> None:
+    """Queue an alert about a post to the channels of the watches it matched, once each."""
+    for channel in routes.of_watches(watches):
+        alerts.append(
+            QueuedAlert(
+                alert_key(kind, channel, post.item.source_id, post.key, round_),
+                kind,
+                channel,
+                message.to_json(),
+                item_key=post.key,
+            )
+        )
+
+
+def decide_follow_ups(
     *,
     source_id: str,
-    items: tuple[Item, ...],
-    known_keys: set[str],
-    baseline_done: bool,
-    watchlist: Watchlist,
+    images: Mapping[str, tuple[ArchivedImage, ...]],
+    confirmations: Sequence[Confirmation],
+    routes: Routes,
+    now: datetime,
 ) -> PollPlan:
-    """Decide what a poll's items mean; a source's first successful poll alerts nothing."""
-    new_items = tuple(item for item in items if item.key not in known_keys)
-    seen_keys = tuple(item.key for item in items if item.key in known_keys)
-    matches: list[PlannedMatch] = []
-    alerts: list[PlannedAlert] = []
-    if baseline_done:
-        for item in new_items:
-            found = watchlist.matches(item)
-            if not found:
-                continue
-            by_channel: dict[str, list[str]] = {}
-            for match in found:
-                matches.append(
-                    PlannedMatch(
-                        item.key, match.watch.id, match.verdict.matched_terms, match.verdict.hits
-                    )
-                )
-                for channel in match.channels:
-                    by_channel.setdefault(channel, []).append(match.watch.id)
-            for channel, watch_ids in by_channel.items():
-                channel_hits = sorted(
-                    {h for m in found if m.watch.id in watch_ids for h in m.verdict.hits},
-                    key=lambda h: (h.start, h.end),
-                )
-                alerts.append(
-                    PlannedAlert(
-                        dedup_key=alert_key("new", channel, source_id, item.key),
-                        item_key=item.key,
-                        channel_id=channel,
-                        message=new_post_alert(item, channel_hits, watch_ids),
-                    )
-                )
+    """Decide what the IO a poll asked for means: images to keep, posts called deleted."""
+    alerts: list[QueuedAlert] = []
+    changes: list[PostChange] = []
+    for confirmation in confirmations:
+        if not confirmation.gone:
+            continue
+        post = confirmation.post
+        deletions = post.deletions + 1
+        changes.append(
+            PostChange(
+                post.item_id,
+                ItemState.DELETED,
+                missing_since=post.missing_since,
+                missing_polls=post.missing_polls,
+                deleted_at=now,
+                deletions=deletions,
+                edits=post.edits,
+            )
+        )
+        if not post.watches:
+            continue
+        gone_at = post.missing_since or now
+        message = deleted_post_alert(
+            post.item,
+            first_seen_missing=gone_at,
+            lived=lifetime(post.item.published_at, post.first_seen_at, gone_at),
+            watches=list(post.watches),
+            images=list(post.attachments),
+        )
+        _queue_post_alert(
+            alerts, routes, AlertKind.DELETED, post, message, post.watches, str(deletions)
+        )
     return PollPlan(
-        source_id=source_id,
-        new_items=new_items,
-        seen_keys=seen_keys,
-        matches=tuple(matches),
+        source_id,
+        None,
+        changes=tuple(changes),
         alerts=tuple(alerts),
-        baseline=not baseline_done,
+        images=tuple((key, found) for key, found in images.items() if found),
     )
+
+
+def _diff(before: Item, after: Item) -> str:
+    old = (
+        f"{before.title}\n{before.text}"
+        if before.title and before.title != before.text
+        else before.text
+    )
+    new = (
+        f"{after.title}\n{after.text}" if after.title and after.title != after.text else after.text
+    )
+    return word_diff(old, new)

@@ -30,11 +30,10 @@ from bot.matching import (
 
 @dataclass(frozen=True, slots=True)
 class WatchMatch:
-    """A watch that matched a post, the verdict that says why, and where to alert."""
+    """A watch that matched a post, and the verdict that says why."""
 
     watch: Watch
     verdict: Verdict
-    channels: tuple[str, ...]
 
 
 class _TermAutomaton:
@@ -121,7 +120,6 @@ class Watchlist:
         self._watches = config.watches
         self._by_id = {watch.id: index for index, watch in enumerate(self._watches)}
         self._rules = tuple(watch.rule() for watch in self._watches)
-        self._channels = tuple(config.channel_ids_of(watch) for watch in self._watches)
         self._automata = {
             accents: _TermAutomaton(
                 [(i, rule) for i, rule in enumerate(self._rules) if rule.ignore_accents == accents]
@@ -132,7 +130,7 @@ class Watchlist:
         self._always = tuple(sorted(i for a in self._automata.values() for i in a.always))
 
     def with_watches(self, watches: Iterable[Watch]) -> Watchlist:
-        """Build the watchlist again for a new set of watches, with the same channels."""
+        """Build the watchlist again for a new set of watches."""
         return Watchlist(self._config.model_copy(update={"watches": tuple(watches)}))
 
     @property
@@ -155,7 +153,7 @@ class Watchlist:
         return self._by_id[watch_id]
 
     def matches(self, item: Item) -> list[WatchMatch]:
-        """Return the watches a post matches, each with its channels, in config order."""
+        """Return the watches a post matches, in config order."""
         found: list[WatchMatch] = []
         post = _Pass(self._automata, item.searchable)
         for index in self._candidates(post):
@@ -164,7 +162,7 @@ class Watchlist:
                 continue
             verdict = self._decide(index, post)
             if verdict.matched:
-                found.append(WatchMatch(watch, verdict, self._channels[index]))
+                found.append(WatchMatch(watch, verdict))
         return found
 
     def judge(self, watch_id: str, text: str) -> Verdict:

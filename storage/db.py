@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -14,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 def normalize_url(url: str) -> str:
@@ -73,3 +76,29 @@ def session_scope(engine: sa.Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+class Database:
+    """The engine, with each unit of work run in one transaction off the event loop.
+
+    SQLite takes one writer at a time, so its work runs on one thread (a lock held by
+    another process then stalls that thread, not the bot); PostgreSQL gets a few.
+    """
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        workers = 1 if engine.dialect.name == "sqlite" else 4
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="leakbot-db")
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """Run ``work(session)`` in a transaction on a database thread; commit on success."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._transaction, work)
+
+    def _transaction(self, work: Callable[[Session], T]) -> T:
+        with session_scope(self.engine) as session:
+            return work(session)
+
+    def close(self) -> None:
+        """Let running work finish, then stop the threads."""
+        self._executor.shutdown(wait=True)

@@ -56,7 +56,7 @@ def test_new_matching_post_reaches_the_webhook_once(
     feeds.publish_rss("tipster", [leak, OLD])
     result = leakbot("poll-once")
     assert result.code == 0, result.err
-    assert "tipster: ok, 2 items, 1 new, 1 alerts" in result.out
+    assert "tipster: ok, 2 items, 1 new, 1 alert" in result.out
 
     assert len(discord.messages) == 1
     message = discord.messages[0]

@@ -21,7 +21,7 @@ def test_unchanged_feed_answers_304_and_is_not_parsed_again(
             any: ["Galaxy S27"]
         """
     )
-    assert "first poll, 1 items" in leakbot("poll-once").out
+    assert "first poll, 1 item recorded" in leakbot("poll-once").out
     first_etag = feeds.feeds["news"].etag
 
     result = leakbot("poll-once")
@@ -39,5 +39,5 @@ def test_unchanged_feed_answers_304_and_is_not_parsed_again(
         ],
     )
     result = leakbot("poll-once")
-    assert "news: ok, 2 items, 1 new, 1 alerts" in result.out
+    assert "news: ok, 2 items, 1 new, 1 alert" in result.out
     assert "[NEW] news: Galaxy S27 Edge cancelled" in result.out  # the console sink

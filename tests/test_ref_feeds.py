@@ -25,7 +25,8 @@ import pytest
 
 from bot.app import App
 from bot.config import load_config
-from bot.poller import PollReport
+from bot.domain import PollOutcome
+from bot.polling import PollReport
 from bot.settings import Settings
 from tests.conftest import REF
 from tests.fakes.feed_server import FeedServer
@@ -178,7 +179,7 @@ async def test_every_reference_file_goes_through_the_poller(
         print(f"  failed: {name}: {detail}")
 
     assert set(outcomes) <= OUTCOMES, summary
-    assert outcomes["ok"] > 2000, summary
+    assert outcomes[PollOutcome.OK] > 2000, summary
     assert sum(r.alerts for r in first.values()) > 0, "the common-words watch matched nothing"
     for name, detail in failed.items():
         assert detail.strip(), f"{name} failed without saying why"

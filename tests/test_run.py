@@ -147,7 +147,7 @@ def test_run_alerts_on_schedule(leakbot: Leakbot, feeds: FeedServer, discord: Di
     )
     bot = Running(["run"], leakbot.home, leakbot.env)
     try:
-        output = bot.wait_for(re.compile(r"first poll, 1 items"), 30)
+        output = bot.wait_for(re.compile(r"first poll, 1 item recorded"), 30)
         assert "tipster: first poll" in output, output
         feeds.publish_rss(
             "tipster",

@@ -58,10 +58,10 @@ def test_a_failing_source_is_paused_and_recovers_with_one_notice_each(
 
     feeds.fail("flaky", 503)
     lines = [leakbot("poll-once").out for _ in range(5)]
-    assert "flaky: FAILED (HTTP 503 Service Unavailable); 1 failure(s) in a row" in lines[0]
+    assert "flaky: FAILED (HTTP 503 Service Unavailable); 1 failure in a row" in lines[0]
     assert "next retry at" in lines[1]
-    assert "3 failure(s) in a row; PAUSED, next try at" in lines[2]
-    assert "5 failure(s) in a row; PAUSED" in lines[4]
+    assert "3 failures in a row; PAUSED, next try at" in lines[2]
+    assert "5 failures in a row; PAUSED" in lines[4]
     assert all("steady: not modified (304)" in out for out in lines)
     assert _notices(discord) == ["Source paused: flaky"]  # once, however long it lasts
     [notice] = [m for m in discord.messages if m.body["embeds"][0]["title"].startswith("Source")]
@@ -77,7 +77,8 @@ def test_a_failing_source_is_paused_and_recovers_with_one_notice_each(
     feeds.fail("flaky", 200)
     feeds.publish_rss("flaky", [Post("f2", "Leica leak"), Post("f1", "old")])
     out = leakbot("poll-once").out
-    assert "flaky: ok, 2 items, 1 new, 1 alerts" in out
+    # the new post and the one "Source recovered" notice
+    assert "flaky: ok, 2 items, 1 new, 2 alerts" in out
     assert _notices(discord) == ["Source paused: flaky", "Source recovered: flaky"]
     assert "Leica leak" in [m.body["embeds"][0]["title"] for m in discord.messages]
     assert leakbot("check-config").out.count("health: ok, last success") == 2

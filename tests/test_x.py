@@ -104,13 +104,13 @@ def test_x_tipster_leak_and_deletion_reach_discord(
     )
     now = datetime.now(UTC)
     x_api.post("UniverseIce", Tweet("100", "Good morning", now - timedelta(hours=3)))
-    assert "ice-universe: first poll, 1 items" in leakbot("poll-once").out
+    assert "ice-universe: first poll, 1 item recorded" in leakbot("poll-once").out
 
     x_api.post(
         "UniverseIce", Tweet("101", "Galaxy S27 Ultra: 5x periscope is back", now, image=None)
     )
     result = leakbot("poll-once")
-    assert "ice-universe: ok, 2 items, 1 new, 1 alerts" in result.out
+    assert "ice-universe: ok, 2 items, 1 new, 1 alert" in result.out
     assert discord.messages[0].body["embeds"][0]["url"] == "https://x.com/UniverseIce/status/101"
 
     x_api.post("UniverseIce", Tweet("102", "Lunch", now + timedelta(minutes=1)))

@@ -1,0 +1,224 @@
+"""A poll's two trips to the database: one read of all the decision needs, one write of its plan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from bot.domain import ItemState, PollPlan, SourceRecord, SourceSnapshot, StoredPost
+from storage.alerts import add_alert
+from storage.images import save_image
+from storage.mapping import (
+    item_values,
+    source_values,
+    to_source_record,
+    to_stored_post,
+)
+from storage.models import ItemRow, MatchRow, SourceState
+
+CHUNK = 500  # keys per IN (...): well under every database's limit of bound parameters
+TRACKED_STATES = (ItemState.LIVE, ItemState.MISSING, ItemState.DELETED)
+
+
+def read_source(*, session: Session, source_id: str) -> tuple[SourceRecord, bool]:
+    """Return a source's state before a fetch, and whether any of its posts is missing."""
+    row = session.get(SourceState, source_id)
+    if row is None:
+        raise KeyError(source_id)
+    missing = session.exec(
+        select(ItemRow.id)
+        .where(ItemRow.source_id == source_id, ItemRow.state == ItemState.MISSING)
+        .limit(1)
+    ).first()
+    return to_source_record(row), missing is not None
+
+
+def read_snapshot(
+    *, session: Session, source_id: str, keys: list[str], tracking: bool, since: datetime
+) -> SourceSnapshot:
+    """Read what deciding a poll needs: the source, which keys are known, tracked posts."""
+    row = session.get(SourceState, source_id)
+    if row is None:
+        raise KeyError(source_id)
+    if not tracking:
+        known: set[str] = set()
+        for chunk in _chunks(keys):
+            known.update(
+                session.exec(
+                    select(ItemRow.key).where(
+                        ItemRow.source_id == source_id, col(ItemRow.key).in_(chunk)
+                    )
+                ).all()
+            )
+        return SourceSnapshot(to_source_record(row), frozenset(known), {})
+    rows: dict[int, ItemRow] = {}
+    for chunk in _chunks(keys):
+        for item in session.exec(
+            select(ItemRow).where(ItemRow.source_id == source_id, col(ItemRow.key).in_(chunk))
+        ):
+            rows[item.id or 0] = item
+    for item in session.exec(
+        select(ItemRow).where(
+            ItemRow.source_id == source_id,
+            ItemRow.first_seen_at >= since,
+            col(ItemRow.state).in_(TRACKED_STATES),
+        )
+    ):
+        rows[item.id or 0] = item
+    watches: dict[int, list[str]] = {}
+    for chunk in _chunks(list(rows)):
+        for item_id, watch_id in session.exec(
+            select(MatchRow.item_id, MatchRow.watch_id)
+            .where(col(MatchRow.item_id).in_(chunk))
+            .order_by(col(MatchRow.id))
+        ):
+            watches.setdefault(item_id, []).append(watch_id)
+    posts: dict[str, StoredPost] = {
+        item.key: to_stored_post(item, watches.get(item_id, ())) for item_id, item in rows.items()
+    }
+    known_keys = frozenset(key for key in keys if key in posts)
+    return SourceSnapshot(to_source_record(row), known_keys, posts)
+
+
+def write_plan(*, session: Session, plan: PollPlan, now: datetime) -> int:
+    """Write a poll's plan in the caller's transaction; return how many alerts were queued."""
+    if plan.source is not None:
+        session.execute(
+            sa.update(SourceState)
+            .where(col(SourceState.id) == plan.source_id)
+            .values(**source_values(plan.source))
+        )
+    ids = _insert_items(session, plan, now)
+    needed = {m.item_key for m in plan.matches} | {
+        a.item_key for a in plan.alerts if a.item_key is not None
+    }
+    needed |= {key for key, _ in plan.images}
+    ids.update(_ids_of(session, plan.source_id, needed - ids.keys()))
+    if plan.matches:
+        session.execute(
+            sa.insert(MatchRow),
+            [
+                {
+                    "item_id": ids[m.item_key],
+                    "watch_id": m.watch_id,
+                    "terms": list(m.terms),
+                    "hits": [{"term": h.term, "start": h.start, "end": h.end} for h in m.hits],
+                    "created_at": now,
+                }
+                for m in plan.matches
+            ],
+        )
+    _apply_changes(session, plan, now)
+    for key, images in plan.images:
+        for image in images:
+            save_image(
+                session=session,
+                sha256=image.sha256,
+                content_type=image.content_type,
+                data=image.data,
+                now=now,
+            )
+        session.execute(
+            sa.update(ItemRow)
+            .where(col(ItemRow.id) == ids[key])
+            .values(
+                archived_images=[
+                    {
+                        "url": i.url,
+                        "sha256": i.sha256,
+                        "content_type": i.content_type,
+                        "filename": i.filename,
+                    }
+                    for i in images
+                ]
+            )
+        )
+    queued = 0
+    for alert in plan.alerts:
+        queued += add_alert(
+            session=session,
+            dedup_key=alert.dedup_key,
+            kind=alert.kind,
+            channel_id=alert.channel_id,
+            item_id=ids[alert.item_key] if alert.item_key is not None else None,
+            message=alert.message,
+            now=now,
+        )
+    return queued
+
+
+def _insert_items(session: Session, plan: PollPlan, now: datetime) -> dict[str, int]:
+    """Insert the new posts in one statement; return their ids by key."""
+    if not plan.new_items:
+        return {}
+    rows = [
+        {**item_values(item), "first_seen_at": now, "last_seen_at": now} for item in plan.new_items
+    ]
+    table: Any = ItemRow.__table__  # type: ignore[attr-defined]
+    result = session.execute(
+        sa.insert(table).returning(table.c.key, table.c.id, sort_by_parameter_order=True), rows
+    )
+    return {key: item_id for key, item_id in result}
+
+
+def _ids_of(session: Session, source_id: str, keys: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(keys)):
+        for key, item_id in session.exec(
+            select(ItemRow.key, ItemRow.id).where(
+                ItemRow.source_id == source_id, col(ItemRow.key).in_(chunk)
+            )
+        ):
+            assert item_id is not None
+            found[key] = item_id
+    return found
+
+
+def _apply_changes(session: Session, plan: PollPlan, now: datetime) -> None:
+    """Write the tracking state of stored posts; an edit keeps the earlier version."""
+    plain = [c for c in plan.changes if c.edited is None]
+    if plain:
+        session.execute(
+            sa.update(ItemRow),
+            [
+                {
+                    "id": c.item_id,
+                    "state": c.state,
+                    "missing_since": c.missing_since,
+                    "missing_polls": c.missing_polls,
+                    "deleted_at": c.deleted_at,
+                    "deletions": c.deletions,
+                    "edits": c.edits,
+                }
+                for c in plain
+            ],
+        )
+    for change in plan.changes:
+        if change.edited is None:
+            continue
+        row = session.get(ItemRow, change.item_id)
+        if row is None:
+            continue
+        previous: dict[str, Any] = {
+            "title": row.title,
+            "text": row.text,
+            "html": row.html,
+            "seen_at": now.isoformat(),
+        }
+        row.revisions = [*row.revisions, previous]
+        row.title, row.text, row.html = change.edited.title, change.edited.text, change.edited.html
+        row.state = change.state
+        row.missing_since, row.missing_polls = change.missing_since, change.missing_polls
+        row.deleted_at, row.deletions, row.edits = change.deleted_at, change.deletions, change.edits
+        row.last_seen_at = now
+        session.add(row)
+    session.flush()
+
+
+def _chunks(values: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.domain import ItemState, PollPlan, SourceRecord, SourceSnapshot, StoredPost
-from storage.alerts import add_alert
+from storage.outbox import add_alert
 from storage.images import save_image
 from storage.mapping import (
     item_values,

@@ -9,8 +9,10 @@ RUN pip install --no-cache-dir . && useradd --create-home leakbot && mkdir -p /a
     && chown leakbot /app/data
 USER leakbot
 
-ENV LEAKBOT_CONFIG=/app/config/leakbot.yaml
-# healthy while the scheduler ticks: it touches data/heartbeat every few seconds
+ENV LEAKBOT_CONFIG=/app/config/leakbot.yaml LEAKBOT_HTTP_ADDR=0.0.0.0:9464
+EXPOSE 9464
+# /healthz is 503 while every poll fails or the database has been failing, and does not
+# answer at all if the bot's event loop is stuck
 HEALTHCHECK --interval=60s --timeout=10s --start-period=60s \
-    CMD test $(( $(date +%s) - $(stat -c %Y /app/data/heartbeat) )) -lt 120
+    CMD ["python", "-c", "import urllib.request as u; u.build_opener(u.ProxyHandler({})).open('http://127.0.0.1:9464/healthz', timeout=5)"]
 CMD ["leakbot", "run"]

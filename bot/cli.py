@@ -1,28 +1,28 @@
-"""The command line: ``leakbot run | poll-once | check-config | explain``."""
+"""The command line: ``leakbot run | poll-once | check-config | status | explain``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
 
-from bot import __version__, explain
+from bot import __version__, explain, status
 from bot.app import App
 from bot.config import Config, ConfigError, load_config
+from bot.database_trouble import DatabaseTroubleError, check_database_url, database_trouble
 from bot.durations import format_duration
-from bot.health import describe
+from bot.errors import LeakbotError
+from bot.masking import MaskingFilter, mask_text, mask_url
 from bot.routing import Routes
-from bot.settings import Settings
-from storage.db import make_engine, normalize_url, session_scope
-from storage.sources import all_sources
+from bot.settings import Settings, export_proxies
+from bot.wording import counted
 
 log = logging.getLogger("bot")
 
@@ -54,16 +54,22 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "check-config", parents=[common], help="validate the config and print a summary"
     )
+    commands.add_parser(
+        "status", parents=[common], help="each source, each channel and the outbox at a glance"
+    )
     explain.add_command(commands, common)
     return parser
 
 
 def _configure_logging(level: str, verbose: bool) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else getattr(logging, level.upper(), logging.INFO),
+        level=logging.DEBUG if verbose else getattr(logging, level),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+            handler.addFilter(MaskingFilter())
     for noisy in ("apscheduler", "alembic", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -80,8 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         for error in exc.errors():
             name = ".".join(str(part) for part in error["loc"]).upper()
-            print(f"environment: {name}: {error['msg']}", file=sys.stderr)
+            message = error["msg"].removeprefix("Value error, ")
+            print(f"environment: {name}: {message}", file=sys.stderr)
         return EXIT_USAGE
+    export_proxies()
     _configure_logging(settings.leakbot_log_level, args.verbose)
     path = settings.config_path() if args.config is None else Path(args.config)
     try:
@@ -89,65 +97,85 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
+    database_url = settings.database_url.get_secret_value()
     try:
-        if args.command == "explain":
-            return explain.run(settings, config, args)
-        if args.command == "check-config":
-            return _check_config(config, path, _health(settings, config))
-        if args.command == "poll-once":
-            unknown = [s for s in args.source or () if s not in {x.id for x in config.sources}]
-            if unknown:
-                print(f"{path}: no source with id {', '.join(unknown)}", file=sys.stderr)
-                return EXIT_USAGE
-            return asyncio.run(_poll_once(settings, config, args.source))
-        if args.command == "run":
-            return asyncio.run(_run(settings, config))
+        code = _command(args, settings, config, path)
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         return EXIT_OK
-    except Exception:
-        log.exception("leakbot stopped on an unexpected error")
+    except BrokenPipeError:
+        # the reader has gone (``leakbot check-config | head -1``): it read what it wanted
+        _silence_stdout()
+        return EXIT_OK
+    except Exception as exc:
+        trouble = database_trouble(exc, database_url)
+        if trouble is not None:
+            print(f"leakbot: {trouble}", file=sys.stderr)
+        elif isinstance(exc, LeakbotError):
+            print(f"leakbot: {mask_text(str(exc))}", file=sys.stderr)
+        else:
+            log.exception("leakbot stopped on an unexpected error")
         return EXIT_ERROR
+
+
+def _command(args: argparse.Namespace, settings: Settings, config: Config, path: Path) -> int:
+    if args.command == "explain":
+        return explain.run(settings, config, args)
+    if args.command == "check-config":
+        return _check_config(settings, config, path)
+    if args.command == "status":
+        return status.run(settings, config)
+    if args.command == "poll-once":
+        unknown = [s for s in args.source or () if s not in {x.id for x in config.sources}]
+        if unknown:
+            print(f"{path}: no source with id {', '.join(unknown)}", file=sys.stderr)
+            return EXIT_USAGE
+        check_database_url(settings.database_url.get_secret_value())
+        return asyncio.run(_poll_once(settings, config, args.source))
+    if args.command == "run":
+        check_database_url(settings.database_url.get_secret_value())
+        return asyncio.run(_run(settings, config))
     print(f"leakbot: unknown command {args.command}", file=sys.stderr)
     return EXIT_USAGE
 
 
-def _health(settings: Settings, config: Config) -> dict[str, str] | str:
-    """Read each source's health from the database, without creating or migrating it."""
-    url = settings.database_url.get_secret_value()
+def _say(line: str) -> None:
+    """Print a line at once; once the reader has gone (``| head``), print nothing more."""
     try:
-        parsed = make_url(normalize_url(url))
-        if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
-            return {}
-        engine = make_engine(url)
-        try:
-            if not sa.inspect(engine).has_table("source"):
-                return {}
-            with session_scope(engine) as session:
-                states = {row.id: row for row in all_sources(session=session)}
-        finally:
-            engine.dispose()
-    except sa.exc.SQLAlchemyError as exc:
-        first_line = str(exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc).splitlines()
-        return f"unknown: cannot read the database ({type(exc).__name__}: {first_line[0]})"
-    now = datetime.now(UTC)
-    return {source.id: describe(states.get(source.id), now) for source in config.sources}
+        print(line, flush=True)
+    except BrokenPipeError:
+        _silence_stdout()
 
 
-def _check_config(config: Config, path: object, health: dict[str, str] | str) -> int:
+def _silence_stdout() -> None:
+    """Send the rest of the output nowhere, so that exiting does not fail to flush it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _check_config(settings: Settings, config: Config, path: Path) -> int:
+    """Print what the config says, with each source's health from the database; 1 when the
+    database cannot be read."""
+    trouble: DatabaseTroubleError | None = None
+    try:
+        health = status.source_health(settings, config, datetime.now(UTC))
+    except DatabaseTroubleError as exc:
+        health, trouble = {}, exc
     print(f"{path}: OK")
     print(
         f"timezone {config.timezone}; default interval {format_duration(config.defaults.interval)}"
     )
-    print(f"{len(config.sources)} sources:")
+    print(f"{counted(len(config.sources), 'source')}:")
     for source in config.sources:
         flags = " (tracks deletions)" if source.track_deletions else ""
         interval = format_duration(config.interval_of(source))
-        print(f"  {source.id:<24} {source.kind:<4} every {interval:<6} {source.address}{flags}")
-        if isinstance(health, dict):
+        address = mask_url(source.address)
+        print(f"  {source.id:<24} {source.kind:<4} every {interval:<6} {address}{flags}")
+        if trouble is None:
             print(f"  {'':<24} health: {health.get(source.id, 'not polled yet')}")
-    if isinstance(health, str):
-        print(f"  health {health}")
-    print(f"{len(config.channels)} channels:")
+    print(f"{counted(len(config.channels), 'channel')}:")
     for channel in config.channels:
         target = (
             f"discord channel {channel.discord_channel}" if channel.discord_channel else "webhook"
@@ -155,13 +183,17 @@ def _check_config(config: Config, path: object, health: dict[str, str] | str) ->
         print(f"  {channel.id:<24} {target}")
     if not config.channels:
         print("  (none: alerts are printed on the console)")
-    print(f"{len(config.watches)} watches:")
+    print(f"{counted(len(config.watches), 'watch', 'watches')}:")
     for watch in config.watches:
         terms = [*watch.any, *("/".join([t] if isinstance(t, str) else t) for t in watch.all)]
         scope = ", ".join(watch.sources) if watch.sources else "all sources"
         channels = ", ".join(Routes(config).of_watch(watch.id))
         shown = ", ".join(terms) or "every post"
         print(f"  {watch.id:<24} {shown} | on {scope} -> {channels}")
+    if trouble is not None:
+        sys.stdout.flush()
+        print(f"leakbot: cannot read the sources' health: {trouble}", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
 
 
@@ -169,13 +201,13 @@ async def _poll_once(settings: Settings, config: Config, source_ids: list[str] |
     async with App(settings, config) as app:
         reports = await app.poll(source_ids)
         for report in reports:
-            print(report.line(), flush=True)
+            _say(mask_text(report.line()))
         while True:
             result = await app.dispatch()
             if result.delivered:
-                print(f"outbox: {result.delivered} alerts delivered", flush=True)
+                _say(f"outbox: {counted(result.delivered, 'alert')} delivered")
             if result.failed:
-                print(f"outbox: {result.failed} alerts kept for a later retry", flush=True)
+                _say(f"outbox: {counted(result.failed, 'alert')} kept for a later retry")
             if not result.delivered or result.failed:
                 break
     return EXIT_OK

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,10 +23,12 @@ from pydantic import (
     model_validator,
 )
 
-from bot.durations import parse_duration
 from bot.domain import SourceKind
+from bot.durations import parse_duration
 from bot.errors import LeakbotError
+from bot.masking import mask_text
 from bot.matching import Rule, TermError
+from bot.settings import environment
 
 Path_ = tuple[str | int, ...]
 
@@ -264,10 +265,12 @@ class Config(_Model):
 class _Document:
     """A YAML document turned into plain data, remembering the line of every key."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, env: Mapping[str, str]) -> None:
         self.path = path
+        self.env = env
         self.lines: dict[Path_, int] = {}
         self.problems: list[Problem] = []
+        self.expanded: dict[str, str] = {}  # a value read from ${NAME} -> "${NAME}"
 
     def read(self, text: str) -> Any:
         try:
@@ -313,12 +316,29 @@ class _Document:
     def _expand(self, value: str, path: Path_) -> str:
         def replace(found: re.Match[str]) -> str:
             name = found.group(1)
-            if name not in os.environ:
-                self._problem(path, None, f"environment variable {name} is not set")
+            if name not in self.env:
+                self._problem(path, None, f"environment variable {name} is not set (nor in .env)")
                 return ""
-            return os.environ[name]
+            self.expanded[self.env[name]] = found.group(0)
+            return self.env[name]
 
         return _ENV_REFERENCE.sub(replace, value)
+
+    def hide_secrets(self, problems: list[Problem]) -> list[Problem]:
+        """Word problems without the values ``${VAR}`` brought in, nor secrets in URLs.
+
+        A value from the environment is shown as the reference that brought it: it may be
+        a token put in the wrong key (``discord_channel: ${LEAKS_WEBHOOK_URL}``).
+        """
+        values = sorted((v for v in self.expanded if len(v) >= 4), key=len, reverse=True)
+
+        def hidden(message: str) -> str:
+            for value in values:
+                message = message.replace(repr(value), self.expanded[value])
+                message = message.replace(value, self.expanded[value])
+            return mask_text(message)
+
+        return [Problem(p.line, p.key, hidden(p.message)) for p in problems]
 
     def _problem(self, path: Path_, line: int | None, message: str) -> None:
         self.problems.append(Problem(line or self.line_of(path), key_name(path), message))
@@ -435,9 +455,12 @@ def _cross_checks(config: Config, document: _Document) -> list[Problem]:
     return problems
 
 
-def parse_config(text: str, path: Path) -> Config:
-    """Read config text; raise ConfigError listing every problem with its line and key."""
-    document = _Document(path)
+def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read config text; raise ConfigError listing every problem with its line and key.
+
+    ``${VAR}`` is read from ``env``: by default the process environment, then ``.env``.
+    """
+    document = _Document(path, environment() if env is None else env)
     data = document.read(text)
     if not isinstance(data, dict):
         raise ConfigError(path, [Problem(1, "", "the file must be a mapping of keys to values")])
@@ -445,10 +468,10 @@ def parse_config(text: str, path: Path) -> Config:
         config = Config.model_validate(data)
     except ValidationError as exc:
         problems = document.problems + _pydantic_problems(exc, document, data)
-        raise ConfigError(path, _first_per_key(problems)) from None
+        raise ConfigError(path, document.hide_secrets(_first_per_key(problems))) from None
     problems = document.problems + _cross_checks(config, document)
     if problems:
-        raise ConfigError(path, _first_per_key(problems))
+        raise ConfigError(path, document.hide_secrets(_first_per_key(problems)))
     return config
 
 
@@ -460,12 +483,12 @@ def _first_per_key(problems: list[Problem]) -> list[Problem]:
     return list(seen.values())
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate the config file."""
+def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the config file; ``${VAR}`` is read from ``env`` (see parse_config)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(path, [Problem(None, "", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, [Problem(None, "", f"cannot read the file: {exc}")]) from None
-    return parse_config(text, path)
+    return parse_config(text, path, env)

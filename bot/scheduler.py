@@ -13,6 +13,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
 from bot.config import Source
+from bot.http_server import HttpServer
+from bot.status import log_start_summary
+from bot.wording import counted
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
 
     async def poll(source: Source) -> None:
         report = (await app.poll([source.id]))[0]
+        app.vitals.poll_done(report.outcome)
         if report.outcome == "failed":
             if report.next_poll_at is not None:
                 scheduler.modify_job(f"poll:{source.id}", next_run_time=report.next_poll_at)
@@ -44,11 +48,7 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         if report.alerts:
             await dispatch()
 
-    heartbeat = app.settings.leakbot_data_dir / "heartbeat"
-    heartbeat.parent.mkdir(parents=True, exist_ok=True)
-
     async def dispatch() -> None:
-        heartbeat.touch()  # the container healthcheck reads its age
         result = await app.dispatch()
         if result.delivered or result.failed:
             log.info("outbox: %d delivered, %d failed", result.delivered, result.failed)
@@ -68,7 +68,7 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
             # a failing or paused source keeps its back-off across restarts
             first = max(first, state.next_poll_at)
         scheduler.add_job(
-            poll,
+            app.vitals.guarded(poll),
             IntervalTrigger(seconds=interval.total_seconds(), jitter=_jitter(interval)),
             args=[source],
             id=f"poll:{source.id}",
@@ -78,24 +78,32 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
             misfire_grace_time=int(interval.total_seconds()),
         )
     scheduler.add_job(
-        dispatch,
+        app.vitals.guarded(dispatch),
         IntervalTrigger(seconds=DISPATCH_EVERY.total_seconds()),
         id="dispatch",
         next_run_time=now,
         max_instances=1,
         coalesce=True,
     )
+    server = None
+    if app.settings.http_address is not None:
+        server = HttpServer(app.vitals, *app.settings.http_address)
+        await server.start()
+    with app.vitals.database_calls():
+        log_start_summary(engine=app.engine, config=app.config, now=now)
     scheduler.start()
     log.info(
-        "leakbot running: %d sources, %d watches, %d channels; Ctrl-C stops",
-        len(app.config.sources),
-        len(app.watchlist),
-        len(app.sinks),
+        "leakbot running: %s, %s, %s; Ctrl-C stops",
+        counted(len(app.config.sources), "source"),
+        counted(len(app.watchlist), "watch", "watches"),
+        counted(len(app.sinks), "channel"),
     )
     try:
         await stop.wait()
     finally:
         log.info("stopping")
         scheduler.shutdown(wait=False)
+        if server is not None:
+            await server.stop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)

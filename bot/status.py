@@ -1,0 +1,166 @@
+"""``leakbot status``: each source, each channel and the outbox at a glance, read from the
+database without changing it; and the summary ``leakbot run`` logs when it starts."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from bot.config import Config
+from bot.database_trouble import DatabaseTroubleError, check_database_url, database_trouble
+from bot.durations import format_duration
+from bot.health import describe
+from bot.masking import mask_text
+from bot.settings import Settings
+from bot.wording import counted
+from storage.db import MIGRATIONS, make_engine, normalize_url, session_scope
+from storage.sources import all_sources
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """How one configured source is doing, in a line."""
+
+    id: str
+    health: str
+    paused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """Everything ``leakbot status`` shows."""
+
+    sources: tuple[SourceStatus, ...]
+    note: str | None = None  # why there is nothing to show yet
+
+
+def _next_poll(next_poll_at: datetime | None, now: datetime) -> str:
+    if next_poll_at is None:
+        return ""
+    gap = next_poll_at - now
+    if gap >= timedelta(0):
+        return f"; next poll in {format_duration(max(gap, timedelta(seconds=1)))}"
+    return f"; next poll due {format_duration(max(-gap, timedelta(seconds=1)))} ago"
+
+
+@contextmanager
+def existing_database(settings: Settings) -> Iterator[sa.Engine | None]:
+    """Open the database to read it, without creating or migrating it: None when it does not
+    exist yet. Raise DatabaseTroubleError when it cannot be read, or is older than this leakbot."""
+    url = settings.database_url.get_secret_value()
+    check_database_url(url)
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
+        yield None
+        return
+    engine = make_engine(url)
+    try:
+        try:
+            ready = _schema_ready(engine)
+        except sa.exc.SQLAlchemyError as exc:
+            raise database_trouble(exc, url) or exc from None
+        yield engine if ready else None
+    finally:
+        engine.dispose()
+
+
+def _schema_ready(engine: sa.Engine) -> bool:
+    """Tell whether leakbot has created the schema; raise if an older leakbot made it."""
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table("source"):
+            return False
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = set(ScriptDirectory(str(MIGRATIONS)).get_heads())
+    if current != heads:
+        raise DatabaseTroubleError(
+            "the database was last brought up to date by an older leakbot "
+            f"(schema {', '.join(sorted(current)) or 'unknown'}, this leakbot needs "
+            f"{', '.join(sorted(heads))}); run `leakbot poll-once` once to migrate it"
+        )
+    return True
+
+
+def read_status(settings: Settings, config: Config, now: datetime) -> Status:
+    """Read what the database knows of each source; raise DatabaseTroubleError if it cannot."""
+    url = settings.database_url.get_secret_value()
+    with existing_database(settings) as engine:
+        if engine is None:
+            return Status(
+                tuple(SourceStatus(s.id, "not polled yet") for s in config.sources),
+                note="no database yet: leakbot has not run here",
+            )
+        try:
+            with session_scope(engine) as session:
+                return Status(_sources(session, config, now))
+        except sa.exc.SQLAlchemyError as exc:
+            raise database_trouble(exc, url) or exc from None
+
+
+def _sources(session: Session, config: Config, now: datetime) -> tuple[SourceStatus, ...]:
+    states = {row.id: row for row in all_sources(session=session)}
+    sources = []
+    for source in config.sources:
+        state = states.get(source.id)
+        health = describe(state, now)
+        paused = state is not None and state.paused_at is not None
+        if state is not None and not state.consecutive_failures and state.last_success_at:
+            health += _next_poll(state.next_poll_at, now)
+        sources.append(SourceStatus(source.id, mask_text(health), paused))
+    return tuple(sources)
+
+
+def source_health(settings: Settings, config: Config, now: datetime) -> dict[str, str]:
+    """Return each source's health line, by id; raise DatabaseTroubleError if it cannot be read."""
+    return {s.id: s.health for s in read_status(settings, config, now).sources}
+
+
+def print_status(status: Status, out: TextIO) -> None:
+    """Write the status the way ``leakbot status`` shows it."""
+    print(f"{counted(len(status.sources), 'source')}:", file=out)
+    for source in status.sources:
+        print(f"  {source.id:<24} {source.health}", file=out)
+    if status.note:
+        print(f"  ({status.note})", file=out)
+
+
+def run(settings: Settings, config: Config) -> int:
+    """Print the status; 1 with one line when the database cannot be read."""
+    try:
+        status = read_status(settings, config, datetime.now(UTC))
+    except DatabaseTroubleError as trouble:
+        print(f"leakbot: {trouble}", file=sys.stderr)
+        return EXIT_ERROR
+    print_status(status, sys.stdout)
+    return EXIT_OK
+
+
+def log_start_summary(*, engine: sa.Engine, config: Config, now: datetime) -> None:
+    """Log what an operator should know as the bot starts: paused sources, broken channels,
+    alerts waiting."""
+    with session_scope(engine) as session:
+        sources = _sources(session, config, now)
+    paused = [s for s in sources if s.paused]
+    if paused:
+        log.warning(
+            "%s paused: %s",
+            counted(len(paused), "source"),
+            "; ".join(f"{s.id}: {s.health}" for s in paused),
+        )
+    else:
+        log.info("no source is paused")

@@ -62,7 +62,7 @@ class ItemRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: str = Field(foreign_key="source.id", index=True, max_length=64)
-    key: str = Field(max_length=512)
+    key: str = Field(sa_type=sa.Text)  # a guid or link: a stranger decides its length
     title: str = ""
     text: str = ""
     html: str = ""
@@ -89,7 +89,7 @@ class ImageRow(SQLModel, table=True):
     __tablename__ = "image"
 
     sha256: str = Field(primary_key=True, max_length=64)
-    content_type: str = Field(max_length=100)
+    content_type: str = Field(sa_type=sa.Text)  # as the image host sent it
     size: int
     data: bytes = Field(sa_type=sa.LargeBinary)
     first_seen_at: datetime = Field(sa_type=UTCDateTime)

@@ -158,7 +158,8 @@ class FeedServer:
         if page is None:
             raise web.HTTPNotFound()
         status, body, content_type = page
-        return web.Response(status=status, body=body, content_type=content_type)
+        # as a header, not content_type=: a stranger's type may carry anything
+        return web.Response(status=status, body=body, headers={"Content-Type": content_type})
 
 
 def rss(posts: list[Post], *, title: str = "Test feed") -> str:

@@ -37,6 +37,7 @@ class XFake:
     protected: set[str] = field(default_factory=set)
     requests: list[str] = field(default_factory=list)
     rate_limited: bool = False
+    malformed: bool = False  # timelines come back without post ids, as a broken proxy may
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: LoopbackServer | None = None
 
@@ -142,6 +143,8 @@ class XFake:
                 "created_at": tweet.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                 "author_id": request.match_info["id"],
             }
+            if self.malformed:
+                del entry["id"]
             if tweet.image:
                 key = f"3_{tweet.id}"
                 entry["attachments"] = {"media_keys": [key]}
@@ -150,7 +153,7 @@ class XFake:
         body: dict[str, Any] = {"meta": {"result_count": len(data)}}
         if data:
             body["data"] = data
-            body["meta"].update(newest_id=data[0]["id"], oldest_id=data[-1]["id"])
+            body["meta"].update(newest_id=tweets[0].id, oldest_id=tweets[-1].id)
         if media:
             body["includes"] = {"media": media}
         return web.json_response(body)

@@ -1,0 +1,303 @@
+"""The decide step on plain data: what a poll means, with no HTTP and no database.
+
+Each test builds what storage would have read (a SourceSnapshot) and what the source gave
+(a Reading, or the SourceError it raised), and checks the plan, the report and the IO the
+decision asks for.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, parse_config
+from bot.domain import (
+    AlertKind,
+    Item,
+    ItemState,
+    PollOutcome,
+    QueuedAlert,
+    Reading,
+    SourceKind,
+    SourceRecord,
+    SourceSnapshot,
+    StoredPost,
+)
+from bot.errors import SourceError, SourceErrorKind
+from bot.polling import Confirmation, Decision, PollRules, decide_follow_ups, decide_poll
+from bot.routing import Routes
+from bot.watchlist import Watchlist
+
+NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+CONFIG = """
+sources:
+  - id: dcs
+    feed: https://rsshub.example/weibo/user/1
+    track_deletions: true
+  - id: news
+    feed: https://news.example/rss
+channels:
+  - id: leaks
+    webhook: https://discord.com/api/webhooks/1234567890123456789/token-a
+  - id: pixels
+    webhook: https://discord.com/api/webhooks/9876543210987654321/token-b
+watches:
+  - id: xiaomi-leica
+    any: [Leica, 徕卡]
+    all: [[Xiaomi, 小米]]
+    channels: [leaks]
+  - id: pixel
+    any: ["Pixel 11"]
+    channels: [pixels]
+  - id: everything-pixel
+    any: [Pixel]
+    sources: [news]
+defaults:
+  failures_before_pause: 3
+deletions:
+  confirm_missing_polls: 2
+  confirm_missing_for: 10m
+"""
+
+
+@pytest.fixture(scope="module")
+def config() -> Config:
+    return parse_config(CONFIG, Path("leakbot.yaml"))
+
+
+def _item(key: str, text: str, *, source: str = "dcs", minutes: float = 0, **rest: object) -> Item:
+    fields: dict[str, object] = {
+        "source_id": source,
+        "key": key,
+        "title": text,
+        "text": text,
+        "html": f"<p>{text}</p>",
+        "link": f"https://example.com/{key}",
+        "author": None,
+        "published_at": NOW - timedelta(minutes=minutes),
+        "images": (),
+    }
+    fields.update(rest)
+    return Item(**fields)  # type: ignore[arg-type]
+
+
+def _state(source_id: str = "dcs", **fields: object) -> SourceRecord:
+    base = SourceRecord(source_id, SourceKind.FEED, "https://x", baseline_done=True)
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+def _stored(item: Item, item_id: int, **fields: object) -> StoredPost:
+    post = StoredPost(item_id, item, first_seen_at=NOW - timedelta(hours=1))
+    return replace(post, **fields)  # type: ignore[arg-type]
+
+
+def _decide(
+    config: Config,
+    reading: Reading | SourceError,
+    *,
+    state: SourceRecord | None = None,
+    posts: list[StoredPost] = (),  # type: ignore[assignment]
+    now: datetime = NOW,
+) -> Decision:
+    state = state or _state()
+    source = config.source(state.id)
+    items = reading.items if isinstance(reading, Reading) else ()
+    by_key = {post.key: post for post in posts}
+    return decide_poll(
+        snapshot=SourceSnapshot(state, frozenset(i.key for i in items if i.key in by_key), by_key),
+        reading=reading,
+        watchlist=Watchlist(config),
+        routes=Routes(config),
+        rules=PollRules(
+            interval=config.interval_of(source),
+            failures_before_pause=config.defaults.failures_before_pause,
+            max_backoff=config.defaults.max_backoff,
+            track_deletions=source.track_deletions,
+            deletions=config.deletions,
+            address=source.address,
+        ),
+        now=now,
+        rng=random.Random(7),
+    )
+
+
+def test_a_first_poll_records_everything_and_alerts_nothing(config: Config) -> None:
+    items = (_item("a", "小米17 徕卡 leak"), _item("b", "weather"))
+    decision = _decide(config, Reading(items=items), state=_state(baseline_done=False))
+    assert decision.report.outcome == PollOutcome.BASELINE
+    assert decision.plan.new_items == items
+    assert decision.plan.alerts == ()
+    assert decision.plan.source is not None and decision.plan.source.baseline_done
+
+
+def test_a_new_post_alerts_each_channel_once_with_every_watch_that_sends_it(
+    config: Config,
+) -> None:
+    old = _item("old", "older post", source="news", minutes=30)
+    new = _item("new", "Pixel 11 Pro pictured", source="news")
+    decision = _decide(
+        config,
+        Reading(items=(new, old)),
+        state=_state("news"),
+        posts=[_stored(old, 1)],
+    )
+    assert [i.key for i in decision.plan.new_items] == ["new"]
+    assert {(m.item_key, m.watch_id) for m in decision.plan.matches} == {
+        ("new", "pixel"),
+        ("new", "everything-pixel"),
+    }
+    by_channel = {a.channel_id: a for a in decision.plan.alerts}
+    # pixel alerts its own channel; everything-pixel (no channels) alerts every channel
+    assert sorted(by_channel) == ["leaks", "pixels"]
+    assert by_channel["pixels"].message["watches"] == ["pixel", "everything-pixel"]
+    assert by_channel["leaks"].message["watches"] == ["everything-pixel"]
+    assert all(a.kind == AlertKind.NEW and a.item_key == "new" for a in decision.plan.alerts)
+    assert decision.report.line() == "news: ok, 2 items, 1 new, 2 alerts"
+
+
+def test_failures_back_off_then_pause_once_with_one_notice(config: Config) -> None:
+    error = SourceError("HTTP 503 Service Unavailable", SourceErrorKind.FETCH)
+    state = _state()
+    notices: list[QueuedAlert] = []
+    for _ in range(5):
+        decision = _decide(config, error, state=state)
+        assert decision.plan.source is not None
+        state = decision.plan.source
+        notices.extend(decision.plan.alerts)
+    assert state.consecutive_failures == 5
+    assert state.paused_at is not None
+    assert decision.report.paused and decision.report.error_kind == SourceErrorKind.FETCH
+    # paused: only a probe every max_backoff
+    assert state.next_poll_at == NOW + config.defaults.max_backoff
+    # one "Source paused" notice, to the channels of the watches that look at the source:
+    # xiaomi-leica's and pixel's (it names no sources), not those of news-only watches
+    assert [(a.kind, a.channel_id) for a in notices] == [
+        (AlertKind.PAUSED, "leaks"),
+        (AlertKind.PAUSED, "pixels"),
+    ]
+
+    back = _decide(config, Reading(items=(_item("a", "hello"),)), state=state)
+    assert back.plan.source is not None
+    assert back.plan.source.paused_at is None and back.plan.source.consecutive_failures == 0
+    assert [(a.kind, a.channel_id) for a in back.plan.alerts] == [
+        (AlertKind.RECOVERED, "leaks"),
+        (AlertKind.RECOVERED, "pixels"),
+    ]
+
+
+def test_an_edit_of_a_matched_post_alerts_with_a_word_diff(config: Config) -> None:
+    before = _item("leak", "小米17 徕卡 镜头 1 英寸")
+    after = replace(before, title="小米17 徕卡 镜头 2 英寸", text="小米17 徕卡 镜头 2 英寸")
+    stored = _stored(before, 7, watches=("xiaomi-leica",))
+    decision = _decide(config, Reading(items=(after,)), posts=[stored])
+    (change,) = decision.plan.changes
+    assert change.item_id == 7 and change.edited == after and change.edits == 1
+    (alert,) = decision.plan.alerts
+    assert alert.kind == AlertKind.EDITED and alert.channel_id == "leaks"
+    assert "~~1~~ **2**" in alert.message["excerpt"]
+
+
+def test_whitespace_and_tracking_parameters_are_not_edits(config: Config) -> None:
+    before = _item("leak", "小米17 徕卡 https://e.com/a?id=1")
+    after = replace(before, text="小米17  徕卡\nhttps://e.com/a?id=1&utm_source=weibo")
+    stored = _stored(before, 7, watches=("xiaomi-leica",))
+    decision = _decide(config, Reading(items=(after,)), posts=[stored])
+    assert decision.plan.changes == () and decision.plan.alerts == ()
+
+
+def test_a_post_missing_long_enough_is_sent_to_its_page_then_called_deleted(
+    config: Config,
+) -> None:
+    shown = _item("newer", "today", minutes=1)
+    leak = _item("leak", "小米17 徕卡", minutes=20)
+    oldest = _item("oldest", "yesterday", minutes=60)
+    missing = _stored(
+        leak,
+        3,
+        watches=("xiaomi-leica",),
+        state=ItemState.MISSING,
+        missing_since=NOW - timedelta(minutes=15),
+        missing_polls=1,
+    )
+    decision = _decide(
+        config,
+        Reading(items=(shown, oldest)),
+        state=_state(usual_item_count=2.0),
+        posts=[_stored(shown, 1), missing, _stored(oldest, 2)],
+    )
+    (confirm,) = decision.confirm
+    assert confirm.item_id == 3 and confirm.missing_polls == 2
+    assert decision.plan.alerts == ()  # nothing is said before the page is checked
+
+    plan = decide_follow_ups(
+        source_id="dcs",
+        images={},
+        confirmations=[Confirmation(confirm, True, "its page answers 404")],
+        routes=Routes(config),
+        now=NOW,
+    )
+    (change,) = plan.changes
+    assert change.state == ItemState.DELETED and change.deletions == 1
+    (alert,) = plan.alerts
+    assert alert.kind == AlertKind.DELETED and alert.channel_id == "leaks"
+    assert alert.message["title"] == "Deleted: 小米17 徕卡"
+
+
+def test_a_page_that_proves_nothing_calls_nothing_deleted(config: Config) -> None:
+    post = _stored(_item("leak", "小米17 徕卡"), 3, watches=("xiaomi-leica",))
+    plan = decide_follow_ups(
+        source_id="dcs",
+        images={},
+        confirmations=[Confirmation(post, False, "its page answers 403")],
+        routes=Routes(config),
+        now=NOW,
+    )
+    assert plan.changes == () and plan.alerts == ()
+
+
+def test_a_truncated_poll_proves_nothing_missing(config: Config) -> None:
+    posts = [_item(f"p{i}", f"post {i}", minutes=i) for i in range(10)]
+    stored = [_stored(item, i + 1) for i, item in enumerate(posts)]
+    decision = _decide(
+        config,
+        Reading(items=tuple(posts[:3])),
+        state=_state(usual_item_count=10.0),
+        posts=stored,
+    )
+    assert decision.plan.changes == () and decision.confirm == ()
+
+
+def test_only_a_post_announced_deleted_gets_a_restored_note(config: Config) -> None:
+    leak = _item("leak", "小米17 徕卡", minutes=5)
+    announced = _stored(
+        leak,
+        3,
+        watches=("xiaomi-leica",),
+        state=ItemState.DELETED,
+        deleted_at=NOW - timedelta(minutes=2),
+        deletions=1,
+    )
+    flapped = _stored(
+        _item("flap", "小米17 徕卡 again", minutes=6),
+        4,
+        watches=("xiaomi-leica",),
+        state=ItemState.MISSING,
+        missing_since=NOW - timedelta(minutes=3),
+        missing_polls=1,
+    )
+    decision = _decide(config, Reading(items=(leak, flapped.item)), posts=[announced, flapped])
+    assert {c.item_id: c.state for c in decision.plan.changes} == {
+        3: ItemState.LIVE,
+        4: ItemState.LIVE,
+    }
+    assert [(a.kind, a.item_key) for a in decision.plan.alerts] == [(AlertKind.RESTORED, "leak")]
+
+
+def test_a_date_from_the_future_is_taken_as_first_sight(config: Config) -> None:
+    future = _item("f", "hello", minutes=-60 * 24 * 365)
+    decision = _decide(config, Reading(items=(future,)), state=_state(baseline_done=False))
+    assert decision.plan.new_items[0].published_at == NOW

@@ -183,14 +183,17 @@ class App:
         with session_scope(self.engine) as session:
             return {row.id: row for row in all_sources(session=session)}
 
-    async def poll(self, source_ids: list[str] | None = None) -> list[PollReport]:
-        """Poll sources at once (all, or those named) and return a report for each."""
+    async def poll(
+        self, source_ids: list[str] | None = None, *, when_due: bool = False
+    ) -> list[PollReport]:
+        """Poll sources at once (all, or those named) and return a report for each;
+        ``when_due`` leaves failing sources alone until their next retry."""
         if source_ids is None:
             sources = list(self.config.sources)
         else:
             sources = [self._sources[i] for i in dict.fromkeys(source_ids) if i in self._sources]
         # polls in flight at once: bounds the feed bodies held in memory on a big watchlist
-        return await poll_all(self.poller, sources, in_flight=POLLS_IN_FLIGHT)
+        return await poll_all(self.poller, sources, in_flight=POLLS_IN_FLIGHT, when_due=when_due)
 
     async def dispatch(self) -> DispatchReport:
         """Deliver what is due in the outbox; one pass at a time."""

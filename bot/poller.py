@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import aiohttp
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from bot import metrics
 from bot.archive import download_images
 from bot.config import Config, Source
-from bot.domain import ArchivedImage, PollOutcome, Reading, SourceKind
+from bot.database_trouble import is_outage
+from bot.domain import ArchivedImage, PollOutcome, Reading, SourceKind, SourceRecord
 from bot.errors import SourceError, SourceErrorKind
 from bot.polling import (
     Confirmation,
@@ -61,18 +61,18 @@ class Poller:
     rng: random.Random = field(default_factory=random.Random)
     skipped: Mapping[SourceKind, str] = field(default_factory=dict)
 
-    async def poll(self, source: Source) -> PollReport:
-        """Poll one source; a failure is reported and backed off, never raised."""
+    async def poll(self, source: Source, *, when_due: bool = False) -> PollReport:
+        """Poll one source; a failure is reported and backed off, never raised.
+
+        ``when_due`` leaves a failing source alone until its next retry, so that polling
+        by hand again and again does not push it into a pause.
+        """
         started = time.perf_counter()
         try:
-            report = await self._poll(source)
-        except sa.exc.OperationalError as exc:
-            # the database, not the source: nothing can be recorded, so nothing is
-            log.warning("source %s: not polled: the database is unavailable: %s", source.id, exc)
-            report = PollReport(
-                source.id, PollOutcome.FAILED, detail=f"database unavailable: {_first_line(exc)}"
-            )
+            report = await self._poll(source, when_due)
         except Exception as exc:
+            if is_outage(exc):
+                raise  # the database's trouble, not the source's: the caller says it once
             log.exception("source %s: unexpected error while polling", source.id)
             error = SourceError(
                 f"unexpected error: {type(exc).__name__}: {exc}", SourceErrorKind.UNEXPECTED
@@ -92,7 +92,7 @@ class Poller:
             )
         return report
 
-    async def _poll(self, source: Source) -> PollReport:
+    async def _poll(self, source: Source, when_due: bool) -> PollReport:
         reader = self.readers.get(source.kind)
         if reader is None:
             reason = self.skipped.get(source.kind, "no reader for this kind of source")
@@ -100,6 +100,9 @@ class Poller:
         state, missing = await self.database.run(
             lambda session: read_source(session=session, source_id=source.id)
         )
+        retry_at = state.next_poll_at if state.consecutive_failures else None
+        if when_due and retry_at is not None and retry_at > self.now():
+            return _backing_off(state)
         etag, last_modified = state.etag, state.last_modified
         if source.track_deletions and missing:
             # a 304 shows nothing: while a post is missing, every poll must be a full look
@@ -213,17 +216,41 @@ class Poller:
                 metrics.ALERTS_QUEUED.labels(alert.channel_id).inc()
 
 
-def _first_line(error: BaseException) -> str:
-    cause = error.orig if isinstance(error, sa.exc.DBAPIError) else error
-    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+def _backing_off(state: SourceRecord) -> PollReport:
+    """Report a failing source left alone until its next retry."""
+    assert state.next_poll_at is not None
+    how = "paused" if state.paused_at is not None else "backing off"
+    failures = state.consecutive_failures
+    retry_at = state.next_poll_at.isoformat(timespec="seconds")
+    return PollReport(
+        state.id,
+        PollOutcome.SKIPPED,
+        detail=(
+            f"{how} after {failures} failure{'s' if failures != 1 else ''} in a row "
+            f"({state.last_error}); next try at {retry_at}; "
+            f"`leakbot source resume {state.id}` tries it now"
+        ),
+        next_poll_at=state.next_poll_at,
+        failures=failures,
+        paused=state.paused_at is not None,
+    )
 
 
-async def poll_all(poller: Poller, sources: list[Source], *, in_flight: int) -> list[PollReport]:
-    """Poll many sources at once, at most ``in_flight`` at a time, in the given order."""
+async def poll_all(
+    poller: Poller, sources: list[Source], *, in_flight: int, when_due: bool = False
+) -> list[PollReport]:
+    """Poll many sources at once, at most ``in_flight`` at a time, in the given order.
+
+    A database outage lets every poll under way end first, then is raised once.
+    """
     gate = asyncio.Semaphore(in_flight)
 
     async def one(source: Source) -> PollReport:
         async with gate:
-            return await poller.poll(source)
+            return await poller.poll(source, when_due=when_due)
 
-    return list(await asyncio.gather(*(one(source) for source in sources)))
+    results = await asyncio.gather(*(one(source) for source in sources), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [r for r in results if isinstance(r, PollReport)]

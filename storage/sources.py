@@ -83,3 +83,21 @@ def record_success(
     row.baseline_done = row.baseline_done or baseline_done
     session.add(row)
     return row
+
+
+def resume_source(*, session: Session, source_id: str, now: datetime) -> SourceState | None:
+    """Make a failing or paused source due now; a paused one stays paused until it answers,
+    so that its "recovered" notice still goes out."""
+    row = session.get(SourceState, source_id)
+    if row is None:
+        return None
+    if row.consecutive_failures:
+        row.next_poll_at = now
+        session.add(row)
+    return row
+
+
+def next_polls(*, session: Session) -> dict[str, tuple[datetime | None, int]]:
+    """Return each source's next poll time and its failures in a row, by id."""
+    statement = select(SourceState.id, SourceState.next_poll_at, SourceState.consecutive_failures)
+    return {source_id: (at, failures) for source_id, at, failures in session.exec(statement)}

@@ -57,7 +57,8 @@ def test_a_failing_source_is_paused_and_recovers_with_one_notice_each(
     assert leakbot("poll-once").code == 0
 
     feeds.fail("flaky", 503)
-    lines = [leakbot("poll-once").out for _ in range(5)]
+    # named sources are polled now, back-off or not: the operator asked for them
+    lines = [leakbot("poll-once", "--source", "steady", "--source", "flaky").out for _ in range(5)]
     assert "flaky: FAILED (HTTP 503 Service Unavailable); 1 failure in a row" in lines[0]
     assert "next retry at" in lines[1]
     assert "3 failures in a row; PAUSED, next try at" in lines[2]
@@ -76,6 +77,10 @@ def test_a_failing_source_is_paused_and_recovers_with_one_notice_each(
 
     feeds.fail("flaky", 200)
     feeds.publish_rss("flaky", [Post("f2", "Leica leak"), Post("f1", "old")])
+    assert "flaky: skipped (paused after 5 failures" in leakbot("poll-once").out
+    resumed = leakbot("source", "resume", "flaky")
+    assert resumed.code == 0
+    assert "source flaky (paused): tried at once" in resumed.out
     out = leakbot("poll-once").out
     # the new post and the one "Source recovered" notice
     assert "flaky: ok, 2 items, 1 new, 2 alerts" in out
@@ -85,12 +90,43 @@ def test_a_failing_source_is_paused_and_recovers_with_one_notice_each(
 
     feeds.fail("flaky", 500)  # a new outage is a new pause, announced again
     for _ in range(4):
-        leakbot("poll-once")
+        leakbot("poll-once", "--source", "flaky")
     assert _notices(discord) == [
         "Source paused: flaky",
         "Source recovered: flaky",
         "Source paused: flaky",
     ]
+
+
+def test_quick_poll_once_runs_while_offline_do_not_pause_a_source(
+    leakbot: Leakbot, feeds: FeedServer, discord: DiscordFake
+) -> None:
+    # each run used to count as a failure: five quick runs offline paused it for hours
+    feeds.publish_rss("steady", [Post("s1", "old")])
+    feeds.publish_rss("flaky", [Post("f1", "old")])
+    leakbot.write_config(CONFIG.format(steady=feeds.url("steady"), flaky=feeds.url("flaky")))
+    assert leakbot("poll-once").code == 0
+    feeds.fail("flaky", 503)
+    lines = [leakbot("poll-once").out for _ in range(5)]
+    assert "flaky: FAILED (HTTP 503 Service Unavailable); 1 failure in a row" in lines[0]
+    for out in lines[1:]:
+        assert (
+            "flaky: skipped (backing off after 1 failure in a row "
+            "(HTTP 503 Service Unavailable); next try at "
+        ) in out
+        assert "`leakbot source resume flaky` tries it now)" in out
+        assert "steady: not modified (304)" in out
+    assert _notices(discord) == []
+    assert "failing, 1 in a row" in leakbot("check-config").out
+
+    assert "source steady: not failing" in leakbot("source", "resume", "steady").out
+    assert "tried at once" in leakbot("source", "resume", "flaky").out
+    assert "flaky: FAILED (HTTP 503 Service Unavailable); 2 failures in a row" in (
+        leakbot("poll-once").out
+    )
+    unknown = leakbot("source", "resume", "nope")
+    assert unknown.code == 2
+    assert "no source with id nope" in unknown.err
 
 
 def test_check_config_before_any_poll_says_so(

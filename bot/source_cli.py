@@ -1,0 +1,55 @@
+"""``leakbot source resume ID``: the operator's hand on a failing or paused source."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from bot.config import Config
+from bot.settings import Settings
+from bot.status import existing_database
+from storage.db import session_scope
+from storage.sources import resume_source
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def add_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """Register ``source resume ID`` on the command line."""
+    source = commands.add_parser("source", parents=[common], help="steer one source")
+    actions = source.add_subparsers(dest="action", required=True, metavar="ACTION")
+    resume = actions.add_parser(
+        "resume",
+        parents=[common],
+        help="try a failing or paused source at once instead of at its next retry",
+    )
+    resume.add_argument("id", metavar="ID", help="a source id from the config")
+
+
+def run(settings: Settings, config: Config, args: argparse.Namespace) -> int:
+    """Carry out one source command; 2 for an id the config does not know."""
+    if args.id not in {source.id for source in config.sources}:
+        print(f"leakbot: no source with id {args.id} in the config", file=sys.stderr)
+        return EXIT_USAGE
+    now = datetime.now(UTC)
+    with existing_database(settings) as engine:
+        if engine is None:
+            print(f"source {args.id}: not polled yet; nothing to resume")
+            return EXIT_OK
+        with session_scope(engine) as session:
+            state = resume_source(session=session, source_id=args.id, now=now)
+    if state is None or state.last_polled_at is None:
+        print(f"source {args.id}: not polled yet; nothing to resume")
+    elif not state.consecutive_failures:
+        print(f"source {args.id}: not failing; it is polled on its usual schedule")
+    else:
+        paused = " (paused)" if state.paused_at is not None else ""
+        print(
+            f"source {args.id}{paused}: tried at once — within a minute by `leakbot run`, "
+            "or now by `leakbot poll-once`"
+        )
+    return EXIT_OK

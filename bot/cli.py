@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot import __version__, explain, status
+from bot import __version__, explain, source_cli, status
 from bot.app import App
 from bot.config import Config, ConfigError, load_config
 from bot.database_trouble import DatabaseTroubleError, check_database_url, database_trouble
@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         "status", parents=[common], help="each source, each channel and the outbox at a glance"
     )
     explain.add_command(commands, common)
+    source_cli.add_command(commands, common)
     return parser
 
 
@@ -126,6 +127,8 @@ def _command(args: argparse.Namespace, settings: Settings, config: Config, path:
         return _check_config(settings, config, path)
     if args.command == "status":
         return status.run(settings, config)
+    if args.command == "source":
+        return source_cli.run(settings, config, args)
     if args.command == "poll-once":
         unknown = [s for s in args.source or () if s not in {x.id for x in config.sources}]
         if unknown:
@@ -199,7 +202,8 @@ def _check_config(settings: Settings, config: Config, path: Path) -> int:
 
 async def _poll_once(settings: Settings, config: Config, source_ids: list[str] | None) -> int:
     async with App(settings, config) as app:
-        reports = await app.poll(source_ids)
+        # every source: those backing off wait for their retry; a named one is polled now
+        reports = await app.poll(source_ids, when_due=source_ids is None)
         for report in reports:
             _say(mask_text(report.line()))
         while True:

@@ -16,10 +16,12 @@ from bot.config import Source
 from bot.http_server import HttpServer
 from bot.status import log_start_summary
 from bot.wording import counted
+from storage.sources import next_polls
 
 log = logging.getLogger(__name__)
 
 DISPATCH_EVERY = timedelta(seconds=5)
+FOLLOW_RESUMES_EVERY = timedelta(seconds=30)
 MIN_FIRST_POLL_SPREAD = timedelta(seconds=5)
 SPREAD_PER_SOURCE = timedelta(milliseconds=200)
 
@@ -47,6 +49,20 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
             log.info("%s", report.line())
         if report.alerts:
             await dispatch()
+
+    async def follow_resumes() -> None:
+        """Poll at once a source the operator resumed (``leakbot source resume``)."""
+        moment = app.now()
+        due = await app.database.run(lambda session: next_polls(session=session))
+        for source in app.config.sources:
+            job = scheduler.get_job(f"poll:{source.id}")
+            wanted, _ = due.get(source.id, (None, 0))
+            if job is None or wanted is None or job.next_run_time is None:
+                continue
+            slack = timedelta(seconds=_jitter(app.config.interval_of(source)) + 5)
+            if wanted <= moment and job.next_run_time > moment + slack:
+                log.info("source %s: resumed by the operator; polling it now", source.id)
+                job.modify(next_run_time=moment)
 
     async def dispatch() -> None:
         result = await app.dispatch()
@@ -77,6 +93,13 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
             coalesce=True,
             misfire_grace_time=int(interval.total_seconds()),
         )
+    scheduler.add_job(
+        app.vitals.guarded(follow_resumes),
+        IntervalTrigger(seconds=FOLLOW_RESUMES_EVERY.total_seconds()),
+        id="follow-resumes",
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
         app.vitals.guarded(dispatch),
         IntervalTrigger(seconds=DISPATCH_EVERY.total_seconds()),

@@ -123,7 +123,7 @@ def database_trouble(error: BaseException, url: str) -> DatabaseTroubleError | N
                 return trouble
         if isinstance(cause, OSError) and _is_sqlite(url) and _about_sqlite_file(cause, url):
             return DatabaseTroubleError(
-                f"cannot create the SQLite file {_sqlite_path(url)} "
+                f"cannot create the SQLite file {sqlite_path(url)} "
                 f"({cause.strerror or type(cause).__name__}); set DATABASE_URL to a folder "
                 "leakbot may write to"
             )
@@ -142,7 +142,7 @@ def _worded(error: sa.exc.DBAPIError, url: str) -> DatabaseTroubleError:
     reason = _reason(error)
     lowered = reason.lower()
     if _is_sqlite(url):
-        rules, where = _SQLITE, str(_sqlite_path(url))
+        rules, where = _SQLITE, str(sqlite_path(url))
     else:
         rules, where = _POSTGRES, _host(url)
     problem, fix = next((p, f) for needles, p, f in rules if any(n in lowered for n in needles))
@@ -182,13 +182,16 @@ def _is_sqlite(url: str) -> bool:
     return parsed is not None and parsed.get_backend_name() == "sqlite"
 
 
-def _sqlite_path(url: str) -> Path:
+def sqlite_path(url: str) -> Path:
+    """Return the file a SQLite URL names, ``file:`` URIs (``?mode=ro&uri=true``) included."""
     parsed = _parsed(url)
-    return Path(parsed.database or ":memory:") if parsed is not None else Path("?")
+    if parsed is None:
+        return Path("?")
+    return Path((parsed.database or ":memory:").removeprefix("file:"))
 
 
 def _about_sqlite_file(error: OSError, url: str) -> bool:
-    path = _sqlite_path(url)
+    path = sqlite_path(url)
     return error.filename is not None and Path(error.filename) in (path, *path.parents)
 
 
@@ -200,7 +203,8 @@ def _host(url: str) -> str:
 
 
 def _shown(url: str) -> str:
-    return mask_url(url)
+    # a value with no scheme may be a bare password pasted in the wrong place
+    return mask_url(url) if "://" in url else "a value with no scheme://, not shown"
 
 
 def _without_url(reason: str, url: str) -> str:

@@ -113,7 +113,7 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         server = HttpServer(app.vitals, *app.settings.http_address)
         await server.start()
     with app.vitals.database_calls():
-        log_start_summary(engine=app.engine, config=app.config, now=now)
+        log_start_summary(engine=app.engine, settings=app.settings, config=app.config, now=now)
     scheduler.start()
     log.info(
         "leakbot running: %s, %s, %s; Ctrl-C stops",

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TextIO
 
 import sqlalchemy as sa
@@ -18,14 +17,21 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from bot.config import Config
-from bot.database_trouble import DatabaseTroubleError, check_database_url, database_trouble
+from bot.config import CONSOLE_CHANNEL, Config
+from bot.database_trouble import (
+    DatabaseTroubleError,
+    check_database_url,
+    database_trouble,
+    sqlite_path,
+)
+from bot.domain import ChannelState
 from bot.durations import format_duration
 from bot.health import describe
 from bot.masking import mask_text
 from bot.settings import Settings
 from bot.wording import counted
 from storage.db import MIGRATIONS, make_engine, normalize_url, session_scope
+from storage.outbox import ChannelCounts, ChannelStatus, channel_states, outbox_summary
 from storage.sources import all_sources
 
 log = logging.getLogger(__name__)
@@ -43,10 +49,21 @@ class SourceStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelLine:
+    """How one channel is doing, in a line."""
+
+    id: str
+    health: str
+    broken: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Status:
     """Everything ``leakbot status`` shows."""
 
     sources: tuple[SourceStatus, ...]
+    channels: tuple[ChannelLine, ...]
+    outbox: str
     note: str | None = None  # why there is nothing to show yet
 
 
@@ -66,7 +83,7 @@ def existing_database(settings: Settings) -> Iterator[sa.Engine | None]:
     url = settings.database_url.get_secret_value()
     check_database_url(url)
     parsed = make_url(normalize_url(url))
-    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
+    if parsed.get_backend_name() == "sqlite" and not sqlite_path(url).exists():
         yield None
         return
     engine = make_engine(url)
@@ -103,11 +120,20 @@ def read_status(settings: Settings, config: Config, now: datetime) -> Status:
         if engine is None:
             return Status(
                 tuple(SourceStatus(s.id, "not polled yet") for s in config.sources),
+                _channels(settings, config, [], {}, now),
+                "empty",
                 note="no database yet: leakbot has not run here",
             )
         try:
             with session_scope(engine) as session:
-                return Status(_sources(session, config, now))
+                summary = outbox_summary(session=session, now=now)
+                return Status(
+                    _sources(session, config, now),
+                    _channels(
+                        settings, config, channel_states(session=session), summary.channels, now
+                    ),
+                    _outbox(summary.depth, summary.oldest_age, summary.set_aside),
+                )
         except sa.exc.SQLAlchemyError as exc:
             raise database_trouble(exc, url) or exc from None
 
@@ -125,6 +151,82 @@ def _sources(session: Session, config: Config, now: datetime) -> tuple[SourceSta
     return tuple(sources)
 
 
+def _channels(
+    settings: Settings,
+    config: Config,
+    states: list[ChannelStatus],
+    counts: Mapping[str, ChannelCounts],
+    now: datetime,
+) -> tuple[ChannelLine, ...]:
+    by_id = {state.channel_id: state for state in states}
+    configured = [c.id for c in config.channels] or [CONSOLE_CHANNEL]
+    lines = []
+    for channel_id in configured:
+        channel = config.channel(channel_id)
+        state = by_id.get(channel_id)
+        queue = _queue(counts.get(channel_id))
+        if channel is not None and channel.discord_channel and not settings.discord_token:
+            health = "waiting: DISCORD_TOKEN is not set, so nothing is sent to it"
+        elif state is None or state.state == ChannelState.OK:
+            health = "ok"
+        elif state.state == ChannelState.BACKING_OFF:
+            until = _at(state.retry_at, now)
+            health = f"backing off ({state.reason or 'no reason given'}); next try {until}"
+        else:
+            health = (
+                f"BROKEN since {_at(state.since, now)}: {state.reason or 'no reason given'}; "
+                "its alerts are held: fix the channel, then `leakbot outbox retry ID`"
+            )
+        broken = state is not None and state.state == ChannelState.BROKEN
+        lines.append(ChannelLine(channel_id, mask_text(health + queue), broken))
+    for channel_id, channel_counts in counts.items():
+        if channel_id not in configured and channel_counts.pending:
+            waiting = counted(channel_counts.pending, "alert")
+            lines.append(
+                ChannelLine(
+                    channel_id,
+                    f"not in the config: its {waiting} wait for nothing "
+                    "(`leakbot outbox list`, then `leakbot outbox drop ID`)",
+                )
+            )
+    return tuple(lines)
+
+
+def _queue(counts: ChannelCounts | None) -> str:
+    if counts is None or not (counts.pending or counts.set_aside):
+        return ""
+    parts = []
+    if counts.pending:
+        oldest = f", the oldest for {_age(counts.oldest_age)}" if counts.oldest_age else ""
+        parts.append(f"{counted(counts.pending, 'alert')} waiting{oldest}")
+    if counts.set_aside:
+        parts.append(f"{counts.set_aside} set aside")
+    return f"; {', '.join(parts)}"
+
+
+def _outbox(depth: int, oldest_age: timedelta | None, set_aside: int) -> str:
+    if not depth and not set_aside:
+        return "empty"
+    text = f"{counted(depth, 'alert')} waiting"
+    if oldest_age is not None:
+        text += f", the oldest for {_age(oldest_age)}"
+    if set_aside:
+        text += f"; {set_aside} set aside, refused by Discord (`leakbot outbox list`)"
+    return text
+
+
+def _age(age: timedelta | None) -> str:
+    return format_duration(max(age or timedelta(0), timedelta(seconds=1)))
+
+
+def _at(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "?"
+    if moment >= now:
+        return f"at {moment.isoformat(timespec='seconds')} (in {_age(moment - now)})"
+    return f"{moment.isoformat(timespec='seconds')} ({_age(now - moment)} ago)"
+
+
 def source_health(settings: Settings, config: Config, now: datetime) -> dict[str, str]:
     """Return each source's health line, by id; raise DatabaseTroubleError if it cannot be read."""
     return {s.id: s.health for s in read_status(settings, config, now).sources}
@@ -137,6 +239,10 @@ def print_status(status: Status, out: TextIO) -> None:
         print(f"  {source.id:<24} {source.health}", file=out)
     if status.note:
         print(f"  ({status.note})", file=out)
+    print(f"{counted(len(status.channels), 'channel')}:", file=out)
+    for channel in status.channels:
+        print(f"  {channel.id:<24} {channel.health}", file=out)
+    print(f"outbox: {status.outbox}", file=out)
 
 
 def run(settings: Settings, config: Config) -> int:
@@ -150,17 +256,26 @@ def run(settings: Settings, config: Config) -> int:
     return EXIT_OK
 
 
-def log_start_summary(*, engine: sa.Engine, config: Config, now: datetime) -> None:
+def log_start_summary(
+    *, engine: sa.Engine, settings: Settings, config: Config, now: datetime
+) -> None:
     """Log what an operator should know as the bot starts: paused sources, broken channels,
     alerts waiting."""
     with session_scope(engine) as session:
         sources = _sources(session, config, now)
-    paused = [s for s in sources if s.paused]
-    if paused:
-        log.warning(
-            "%s paused: %s",
-            counted(len(paused), "source"),
-            "; ".join(f"{s.id}: {s.health}" for s in paused),
+        summary = outbox_summary(session=session, now=now)
+        channels = _channels(
+            settings, config, channel_states(session=session), summary.channels, now
         )
-    else:
-        log.info("no source is paused")
+    paused = [s for s in sources if s.paused]
+    broken = [c for c in channels if c.broken]
+    log.info(
+        "at start: %s paused, %s broken, outbox %s",
+        counted(len(paused), "source"),
+        counted(len(broken), "channel"),
+        _outbox(summary.depth, summary.oldest_age, summary.set_aside),
+    )
+    for source in paused:
+        log.warning("source %s: %s", source.id, source.health)
+    for channel in broken:
+        log.warning("channel %s: %s", channel.id, channel.health)

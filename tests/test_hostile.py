@@ -162,7 +162,11 @@ FAILING: dict[str, tuple[Callable[[], Handler], str]] = {
     "billion laughs": (_serve(hostile.billion_laughs()), "declares XML entities"),
     "quadratic blowup": (_serve(hostile.quadratic_blowup()), "declares XML entities"),
     "external entity": (_serve(hostile.external_entity()), "declares XML entities"),
-    "quadratic author e-mail": (_serve(hostile.slow_author()), "took longer than 2s"),
+    # not well-formed (&nbsp;), so feedparser's loose parser reads it, not the fast path
+    "quadratic author e-mail": (
+        _serve(hostile.slow_author().replace(b">Leica<", b">Leica&nbsp;<")),
+        "took longer than 2s",
+    ),
     "headers, then a stall": (lambda: hostile.stall_after_headers(4), "no data for 1s"),
     "one byte every half second": (hostile.drip, "timed out after 3s"),
     "redirect loop": (lambda: hostile.redirect(lambda r: str(r.url)), "redirect loop"),
@@ -303,14 +307,15 @@ async def test_a_worker_that_needs_too_much_memory_is_stopped(
     path = cli.write_config(
         CONFIG.format(healthy=feeds.url("healthy"), stranger=feeds.url("stranger"))
     )
-    tight = ParseLimits(seconds=20, memory_bytes=64 * 1024 * 1024, workers=1)
+    # a worker maps some 50 MiB before it parses (Python, feedparser, lxml, thread stacks)
+    tight = ParseLimits(seconds=20, memory_bytes=96 * 1024 * 1024, workers=1)
     fetch = Limits(max_bytes=64 * 1024 * 1024)
     async with App(
         Settings(), load_config(path), now=Clock(START), fetch_limits=fetch, parse_limits=tight
     ) as app:
         reports = {r.source_id: r for r in await app.poll()}
     assert reports["stranger"].outcome == "failed"
-    assert "needed more than 64 MiB" in (reports["stranger"].detail or "")
+    assert "needed more than 96 MiB" in (reports["stranger"].detail or "")
     assert reports["healthy"].outcome == "baseline"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -10,13 +11,18 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.conftest import ROOT, Leakbot
 from tests.fakes.discord import DiscordFake
 from tests.fakes.feed_server import FeedServer, Post
+from tests.fakes.relay import Relay
 
 
 def _closed_port() -> int:
@@ -164,3 +170,122 @@ def test_run_alerts_on_schedule(leakbot: Leakbot, feeds: FeedServer, discord: Di
         assert bot.stop() == 0, bot.output
     finally:
         bot.kill()
+
+
+def _get(url: str) -> tuple[int, str]:
+    """GET a URL on loopback, never through a proxy; return the status and the body."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=5) as response:
+            return int(response.status), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except OSError:
+        return 0, ""  # not listening (yet)
+
+
+def _until(check: Callable[[], bool], seconds: float, bot: Running) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"gave up waiting; the bot said:\n{bot.output}"
+        assert bot.process.poll() is None, f"leakbot run exited:\n{bot.output}"
+        time.sleep(0.2)
+
+
+HEALTH_CONFIG = """
+    defaults:
+      interval: {interval}
+    sources:{sources}
+    watches:
+      - id: pixel
+        any: ["Pixel 11"]
+"""
+
+
+def test_metrics_and_healthz_follow_the_polls(cli: Leakbot, feeds: FeedServer) -> None:
+    """/metrics counts polls by outcome; /healthz is 503 while every poll fails, then 200."""
+    names = ["one", "two", "three"]
+    for name in names:
+        feeds.publish_rss(name, [Post("a", "Old news")])
+    sources = "".join(f"\n      - id: {n}\n        feed: {feeds.url(n)}" for n in names)
+    cli.write_config(HEALTH_CONFIG.format(interval="10s", sources=sources))
+    base = f"http://127.0.0.1:{_closed_port()}"
+    bot = Running(["run"], cli.home, {**cli.env, "LEAKBOT_HTTP_ADDR": base.removeprefix("http://")})
+    try:
+        _until(
+            lambda: 'leakbot_polls_total{outcome="baseline"} 3.0' in _get(f"{base}/metrics")[1],
+            30,
+            bot,
+        )
+        assert _get(f"{base}/healthz") == (200, '{"status": "ok", "reason": "ok"}')
+        metrics = _get(f"{base}/metrics")[1]
+        assert "leakbot_poll_seconds_count 3.0" in metrics
+        assert 'leakbot_polls_total{outcome="failed"}' not in metrics
+
+        for name in names:
+            feeds.fail(name, 503)
+        _until(lambda: _get(f"{base}/healthz")[0] == 503, 40, bot)
+        status, body = _get(f"{base}/healthz")
+        assert (status, json.loads(body)["status"]) == (503, "unhealthy")
+        assert re.match(
+            r"the last [3-9] polls failed, none worked since ", json.loads(body)["reason"]
+        )
+        assert 'leakbot_polls_total{outcome="failed"} 3.0' in _get(f"{base}/metrics")[1]
+
+        for name in names:
+            feeds.fail(name, 200)
+        _until(lambda: _get(f"{base}/healthz")[0] == 200, 40, bot)
+        assert bot.stop() == 0, bot.output
+    finally:
+        bot.kill()
+    assert _get(f"{base}/healthz") == (0, "")  # the server stops with the bot
+    assert "serving /metrics and /healthz on " + base in bot.output
+    assert "Traceback" not in bot.output
+
+
+def test_healthz_and_the_log_follow_a_database_outage(
+    leakbot: Leakbot, database_url: str, feeds: FeedServer
+) -> None:
+    """A PostgreSQL outage: one line when it starts, one when it ends; /healthz 503 between."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the outage is played by a relay in front of PostgreSQL")
+    parsed = make_url(database_url)
+    feeds.publish_rss("tipster", [Post("a", "Old news")])
+    leakbot.write_config(
+        HEALTH_CONFIG.format(
+            interval="1h", sources=f"\n      - id: tipster\n        feed: {feeds.url('tipster')}"
+        )
+    )
+    with Relay(parsed.host or "127.0.0.1", parsed.port or 5432) as relay:
+        url = parsed.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+        base = f"http://127.0.0.1:{_closed_port()}"
+        env = {**leakbot.env, "DATABASE_URL": url, "LEAKBOT_HTTP_ADDR": base[len("http://") :]}
+        bot = Running(["run"], leakbot.home, env)
+        try:
+            _until(lambda: "tipster: first poll" in bot.output, 30, bot)
+            assert _get(f"{base}/healthz")[0] == 200
+            before = len(bot.lines)
+
+            relay.cut()
+            _until(lambda: _get(f"{base}/healthz")[0] == 503, 40, bot)
+            reason = json.loads(_get(f"{base}/healthz")[1])["reason"]
+            assert reason.startswith("database failing for "), reason
+            relay.restore()
+            _until(lambda: _get(f"{base}/healthz")[0] == 200, 30, bot)
+            _until(lambda: "database answers again" in bot.output, 10, bot)
+            during = bot.lines[before:]
+            assert bot.stop() == 0, bot.output
+        finally:
+            bot.kill()
+    outage = [line for line in during if "database" in line]
+    assert len(outage) == 2, "".join(during)
+    assert re.search(
+        r"ERROR .*database unreachable: lost the connection to PostgreSQL at 127\.0\.0\.1:\d+ "
+        r"\(.*\); .*; polls and deliveries wait until it answers",
+        outage[0],
+    ), outage[0]
+    assert re.search(
+        r"WARNING .*database answers again, after \d+s down and \d+ failed jobs?", outage[1]
+    )
+    assert "Traceback" not in bot.output
+    assert "password" not in bot.output.lower()

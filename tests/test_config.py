@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.config import ConfigError, load_config
+from bot.routing import Routes
 from tests.conftest import ROOT, Leakbot
 
 GOOD = """\
@@ -188,3 +190,36 @@ def test_shipped_configs_are_valid(name: str, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("LEAKS_WEBHOOK_URL", "https://discord.com/api/webhooks/123456789012345678/t")
     config = load_config(ROOT / name)
     assert config.sources and config.watches
+
+
+def test_docker_compose_alerts_the_webhook_its_dot_env_names() -> None:
+    """The README's docker section as written: LEAKS_WEBHOOK_URL in .env, alerts go there."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    bot = compose["services"]["bot"]
+    assert {"path": ".env", "required": False} in bot["env_file"]
+    assert "./config:/app/config:ro" in bot["volumes"]
+    in_checkout = ROOT / bot["environment"]["LEAKBOT_CONFIG"].replace("/app/", "", 1)
+    webhook = "https://discord.com/api/webhooks/1234567890123456789/from-dot-env"
+
+    config = load_config(in_checkout, env={"LEAKS_WEBHOOK_URL": webhook})
+
+    assert [(c.id, c.webhook and c.webhook.get_secret_value()) for c in config.channels] == [
+        ("leaks", webhook)
+    ]
+    routes = Routes(config)
+    assert all(routes.of_watch(watch.id) == ("leaks",) for watch in config.watches)
+    # the same watchlist as the default one, which alerts on the console
+    default = load_config(ROOT / "config/leakbot.yaml", env={})
+    assert config.model_copy(update={"channels": ()}) == default
+
+
+def test_docker_healthcheck_asks_healthz_where_the_bot_serves_it() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    bot = compose["services"]["bot"]
+    port = bot["environment"]["LEAKBOT_HTTP_ADDR"].rpartition(":")[2]
+    check = " ".join(bot["healthcheck"]["test"])
+    assert f"http://127.0.0.1:{port}/healthz" in check
+    assert "ProxyHandler({})" in check  # HTTP_PROXY from .env must not catch it
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert f"LEAKBOT_HTTP_ADDR=0.0.0.0:{port}" in dockerfile
+    assert bot["healthcheck"]["test"][-1] in dockerfile  # the image checks the same way

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.masking import mask_text, mask_url
 from tests.conftest import ROOT, WEBHOOK_TOKEN, Leakbot
 from tests.fakes.discord import DiscordFake
 from tests.fakes.feed_server import FeedServer, Post
@@ -334,3 +335,36 @@ def test_counts_are_worded_right(cli: Leakbot) -> None:
         assert line in single.splitlines(), single
     for line in ("2 sources:", "2 channels:", "2 watches:"):
         assert line in several.splitlines(), several
+
+
+@pytest.mark.parametrize(
+    ("shown", "masked"),
+    [
+        ("https://reader:pa55@example.com/rss", "https://reader:***@example.com/rss"),
+        (
+            "https://rsshub.app/weibo/user/1?key=abc&limit=5&access_token=t",
+            "https://rsshub.app/weibo/user/1?key=***&limit=5&access_token=***",
+        ),
+        (
+            "https://e.com/feed?apikey=1&api_key=2&sig=3",
+            "https://e.com/feed?apikey=***&api_key=***&sig=***",
+        ),
+        ("https://e.com/feed?page=2&monkey=3", "https://e.com/feed?page=2&monkey=3"),
+        (
+            f"https://discord.com/api/webhooks/112233445566778899/{WEBHOOK_TOKEN}",
+            "https://discord.com/api/webhooks/112233445566778899/***",
+        ),
+        ("postgresql://leakbot:pw@db:5432/leakbot", "postgresql://leakbot:***@db:5432/leakbot"),
+        ("postgresql://leakbot:pw@db:port/leakbot", "postgresql://leakbot:***@db:port/leakbot"),
+        (
+            "https://gsmarena.com/rss-news-reviews.php3",
+            "https://gsmarena.com/rss-news-reviews.php3",
+        ),
+    ],
+)
+def test_urls_are_masked_in_any_text(shown: str, masked: str) -> None:
+    assert mask_url(shown) == masked
+    assert (
+        mask_text(f"fetch {shown}, failed (see {shown}).")
+        == f"fetch {masked}, failed (see {masked})."
+    )

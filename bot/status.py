@@ -175,7 +175,7 @@ def _channels(
         else:
             health = (
                 f"BROKEN since {_at(state.since, now)}: {state.reason or 'no reason given'}; "
-                "its alerts are held: fix the channel, then `leakbot outbox retry ID`"
+                f"its alerts are held: fix the channel, then `leakbot outbox retry {channel_id}`"
             )
         broken = state is not None and state.state == ChannelState.BROKEN
         lines.append(ChannelLine(channel_id, mask_text(health + queue), broken))

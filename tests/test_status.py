@@ -86,7 +86,7 @@ def test_status_shows_a_broken_channel_and_what_it_holds(
     assert result.code == 0, result.err
     assert re.search(
         r"leaks\s+BROKEN since \S+ \(\d+s ago\): .*Unknown Webhook.*; its alerts are held: fix "
-        r"the channel, then `leakbot outbox retry ID`; 1 alert waiting, the oldest for \d+s",
+        r"the channel, then `leakbot outbox retry leaks`; 1 alert waiting, the oldest for \d+s",
         result.out,
     ), result.out
     assert re.search(r"^outbox: 1 alert waiting, the oldest for \d+s$", result.out, re.M)

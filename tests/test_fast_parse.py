@@ -36,7 +36,7 @@ NOT_WELL_FORMED = {
     "itunes-keywords-astext.rss",
     "itunes-missing-image.rss",
 }
-FAST_FLOOR = 0.6  # of the well-formed captured feeds, at least this share takes the fast path
+FAST_FLOOR = 0.7  # of the well-formed captured feeds, at least this share takes the fast path
 URL = "https://feeds.example/dir/feed.xml"
 _HEADER_CONTENT_TYPE = re.compile(rb"^Header:\s*Content-type:\s*(.+?)\s*$", re.I | re.M)
 _CONTENT_TYPES = {

@@ -48,6 +48,7 @@ _CP1252 = {
     for code in range(0x80, 0xA0)
     if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 }
+_C1_CONTROL = re.compile("[\x80-\x9f]")
 _PLAIN_TYPES = frozenset({"text", "plain", "html", "text/plain", "text/html"})
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
@@ -98,6 +99,13 @@ _BESIDE_THE_POINT = frozenset(
         "creativecommons_license",
         "feedburner_browserfriendly",
         "info",
+        "generator",
+        "dc_publisher",
+        "georss_point",
+        "georss_line",
+        "georss_polygon",
+        "georss_box",
+        "url",
     }
 )
 # fields leakbot reads that an unknown element of the same name would overwrite
@@ -300,7 +308,7 @@ class _Walk:
                     has_summary = True
             elif name in _CONTENT:
                 self.has_content = has_summary = True
-        if root is not feed:  # RSS 1.0: the items follow the channel
+        if entries[0].getparent() is not feed:  # RSS 1.0: the items follow the channel
             shaped = [self.entry(entry) for entry in entries]
         return FastFeed(title, link, tuple(shaped))
 
@@ -381,7 +389,7 @@ class _Walk:
                 name in reference.acts_on or name in _READ_KEYS
             ):
                 raise _GiveUpError
-            for inner in _descendants(child):
+            for inner in _descendants(child) if len(child) else ():
                 inner_name = names.of(inner)
                 if inner_name in ("media_content", "media_thumbnail") and name == "media_group":
                     _media(inner, inner_name, fields)
@@ -449,10 +457,12 @@ def _popped(text: str, *, stripped: bool = False) -> str:
     """Clean text as feedparser does for every element it keeps."""
     if not stripped:
         text = text.strip()
+    if text.isascii():
+        return text
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         # feedparser undoes UTF-8 that was read as ISO-8859-1
         text = text.encode("iso-8859-1").decode("utf-8")
-    return text.translate(_CP1252)
+    return text.translate(_CP1252) if _C1_CONTROL.search(text) else text
 
 
 def _attributes(element: Any) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -37,10 +38,10 @@ class HttpServer:
             await site.start()
         except OSError as exc:
             await self._runner.cleanup()
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise HttpServerError(
                 f"cannot serve /metrics and /healthz on LEAKBOT_HTTP_ADDR "
-                f"{self.host}:{self.port} ({exc.strerror or exc}); pick a free port, or unset "
-                "LEAKBOT_HTTP_ADDR"
+                f"{self.host}:{self.port} ({reason}); pick a free port, or unset LEAKBOT_HTTP_ADDR"
             ) from None
         log.info("serving /metrics and /healthz on http://%s:%d", self.host, self.port)
 

@@ -368,3 +368,38 @@ def test_urls_are_masked_in_any_text(shown: str, masked: str) -> None:
         mask_text(f"fetch {shown}, failed (see {shown}).")
         == f"fetch {masked}, failed (see {masked})."
     )
+
+
+def test_a_secret_url_in_an_error_is_masked_in_the_log_too(cli: Leakbot) -> None:
+    """aiohttp names the whole URL when it refuses one: the log and the poll line mask it."""
+    cli.write_config(CONFIG.format(feed="http://reader:pa55word@127.0.0.1:99999/f?token=t0ken"))
+
+    polled = cli.process("poll-once")
+    status = cli.process("status")
+
+    assert polled.code == 0, polled.err
+    assert re.search(r"WARNING .*source tipster: poll failed: .*reader:\*\*\*@", polled.err)
+    assert "tipster: FAILED (" in polled.out
+    assert "token=***" in status.out
+    for output in (polled.out, polled.err, status.out, status.err):
+        assert "pa55word" not in output
+        assert "t0ken" not in output
+
+
+def test_an_address_already_in_use_is_one_line(cli: Leakbot) -> None:
+    cli.write_config(CONFIG.format(feed="https://example.com/feed"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        cli.env["LEAKBOT_HTTP_ADDR"] = address
+
+        result = cli.process("run")
+
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err.splitlines()[-1] == (
+        f"leakbot: cannot serve /metrics and /healthz on LEAKBOT_HTTP_ADDR {address} "
+        "(Address already in use); pick a free port, or unset LEAKBOT_HTTP_ADDR"
+    ), result.err
+    assert "Traceback" not in result.err

@@ -84,7 +84,8 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
             # a failing or paused source keeps its back-off across restarts
             first = max(first, state.next_poll_at)
         scheduler.add_job(
-            app.vitals.guarded(poll),
+            # a poll reports a failed query as a failed poll: it cannot say the database is back
+            app.vitals.guarded(poll, ends_outage=False),
             IntervalTrigger(seconds=interval.total_seconds(), jitter=_jitter(interval)),
             args=[source],
             id=f"poll:{source.id}",

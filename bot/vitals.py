@@ -98,8 +98,12 @@ class Vitals:
         )
 
     @contextmanager
-    def database_calls(self) -> Iterator[None]:
-        """Run a job's database work: an outage is noted (and swallowed), success too."""
+    def database_calls(self, *, ends_outage: bool = True) -> Iterator[None]:
+        """Run a job's database work: an outage it meets is noted, not raised.
+
+        A job that cannot finish without the database (``ends_outage``) also notes that it
+        answers again; one that may shrug off a failed query of its own must not.
+        """
         try:
             yield
         except Exception as exc:
@@ -107,13 +111,16 @@ class Vitals:
                 raise
             self.database_failed(exc)
         else:
-            self.database_ok()
+            if ends_outage:
+                self.database_ok()
 
-    def guarded(self, job: Callable[P, Awaitable[object]]) -> Callable[P, Awaitable[None]]:
+    def guarded(
+        self, job: Callable[P, Awaitable[object]], *, ends_outage: bool = True
+    ) -> Callable[P, Awaitable[None]]:
         """Wrap a scheduled job so that a database outage it meets is noted, not raised."""
 
         async def run(*args: P.args, **kwargs: P.kwargs) -> None:
-            with self.database_calls():
+            with self.database_calls(ends_outage=ends_outage):
                 await job(*args, **kwargs)
 
         run.__name__ = getattr(job, "__name__", "job")

@@ -93,3 +93,15 @@ def test_other_errors_are_not_taken_for_an_outage() -> None:
         _ = 1 / 0
     assert vitals.database_down_since is None
     assert vitals.health().healthy
+
+
+def test_only_a_job_that_needs_the_database_ends_an_outage() -> None:
+    clock = Clock()
+    vitals = Vitals(now=clock)
+    vitals.database_failed(_outage())
+    with vitals.database_calls(ends_outage=False):
+        pass  # a poll that shrugged off its failed query
+    assert vitals.database_down_since is not None
+    with vitals.database_calls():
+        pass  # the outbox pass read the database
+    assert vitals.database_down_since is None

@@ -38,7 +38,7 @@ def test_bot_posts_the_alert_in_its_channel(
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
     _leak(leakbot, feeds)
     result = leakbot("poll-once")
-    assert "outbox: 1 alerts delivered" in result.out
+    assert "outbox: 1 alert delivered" in result.out
     [message] = discord.messages
     assert message.route == "channel"
     assert message.target == "123456789012345678"
@@ -57,11 +57,11 @@ def test_without_token_channel_alerts_wait_in_the_outbox(
 ) -> None:
     _leak(leakbot, feeds)
     result = leakbot("poll-once")
-    assert "1 alerts" in result.out
+    assert "1 alert" in result.out
     assert discord.messages == []
     assert "channel leaks: DISCORD_TOKEN is not set" in caplog.text
 
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)  # the operator adds the token and restarts
     result = leakbot("poll-once")
-    assert "outbox: 1 alerts delivered" in result.out
+    assert "outbox: 1 alert delivered" in result.out
     assert len(discord.messages) == 1

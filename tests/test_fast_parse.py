@@ -234,7 +234,7 @@ def test_atom_xhtml_content_sends_the_feed_to_feedparser() -> None:
 
 
 def test_several_summaries_are_filed_as_feedparser_files_them() -> None:
-    # the second summary becomes content, until the document has had content
+    # the second summary of an entry becomes content, unless content came before it
     body = _rss(
         "<item><title>a</title><guid>a</guid><itunes:summary>first</itunes:summary>"
         "<description>second</description></item>"

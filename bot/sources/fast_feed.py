@@ -144,12 +144,12 @@ class _Names:
     reference: Reference
     remapped: dict[str, str]  # a document prefix bound to a namespace feedparser knows
     first_prefix: dict[str, str]  # an unknown namespace URI -> the prefix it was declared with
-    cache: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    cache: dict[str, str] = field(default_factory=dict)
 
     def of(self, element: Any) -> str:
         """Return feedparser's name for an element, as its handler methods spell it."""
         tag = element.tag
-        found = self.cache.get((tag, element.prefix))
+        found = self.cache.get(tag)
         if found is not None:
             return found
         uri, _, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
@@ -161,7 +161,7 @@ class _Names:
             prefix = self.first_prefix.get(uri, "")
         prefix = self.remapped.get(prefix, prefix).lower()
         name = f"{prefix}_{local.lower()}" if prefix else local.lower()
-        self.cache[(tag, element.prefix)] = name
+        self.cache[tag] = name
         return name
 
 
@@ -252,7 +252,7 @@ class _Walk:
 
     names: _Names
     base: str
-    # feedparser's hasContent: once any content element was read, for the whole document
+    # feedparser's hasContent: a content element was read since the last entry ended
     has_content: bool = False
 
     def feed(self, root: Any, feed: Any, entries: list[Any]) -> FastFeed:
@@ -277,7 +277,8 @@ class _Walk:
                 and not any(up in inside for up in element.iterancestors())
             ):
                 raise _GiveUpError
-        title, link = "", ""
+        title = ""
+        link: str | None = None
         title_kept = has_summary = False
         shaped: list[dict[str, Any]] = []
         entry_set = set(entries)
@@ -300,8 +301,14 @@ class _Walk:
                         link = _resolve(self.base, attributes["href"])
                 else:
                     link = _ENTITY_IN_LINK.sub(r"&\g<1>", _text(child, resolve=self.base))
+            elif name in _ID:
+                # the feed's id stands as its link until a link comes (an Atom feed's urn:)
+                permalink = _attributes(child).get("ispermalink", "true") == "true"
+                value = _text(child, resolve=self.base if permalink else None)
+                if permalink and link is None:
+                    link = value
             elif name in _SUMMARY:
-                # a second summary becomes content until the document has content
+                # a second summary becomes content, unless content came since the last entry
                 if has_summary and not self.has_content:
                     self.has_content = True
                 elif name in ("summary", "itunes_summary"):
@@ -310,7 +317,7 @@ class _Walk:
                 self.has_content = has_summary = True
         if entries[0].getparent() is not feed:  # RSS 1.0: the items follow the channel
             shaped = [self.entry(entry) for entry in entries]
-        return FastFeed(title, link, tuple(shaped))
+        return FastFeed(title, link or "", tuple(shaped))
 
     def entry(self, entry: Any) -> dict[str, Any]:
         """Shape one entry's fields as feedparser's entry dict holds them."""
@@ -327,7 +334,7 @@ class _Walk:
         about = entry.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
         if about:
             fields["id"] = about
-        title_kept = False
+        title_kept = structured_author = False
         for child in _elements(entry):
             name = names.of(child)
             if name in _TITLE:
@@ -376,6 +383,9 @@ class _Walk:
                 attributes["rel"] = "enclosure"
                 links.append(attributes)
             elif name in _AUTHOR:
+                if "author" in fields and (len(child) or structured_author):
+                    raise _GiveUpError  # feedparser mixes the parts of several authors
+                structured_author = structured_author or len(child) > 0
                 fields["author"] = _author(child, names)
             elif name in _PUBLISHED:
                 fields["published_parsed"] = reference.parse_date(_text(child))
@@ -399,6 +409,7 @@ class _Walk:
                     continue
                 elif inner_name in reference.acts_on or inner_name in _READ_KEYS:
                     raise _GiveUpError  # a media:title, say, that would compete with the entry's
+        self.has_content = False
         return fields
 
 

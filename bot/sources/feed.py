@@ -105,9 +105,9 @@ def _parse_fast(
     complaint = decoding.get("bozo_exception")
     if not decoding.get("encoding") or not _clean(complaint):
         return None  # feedparser would read it with its loose parser
-    netscape, data, _ = replace_doctype(data)
-    if netscape:
-        return None  # RSS 0.91 with Netscape's DOCTYPE: feedparser's entities differ
+    netscape, data, entities = replace_doctype(data)
+    if netscape or entities:
+        return None  # Netscape's RSS 0.91 DOCTYPE, or entities feedparser declares again
     feed = read_fast(data, base=url, reference=REFERENCE)
     if feed is None:
         return None

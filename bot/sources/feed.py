@@ -142,8 +142,9 @@ def _items(entries: Iterable[Any], *, source_id: str, base: str) -> tuple[Item, 
 
 
 def _item(entry: Any, *, source_id: str, base: str) -> Item:
-    raw_link = entry.get("link") or ""
-    link = canonical_url(raw_link, base) if raw_link else None
+    raw_link = entry.get("link")
+    # a stray element named like one of feedparser's keys (<links>) can overwrite it
+    link = canonical_url(raw_link, base) if raw_link and isinstance(raw_link, str) else None
     html = _body_html(entry)
     text, inline_images = html_to_text(html, base=link or base)
     title, _ = html_to_text(entry.get("title", ""))
@@ -175,23 +176,29 @@ def _body_html(entry: Any) -> str:
 
 def _media_images(entry: Any, base: str) -> list[str]:
     urls: list[str] = []
-    for media in [*entry.get("media_content", []), *entry.get("media_thumbnail", [])]:
+    for media in [*_dicts(entry, "media_content"), *_dicts(entry, "media_thumbnail")]:
         medium = media.get("medium") or ""
         kind = media.get("type") or ""
         if media.get("url") and (medium == "image" or kind.startswith("image/") or not kind):
             urls.append(media["url"])
-    for link in entry.get("links", []):
+    for link in _dicts(entry, "links"):
         if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/"):
             urls.append(link.get("href", ""))
     return [u for u in (canonical_url(url, base) for url in urls if url) if u]
+
+
+def _dicts(entry: Any, key: str) -> list[Any]:
+    """Return the dicts listed under a key, or none when a stray element took the key."""
+    value = entry.get(key)
+    return [one for one in value if isinstance(one, dict)] if isinstance(value, list) else []
 
 
 def _dedupe(urls: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(urls))
 
 
-def _utc(value: time.struct_time | None) -> datetime | None:
-    if value is None:
+def _utc(value: object) -> datetime | None:
+    if not isinstance(value, time.struct_time):
         return None
     try:
         return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)

@@ -138,6 +138,6 @@ def test_poll_once_reports_alerts_kept_for_later(
     discord.answer_next(500, {"message": "oops"})
     result = leakbot("poll-once")
     assert result.code == 0
-    assert "outbox: 1 alerts kept for a later retry" in result.out
+    assert "outbox: 1 alert kept for a later retry" in result.out
     assert discord.messages == []
     assert WEBHOOK_TOKEN not in result.out + result.err

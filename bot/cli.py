@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot import __version__, explain, source_cli, status
+from bot import __version__, explain, outbox_cli, source_cli, status
 from bot.app import App
 from bot.config import Config, ConfigError, load_config
 from bot.database_trouble import DatabaseTroubleError, check_database_url, database_trouble
@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         "status", parents=[common], help="each source, each channel and the outbox at a glance"
     )
     explain.add_command(commands, common)
+    outbox_cli.add_command(commands, common)
     source_cli.add_command(commands, common)
     return parser
 
@@ -123,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _command(args: argparse.Namespace, settings: Settings, config: Config, path: Path) -> int:
     if args.command == "explain":
         return explain.run(settings, config, args)
+    if args.command == "outbox":
+        return outbox_cli.run(settings, config, args)
     if args.command == "check-config":
         return _check_config(settings, config, path)
     if args.command == "status":

@@ -126,6 +126,10 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         await stop.wait()
     finally:
         log.info("stopping")
+        scheduler.pause()
+        # the scheduler's shutdown cancels the jobs still running: a POST Discord may have
+        # accepted must first finish and be committed, or the alert would go out twice
+        await app.outbox.stop()
         scheduler.shutdown(wait=False)
         if server is not None:
             await server.stop()

@@ -39,13 +39,19 @@ class RateLimits:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._routes: dict[str, _Bucket] = {}
+        self._all_until = 0.0  # Discord's global limit holds every route
 
     def wait(self, route: str) -> float:
         """Return how many seconds the next request to a route must wait."""
+        held = self._all_until - self._clock()
         bucket = self._routes.get(route)
         if bucket is None or bucket.remaining > 0:
-            return 0.0
-        return max(0.0, bucket.reset_at - self._clock())
+            return max(0.0, held)
+        return max(0.0, held, bucket.reset_at - self._clock())
+
+    def hold_all(self, seconds: float) -> None:
+        """Hold every route for a while: Discord said its global limit was reached."""
+        self._all_until = max(self._all_until, self._clock() + seconds)
 
     def spend(self, route: str) -> None:
         """Count a request about to go, so that requests in flight together add up."""
@@ -119,7 +125,10 @@ async def post_message(
             text = await response.text(errors="replace")
             if response.status != 429:
                 limits.learn(route, response.headers)
-            return classify(response.status, response.headers, text, label=label)
+            delivery = classify(response.status, response.headers, text, label=label)
+            if delivery.scope == "global":
+                limits.hold_all(delivery.retry_after or 1.0)
+            return delivery
     except (aiohttp.ClientError, TimeoutError) as exc:
         detail = f"{label}: {type(exc).__name__}: {exc}".replace(url, "<url>")
         return Delivery(DeliveryOutcome.FAILED, detail=detail)

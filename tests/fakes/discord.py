@@ -3,13 +3,28 @@
 Every body is validated against the request schema in Discord's official OpenAPI
 description (tests/data/ref/discord/openapi.json), plus what the spec leaves out: no unknown
 keys, and at most 6000 characters over all embeds. An invalid body gets Discord's 400.
+
+Like Discord, it limits each webhook and channel to a bucket (5 requests per 2 s unless told
+otherwise), says so in the ``X-RateLimit-*`` headers of every answer, and answers 429 with
+``retry_after`` past it. Tests script other answers per webhook or channel (429, 5xx, 401,
+404, 400), and every request is logged with the moment it came, so that a test can count
+the requests sent before a ``retry_after`` had passed.
+
+``python -m tests.fakes.discord --port N`` serves it alone (for the soak benchmark), with
+``--chaos P`` answering 429, 500 or 502 at random to a share P of requests, and its log at
+``GET /_fake/report``.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import itertools
 import json
+import random
+import signal
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cache
@@ -100,6 +115,45 @@ class Received:
     headers: dict[str, str]
     query: dict[str, str]
     files: list[tuple[str, str, bytes]] = field(default_factory=list)  # name, type, bytes
+    message_id: str = ""
+    at: float = 0.0  # time.monotonic() when it came
+
+    @property
+    def title(self) -> str | None:
+        """Return the first embed's title: the post an alert is about."""
+        embeds = self.body.get("embeds") or [{}]
+        title = embeds[0].get("title")
+        return str(title) if title is not None else None
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as it came, and how the fake answered it."""
+
+    at: float  # time.monotonic() when it came
+    route: str
+    target: str
+    status: int
+    retry_after: float | None = None  # of a 429
+    scope: str | None = None  # of a 429: "user" (a route's bucket) or "global"
+
+
+Answer = tuple[int, dict[str, Any], dict[str, str]]
+
+# Discord's errors for a webhook or channel that is gone or forbidden, and for a bad body
+UNKNOWN_WEBHOOK: Answer = (404, {"message": "Unknown Webhook", "code": 10015}, {})
+INVALID_WEBHOOK_TOKEN: Answer = (401, {"message": "Invalid Webhook Token", "code": 50027}, {})
+UNKNOWN_CHANNEL: Answer = (404, {"message": "Unknown Channel", "code": 10003}, {})
+MISSING_ACCESS: Answer = (403, {"message": "Missing Access", "code": 50001}, {})
+INVALID_FORM_BODY: Answer = (
+    400,
+    {
+        "message": "Invalid Form Body",
+        "code": 50035,
+        "errors": {"embeds": {"0": {"description": {"_errors": [{"code": "BASE_TYPE_BAD"}]}}}},
+    },
+    {},
+)
 
 
 @dataclass
@@ -108,25 +162,40 @@ class DiscordFake:
 
     messages: list[Received] = field(default_factory=list)
     rejected: list[tuple[str, list[str]]] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
     attempts: int = 0
-    _script: deque[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=deque)
+    bucket: tuple[int, float] | None = (5, 2.0)  # requests per seconds, per webhook or channel
+    delay: float = 0.0  # seconds between taking a message and answering
+    chaos: float = 0.0  # the share of requests answered 429, 500 or 502 at random
+    seed: int = 0
+    _script: dict[str | None, deque[Answer]] = field(default_factory=dict)
+    _refusals: dict[str, Answer] = field(default_factory=dict)
+    _windows: dict[str, tuple[float, int]] = field(default_factory=dict)  # end, used
     _ids: itertools.count[int] = field(
         default_factory=lambda: itertools.count(1_200_000_000_000_000_000)
     )
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: LoopbackServer | None = None
     _nonces: set[str] = field(default_factory=set)
+    _rng: random.Random = field(default_factory=random.Random)
 
     def __enter__(self) -> DiscordFake:
-        app = web.Application()
-        app.router.add_post("/api/v10/webhooks/{webhook_id}/{token}", self._webhook)
-        app.router.add_post("/api/v10/channels/{channel_id}/messages", self._channel)
-        self._server = LoopbackServer(app).__enter__()
+        self._rng.seed(self.seed)
+        self._server = LoopbackServer(self.application()).__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
         assert self._server is not None
         self._server.__exit__(None, None, None)
+
+    def application(self) -> web.Application:
+        """Build the aiohttp application that plays Discord."""
+        app = web.Application()
+        app.router.add_post("/api/v10/webhooks/{webhook_id}/{token}", self._webhook)
+        app.router.add_post("/api/v10/channels/{channel_id}/messages", self._channel)
+        app.router.add_get("/_fake/report", self._report)
+        app.router.add_post("/_fake/chaos", self._set_chaos)
+        return app
 
     @property
     def api_base(self) -> str:
@@ -135,19 +204,67 @@ class DiscordFake:
         return f"{self._server.url}/api/v10"
 
     def answer_next(
-        self, status: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        *,
+        target: str | None = None,
     ) -> None:
-        """Answer the next request with this status instead of accepting it."""
+        """Answer the next request (to this webhook or channel) with this status instead."""
         with self._lock:
-            self._script.append((status, body or {}, headers or {}))
+            self._script.setdefault(target, deque()).append((status, body or {}, headers or {}))
 
-    def rate_limit_next(self, retry_after: float) -> None:
-        """Answer the next request with 429 and Discord's rate-limit body."""
-        self.answer_next(
-            429,
-            {"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
-            {"Retry-After": str(int(retry_after + 0.999)), "X-RateLimit-Scope": "user"},
-        )
+    def rate_limit_next(
+        self, retry_after: float, *, target: str | None = None, is_global: bool = False
+    ) -> None:
+        """Answer the next request with 429 and Discord's rate-limit body and headers."""
+        scope = "global" if is_global else "user"
+        headers = {
+            "Retry-After": str(int(retry_after + 0.999)),
+            "X-RateLimit-Scope": scope,
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+            "X-RateLimit-Bucket": "fake-bucket",
+        }
+        if is_global:
+            headers["X-RateLimit-Global"] = "true"
+        body = {"message": "You are being rate limited.", "retry_after": retry_after}
+        self.answer_next(429, {**body, "global": is_global}, headers, target=target)
+
+    def refuse(self, target: str, answer: Answer) -> None:
+        """Answer every request to a webhook or channel so, until repaired."""
+        with self._lock:
+            self._refusals[target] = answer
+
+    def repair(self, target: str) -> None:
+        """Let a refused webhook or channel take messages again."""
+        with self._lock:
+            self._refusals.pop(target, None)
+
+    def statuses(self, target: str | None = None) -> list[int]:
+        """Return the status of every answer, in order (to one webhook or channel)."""
+        with self._lock:
+            return [r.status for r in self.requests if target in (None, r.target)]
+
+    def early_requests(self) -> list[Request]:
+        """Return the requests that came before a 429's ``retry_after`` had passed."""
+        with self._lock:
+            requests = sorted(self.requests, key=lambda r: r.at)
+        held: dict[str, float] = {}
+        held_all = 0.0
+        early = []
+        for request in requests:
+            if request.at < max(held.get(request.target, 0.0), held_all):
+                early.append(request)
+            if request.status == 429 and request.retry_after is not None:
+                until = request.at + request.retry_after
+                if request.scope == "global":
+                    held_all = max(held_all, until)
+                else:
+                    held[request.target] = max(held.get(request.target, 0.0), until)
+        return early
 
     async def _webhook(self, request: web.Request) -> web.Response:
         return await self._receive(
@@ -160,6 +277,50 @@ class DiscordFake:
         return await self._receive(
             request, "channel", request.match_info["channel_id"], MESSAGES_PATH
         )
+
+    def _answer(self, target: str, now: float) -> tuple[Answer | None, dict[str, str]]:
+        """Pick how to answer a request: a bucket that is full, a script, a refusal, chaos."""
+        headers: dict[str, str] = {}
+        if self.bucket is not None:
+            limit, seconds = self.bucket
+            end, used = self._windows.get(target, (0.0, 0))
+            if now >= end:
+                end, used = now + seconds, 0
+            reset_after = end - now
+            if used >= limit:
+                body = {
+                    "message": "You are being rate limited.",
+                    "retry_after": round(reset_after, 3),
+                    "global": False,
+                }
+                return (429, body, self._bucket_headers(target, limit, 0, reset_after)), {}
+            self._windows[target] = (end, used + 1)
+            headers = self._bucket_headers(target, limit, limit - used - 1, reset_after)
+        for key in (target, None):
+            if self._script.get(key):
+                return self._script[key].popleft(), headers
+        if target in self._refusals:
+            return self._refusals[target], headers
+        if self.chaos and self._rng.random() < self.chaos:
+            status = self._rng.choice((429, 500, 502))
+            if status != 429:
+                return (status, {"message": f"{status}: chaos", "code": 0}, {}), headers
+            wait = round(self._rng.uniform(0.2, 3.0), 3)
+            body = {"message": "You are being rate limited.", "retry_after": wait, "global": False}
+            return (429, body, {**headers, "X-RateLimit-Scope": "user"}), {}
+        return None, headers
+
+    @staticmethod
+    def _bucket_headers(
+        target: str, limit: int, remaining: int, reset_after: float
+    ) -> dict[str, str]:
+        return {
+            "X-RateLimit-Bucket": f"bucket-{target[-6:]}",
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+        }
 
     async def _receive(
         self, request: web.Request, route: str, target: str, path: str
@@ -184,30 +345,61 @@ class DiscordFake:
                 )
         else:
             body = await request.json()
+        now = time.monotonic()
         with self._lock:
             self.attempts += 1
-            if self._script:
-                status, answer, headers = self._script.popleft()
-                return web.json_response(answer, status=status, headers=headers)
+            answer, headers = self._answer(target, now)
+            if answer is not None:
+                status, answer_body, extra = answer
+                self.requests.append(
+                    Request(
+                        now,
+                        route,
+                        target,
+                        status,
+                        retry_after=answer_body.get("retry_after") if status == 429 else None,
+                        scope=(
+                            "global"
+                            if answer_body.get("global")
+                            else extra.get("X-RateLimit-Scope")
+                        )
+                        if status == 429
+                        else None,
+                    )
+                )
+                return web.json_response(answer_body, status=status, headers={**headers, **extra})
         problems = body_problems(path, body)
         if problems:
             with self._lock:
                 self.rejected.append((route, problems))
+                self.requests.append(Request(now, route, target, 400))
             return web.json_response(
                 {"code": 50035, "message": "Invalid Form Body", "errors": problems}, status=400
             )
         nonce = body.get("nonce") if body.get("enforce_nonce") else None
         with self._lock:
             message_id = str(next(self._ids))
+            self.requests.append(Request(now, route, target, 200))
             if nonce is not None and nonce in self._nonces:
                 return web.json_response({"id": message_id, "duplicate_nonce": True})
             if nonce is not None:
                 self._nonces.add(nonce)
             self.messages.append(
-                Received(route, target, body, dict(request.headers), dict(request.query), files)
+                Received(
+                    route,
+                    target,
+                    body,
+                    dict(request.headers),
+                    dict(request.query),
+                    files,
+                    message_id,
+                    now,
+                )
             )
+        if self.delay:
+            await asyncio.sleep(self.delay)  # Discord has the message; the answer is slow
         if route == "webhook" and request.query.get("wait") != "true":
-            return web.Response(status=204)
+            return web.Response(status=204, headers=headers)
         return web.json_response(
             {
                 "id": message_id,
@@ -215,5 +407,54 @@ class DiscordFake:
                 "content": body.get("content") or "",
                 "embeds": body.get("embeds") or [],
                 "channel_id": target,
-            }
+            },
+            headers=headers,
         )
+
+    def report(self) -> dict[str, Any]:
+        """Return the log of requests and messages as JSON-safe data."""
+        with self._lock:
+            return {
+                "requests": [
+                    [r.at, r.route, r.target, r.status, r.retry_after, r.scope]
+                    for r in self.requests
+                ],
+                "messages": [
+                    [m.at, m.target, m.title, m.message_id, m.query.get("wait")]
+                    for m in self.messages
+                ],
+                "early": len(self.early_requests()),
+                "rejected": len(self.rejected),
+            }
+
+    async def _report(self, request: web.Request) -> web.Response:
+        return web.json_response(self.report())
+
+    async def _set_chaos(self, request: web.Request) -> web.Response:
+        self.chaos = float((await request.json())["chaos"])
+        return web.json_response({"chaos": self.chaos})
+
+
+def main() -> None:
+    """Serve the fake alone until SIGTERM or SIGINT; print its base URL first."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chaos", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--bucket", type=int, default=5, help="requests per window (0: none)")
+    parser.add_argument("--window", type=float, default=2.0, help="the bucket's seconds")
+    args = parser.parse_args()
+    fake = DiscordFake(
+        bucket=(args.bucket, args.window) if args.bucket else None,
+        chaos=args.chaos,
+        seed=args.seed,
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with fake:
+        print(fake.api_base, flush=True)
+        stop.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -22,7 +22,6 @@ from bot.sinks import Sink
 from bot.sinks.channel import ChannelSink
 from bot.sinks.console import ConsoleSink
 from bot.sinks.discord_rest import RateLimits
-from bot.sinks.discord_rest import RateLimits
 from bot.sinks.webhook import WebhookSink
 from bot.sources.http import HostSlots, Limits, new_session
 from bot.sources.parse_pool import ParseLimits, ParsePool

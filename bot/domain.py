@@ -78,33 +78,6 @@ class DeliveryOutcome(StrEnum):
     BROKEN = "broken"  # 401, 403, 404: the channel is held until it is repaired
 
 
-class AlertState(StrEnum):
-    """Where an alert stands in the outbox."""
-
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    SET_ASIDE = "set-aside"  # Discord refused it (400): kept with the error, never resent alone
-    DROPPED = "dropped"  # the operator dropped it
-
-
-class ChannelState(StrEnum):
-    """Whether a channel's alerts can go out now."""
-
-    OK = "ok"
-    BACKING_OFF = "backing-off"  # rate limited, or Discord failing: held until a retry time
-    BROKEN = "broken"  # Discord says the webhook or channel is gone or forbidden
-
-
-class DeliveryOutcome(StrEnum):
-    """How one attempt to hand an alert to a channel ended."""
-
-    DELIVERED = "delivered"
-    RATE_LIMITED = "rate-limited"  # 429, or our own wait for the bucket: the channel waits
-    FAILED = "failed"  # 5xx, network, timeout: the channel backs off
-    REFUSED = "refused"  # 400: this alert can never go; it is set aside
-    BROKEN = "broken"  # 401, 403, 404: the channel is held until it is repaired
-
-
 @dataclass(frozen=True, slots=True)
 class Item:
     """A post as read from its source, before leakbot decides anything about it."""

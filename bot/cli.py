@@ -162,13 +162,18 @@ def _silence_stdout() -> None:
 
 
 def _check_config(settings: Settings, config: Config, path: Path) -> int:
-    """Print what the config says, with each source's health from the database; 1 when the
-    database cannot be read."""
+    """Print what the config says, with each source's and channel's health from the
+    database; 1 when the database cannot be read."""
     trouble: DatabaseTroubleError | None = None
+    health: dict[str, str] = {}
+    outbox = ""
     try:
-        health = status.source_health(settings, config, datetime.now(UTC))
+        current = status.read_status(settings, config, datetime.now(UTC))
+        health = {s.id: s.health for s in current.sources}
+        health.update((c.id, c.health) for c in current.channels)
+        outbox = current.outbox
     except DatabaseTroubleError as exc:
-        health, trouble = {}, exc
+        trouble = exc
     print(f"{path}: OK")
     print(
         f"timezone {config.timezone}; default interval {format_duration(config.defaults.interval)}"
@@ -187,8 +192,12 @@ def _check_config(settings: Settings, config: Config, path: Path) -> int:
             f"discord channel {channel.discord_channel}" if channel.discord_channel else "webhook"
         )
         print(f"  {channel.id:<24} {target}")
+        if trouble is None:
+            print(f"  {'':<24} health: {health.get(channel.id, 'ok')}")
     if not config.channels:
         print("  (none: alerts are printed on the console)")
+    if trouble is None:
+        print(f"outbox: {outbox}")
     print(f"{counted(len(config.watches), 'watch', 'watches')}:")
     for watch in config.watches:
         terms = [*watch.any, *("/".join([t] if isinstance(t, str) else t) for t in watch.all)]

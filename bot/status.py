@@ -227,11 +227,6 @@ def _at(moment: datetime | None, now: datetime) -> str:
     return f"{moment.isoformat(timespec='seconds')} ({_age(now - moment)} ago)"
 
 
-def source_health(settings: Settings, config: Config, now: datetime) -> dict[str, str]:
-    """Return each source's health line, by id; raise DatabaseTroubleError if it cannot be read."""
-    return {s.id: s.health for s in read_status(settings, config, now).sources}
-
-
 def print_status(status: Status, out: TextIO) -> None:
     """Write the status the way ``leakbot status`` shows it."""
     print(f"{counted(len(status.sources), 'source')}:", file=out)

@@ -91,6 +91,9 @@ def test_status_shows_a_broken_channel_and_what_it_holds(
     ), result.out
     assert re.search(r"^outbox: 1 alert waiting, the oldest for \d+s$", result.out, re.M)
     assert WEBHOOK_TOKEN not in result.out + result.err
+    checked = leakbot("check-config")  # says it too, under the channel it configures
+    assert re.search(r"leaks\s+webhook\n\s+health: BROKEN since .*Unknown Webhook", checked.out)
+    assert re.search(r"^outbox: 1 alert waiting", checked.out, re.M), checked.out
 
 
 def test_status_says_so_before_leakbot_ever_ran(cli: Leakbot, feeds: FeedServer) -> None:

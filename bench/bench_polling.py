@@ -11,9 +11,10 @@ ETag and Last-Modified, by the loopback feed server in a process of its own. Eac
 then runs in a child process of its own, one after the other, while this process samples the
 child's whole process tree (CPU seconds and PSS, every 50 ms, with psutil):
 
-- the floor: bare ``feedparser.parse()`` in one loop over the same bytes, on one core;
+- the floor: bare ``feedparser.parse()`` in one loop over the same bytes (whole cycles of the
+  captured feeds, at most FLOOR_CYCLES), on one core;
 - reader (lemon24/reader): ``make_reader`` on a fresh SQLite file, N feeds added, then
-  ``update_feeds_iter(workers=W)`` twice (the second pass unscheduled, so every feed is asked);
+  ``update_feeds_iter(workers=W)`` twice (the second pass unscheduled, over the feeds it read);
 - leakbot: ``async with App(settings, config)`` on a fresh SQLite file, ``await app.poll()``
   twice, with a probe coroutine measuring how late the event loop wakes it.
 

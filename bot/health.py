@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.durations import format_duration
+from bot.wording import counted
 from storage.models import SourceState
 
 
@@ -18,7 +19,8 @@ def describe(state: SourceState | None, now: datetime) -> str:
         return "not polled yet"
     if state.paused_at is not None:
         return (
-            f"PAUSED since {_at(state.paused_at)} after {state.consecutive_failures} failures "
+            f"PAUSED since {_at(state.paused_at)} after "
+            f"{counted(state.consecutive_failures, 'failure')} "
             f"({state.last_error}); next try at {_at(state.next_poll_at)}"
         )
     if state.consecutive_failures:

@@ -41,6 +41,7 @@ from bot.polling import (
 from bot.routing import Routes
 from bot.sources.readers import SourceReader
 from bot.watchlist import Watchlist
+from bot.wording import counted
 from storage.db import Database
 from storage.polls import read_snapshot, read_source, write_plan
 
@@ -226,7 +227,7 @@ def _backing_off(state: SourceRecord) -> PollReport:
         state.id,
         PollOutcome.SKIPPED,
         detail=(
-            f"{how} after {failures} failure{'s' if failures != 1 else ''} in a row "
+            f"{how} after {counted(failures, 'failure')} in a row "
             f"({state.last_error}); next try at {retry_at}; "
             f"`leakbot source resume {state.id}` tries it now"
         ),

@@ -47,6 +47,7 @@ from bot.domain import (
 from bot.errors import SourceError, SourceErrorKind
 from bot.routing import Routes
 from bot.watchlist import Watchlist
+from bot.wording import counted
 
 FUTURE_SLACK = timedelta(hours=1)
 USUAL_WEIGHT = 0.3  # how fast the usual size of a feed follows a lasting change
@@ -86,7 +87,7 @@ class PollReport:
         if self.outcome == PollOutcome.FAILED:
             state = "PAUSED, next try" if self.paused else "next retry"
             return (
-                f"{self.source_id}: FAILED ({self.detail}); {_count(self.failures, 'failure')} "
+                f"{self.source_id}: FAILED ({self.detail}); {counted(self.failures, 'failure')} "
                 f"in a row; {state} at {when}"
             )
         if self.outcome == PollOutcome.SKIPPED:
@@ -94,16 +95,12 @@ class PollReport:
         if self.outcome == PollOutcome.NOT_MODIFIED:
             return f"{self.source_id}: not modified (304)"
         if self.outcome == PollOutcome.BASELINE:
-            return f"{self.source_id}: first poll, {_count(self.items, 'item')} recorded silently"
+            return f"{self.source_id}: first poll, {counted(self.items, 'item')} recorded silently"
         note = f"; {self.detail}" if self.detail else ""
         return (
-            f"{self.source_id}: ok, {_count(self.items, 'item')}, {self.new_items} new, "
-            f"{_count(self.alerts, 'alert')}{note}"
+            f"{self.source_id}: ok, {counted(self.items, 'item')}, {self.new_items} new, "
+            f"{counted(self.alerts, 'alert')}{note}"
         )
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 @dataclass(frozen=True, slots=True)

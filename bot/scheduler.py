@@ -85,7 +85,7 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
             first = max(first, state.next_poll_at)
         scheduler.add_job(
             # a poll reports a failed query as a failed poll: it cannot say the database is back
-            app.vitals.guarded(poll, ends_outage=False),
+            app.vitals.guarded(poll),
             IntervalTrigger(seconds=interval.total_seconds(), jitter=_jitter(interval)),
             args=[source],
             id=f"poll:{source.id}",

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.domain import ItemState, PollPlan, SourceRecord, SourceSnapshot, StoredPost
-from storage.outbox import add_alert
 from storage.images import save_image
 from storage.mapping import (
     item_values,
@@ -19,6 +18,7 @@ from storage.mapping import (
     to_stored_post,
 )
 from storage.models import ItemRow, MatchRow, SourceState
+from storage.outbox import add_alert
 
 CHUNK = 500  # keys per IN (...): well under every database's limit of bound parameters
 TRACKED_STATES = (ItemState.LIVE, ItemState.MISSING, ItemState.DELETED)

@@ -5,11 +5,12 @@ builds the tree and a few lines of Python read the fields leakbot keeps, followi
 feedparser's rules for them: how elements are named, which element wins, how URIs are
 resolved, how text is cleaned. It reads the same UTF-8 bytes feedparser's own decoding
 produced, and it gives up (returns None, so feedparser reads the feed) at the first thing
-it does not handle: an element feedparser acts on that is not listed here, markup inside a
-text element, a second title or summary, xml:base, a count of entry tags that differs
-from the entries found. The reference's tables (namespace prefixes, the elements it acts
-on, its date parser) are handed in by bot.sources.feed, the one module that imports
-feedparser. Nothing else imports lxml.
+it does not handle: a document expat rejects, an element feedparser acts on that is not
+listed here, markup inside a text element, xhtml or base64 content, xml:base, several
+structured authors, a count of entry tags in the bytes that differs from the entries
+found. The reference's tables (namespace prefixes, the elements it acts on, its date
+parser) are handed in by bot.sources.feed, the one module that imports feedparser.
+Nothing else imports lxml.
 """
 
 from __future__ import annotations

@@ -413,6 +413,7 @@ class DiscordFake:
 
     def report(self) -> dict[str, Any]:
         """Return the log of requests and messages as JSON-safe data."""
+        early = len(self.early_requests())
         with self._lock:
             return {
                 "requests": [
@@ -423,7 +424,7 @@ class DiscordFake:
                     [m.at, m.target, m.title, m.message_id, m.query.get("wait")]
                     for m in self.messages
                 ],
-                "early": len(self.early_requests()),
+                "early": early,
                 "rejected": len(self.rejected),
             }
 

@@ -140,17 +140,24 @@ def deleted_post_alert(
     lived: timedelta,
     watches: list[str],
     images: list[tuple[str, str]],
+    unconfirmed: str | None = None,
 ) -> AlertMessage:
-    """Build the alert for a post that was deleted: its archived text, image and lifetime."""
+    """Build the alert for a post that was deleted: its archived text, image and lifetime.
+
+    ``unconfirmed`` is the evidence for a post with no page to check: the feed's alone.
+    """
     facts = []
     if item.published_at:
         facts.append(("Posted", _when(item.published_at)))
     facts.append(("First seen missing", _when(first_seen_missing)))
     facts.append(("Lived", _span(lived)))
+    if unconfirmed:
+        facts.append(("Evidence", unconfirmed))
+    called = "Deleted (unconfirmed)" if unconfirmed else "Deleted"
     return AlertMessage(
         kind="deleted",
         source_id=item.source_id,
-        title=f"Deleted: {item.title or item.text.split(chr(10), 1)[0] or item.key}",
+        title=f"{called}: {item.title or item.text.split(chr(10), 1)[0] or item.key}",
         link=item.link,
         excerpt=excerpt(item.text, [], limit=1500),
         author=item.author,

@@ -1,52 +1,101 @@
 """Deciding when a post that vanished from its feed was deleted, restored or edited.
 
-Pure logic over what the feed shows now and what was stored before. A missing post becomes
-a suspect only when the poll was healthy and the post is newer than the oldest post the
-feed still shows (so a post that slid out of the window is not deleted, and pinned posts
-don't stretch the window). A suspect is called deleted only after enough healthy polls over
-enough time; the caller then confirms it on the post's own page where it can.
+Pure logic over what the feed shows now and what was stored before. Upstreams misbehave
+(RSSHub instances, CDN caches, feeds that page), so a poll is evidence only when its shape
+looks like a tipster's deletion: a healthy read (clean, not empty, near the feed's recent
+size), and only one post or a few gone from the feed's window at once. A post older than
+the oldest post shown is not judged (the window moved; it stays followed until
+``watch_for`` ends). A post shown under a new key is followed under that key. A post
+without a page to check needs more polls, longer absence and both neighbours still shown.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import Deletions
 from bot.domain import Item, ItemState, StoredPost
+from bot.durations import format_duration
 from bot.items import canonical_url
+from bot.wording import counted
 
 SHRUNK_RATIO = 0.75  # a poll with fewer items than this share of the usual is truncated
+SIZES_KEPT = 8  # the feed's recent sizes the usual one is the median of
+FEW_POSTS = 3  # more posts than this vanishing in one poll is an upstream problem ...
+FEW_SHARE = 0.25  # ... and so is more than this share of the posts in the window
+FLOOD_GIVE_UP = timedelta(hours=6)  # a post lost with many others this long: unfollowed
 
 
 @dataclass(frozen=True, slots=True)
-class Missing:
-    """A stored post the feed no longer shows, and how long it has been gone."""
+class Evidence:
+    """How much absence calls a post missing long enough: its page is checked then."""
+
+    polls: int
+    duration: timedelta
+
+    @classmethod
+    def needed(cls, rules: Deletions, *, has_page: bool) -> Evidence:
+        """Return what a post needs; one with no page to check needs much more."""
+        if has_page:
+            return cls(rules.confirm_missing_polls, rules.confirm_missing_for)
+        return cls(2 * rules.confirm_missing_polls + 2, 3 * rules.confirm_missing_for)
+
+    def met(self, polls: int, duration: timedelta) -> bool:
+        """Tell whether this many polls over this long is enough."""
+        return polls >= self.polls and duration >= self.duration
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What one poll says about one followed post: where it stands now, and why."""
 
     post: StoredPost
-    missing_since: datetime
+    state: ItemState
+    missing_since: datetime | None
     missing_polls: int
-    ready: bool  # seen missing long enough to be checked and called deleted
+    why: str | None  # the judgement `leakbot explain --item` shows; None: the feed shows it
+    ready: bool = False  # missing long enough: check its page (or call it, with no page)
+    restored: bool = False  # it was called deleted, and the feed shows it again
 
 
 @dataclass(frozen=True, slots=True)
 class DeletionPlan:
-    """What one poll says about the posts still tracked."""
+    """What one poll says about the posts still followed: the verdicts that changed."""
 
-    missing: tuple[Missing, ...] = ()
-    back: tuple[StoredPost, ...] = ()  # posts that were missing (not deleted) and are shown again
-    restored: tuple[StoredPost, ...] = ()  # posts called deleted that are shown again
-    out_of_window: tuple[StoredPost, ...] = ()  # posts that slid out of the feed: untracked
+    verdicts: tuple[Verdict, ...] = ()
+    note: str | None = None  # for the poll's line: why vanished posts were not judged
 
 
-def is_healthy(item_count: int, usual: float | None, clean: bool) -> bool:
-    """Tell whether a 200 poll can prove anything: clean, not empty, not truncated."""
-    if not clean or item_count == 0:
-        return False
-    return usual is None or item_count >= usual * SHRUNK_RATIO
+def remember_size(sizes: Sequence[int], size: int) -> tuple[int, ...]:
+    """Add a poll's item count to the feed's recent sizes, keeping the last few."""
+    return (*sizes, size)[-SIZES_KEPT:]
+
+
+def repeat_last_size(sizes: Sequence[int]) -> tuple[int, ...]:
+    """Count a 304 as the size it repeats, so that the usual size follows a feed that grew."""
+    return remember_size(sizes, sizes[-1]) if sizes else tuple(sizes)
+
+
+def usual_size(sizes: Sequence[int]) -> float | None:
+    """Return the feed's usual size: the median of its recent sizes (None before any)."""
+    return float(statistics.median(sizes)) if sizes else None
+
+
+def unhealthy_because(item_count: int, sizes: Sequence[int], clean: bool) -> str | None:
+    """Say why a poll read in full can prove nothing (None when it can)."""
+    if not clean:
+        return "the feed was not read in full"
+    if item_count == 0:
+        return "the feed was empty"
+    usual = usual_size(sizes)
+    if usual is not None and item_count < usual * SHRUNK_RATIO:
+        return f"the feed showed {counted(item_count, 'post')} where about {usual:g} are usual"
+    return None
 
 
 def window_start(items: Sequence[Item]) -> datetime | None:
@@ -66,39 +115,212 @@ def window_start(items: Sequence[Item]) -> datetime | None:
     return min(dated) if dated else None
 
 
+def identity(item: Item) -> tuple[object, ...]:
+    """Name a post by what it says rather than by its key: its link and date, else its text."""
+    if item.link:
+        return (item.link, item.published_at)
+    return (None, item.published_at, " ".join(item.title.split()), " ".join(item.text.split()))
+
+
+SHOWN_AGAIN = "shown again"  # a judgement that stays while the feed goes on showing the post
+
+
 def plan_deletions(
     *,
-    tracked: Sequence[StoredPost],
+    followed: Iterable[StoredPost],
     current: Sequence[Item],
-    healthy: bool,
+    unhealthy: str | None,
     now: datetime,
     rules: Deletions,
 ) -> DeletionPlan:
-    """Decide which tracked posts are missing, back, restored, or out of the window."""
+    """Judge each followed post against what the feed shows now; return what changed."""
+    judge = _Judge(now)
     shown = {item.key for item in current}
-    back = tuple(p for p in tracked if p.key in shown and p.state == ItemState.MISSING)
-    restored = tuple(p for p in tracked if p.key in shown and p.state == ItemState.DELETED)
-    if not healthy:
-        return DeletionPlan(back=back, restored=restored)
-    oldest_shown = window_start(current)
-    missing: list[Missing] = []
-    out_of_window: list[StoredPost] = []
-    for post in tracked:
-        if post.key in shown or post.state in (ItemState.DELETED, ItemState.GONE):
-            continue
+    posts = list(followed)
+    for post in posts:
+        if post.key in shown:
+            judge.shown(post)
+    absent = [
+        p for p in posts if p.key not in shown and p.state in (ItemState.LIVE, ItemState.MISSING)
+    ]
+    if not absent:
+        return judge.plan()
+    if unhealthy is not None:
+        for post in absent:
+            judge.hold(post, f"not judged: {unhealthy}")
+        return judge.plan(f"deletions not judged: {unhealthy}")
+    keys_by_identity = {identity(item): item.key for item in current}
+    rekeyed = [p for p in absent if identity(p.item) in keys_by_identity]
+    for post in rekeyed:
+        new_key = keys_by_identity[identity(post.item)]
+        judge.set(
+            post,
+            ItemState.GONE,
+            None,
+            0,
+            f"shown under a new key ({new_key}): followed under that key",
+        )
+    absent = [p for p in absent if identity(p.item) not in keys_by_identity]
+    notes = [f"{counted(len(rekeyed), 'post')} shown under new keys"] if rekeyed else []
+    start = window_start(current)
+    vanished: list[StoredPost] = []
+    for post in absent:
         published = post.item.published_at
-        if now - post.first_seen_at > rules.watch_for:
-            out_of_window.append(post)
+        if start is None:
+            judge.hold(post, "not judged: the feed shows no dated post to measure its window by")
+        elif published is None:
+            judge.hold(post, "not judged: it has no date to place it in the feed's window")
+        elif published < start:
+            judge.hold(
+                post, "not judged: older than the oldest post the feed shows (its window moved)"
+            )
+        else:
+            vanished.append(post)
+    if not vanished or start is None:
+        return judge.plan("; ".join(notes) or None)
+    moved = {p.key for p in rekeyed}
+    window = [
+        (p.item.published_at, p.key, p.key in shown)
+        for p in posts
+        if p.state in (ItemState.LIVE, ItemState.MISSING)
+        and p.key not in moved
+        and p.item.published_at is not None
+        and p.item.published_at >= start
+    ]
+    listed = {key for _, key, _ in window}
+    window += [
+        (item.published_at, item.key, True)
+        for item in current
+        if item.key not in listed and item.published_at is not None and item.published_at >= start
+    ]
+    if _flood(len(vanished), len(window)):
+        gone = f"{len(vanished)} of {len(window)} posts in the feed's window vanished at once"
+        for post in vanished:
+            judge.flooded(post, f"not judged: {gone}, an upstream problem rather than deletions")
+        notes.append(f"{gone}: an upstream problem, not taken as deletions")
+        return judge.plan("; ".join(notes))
+    order = [key for _, key, _ in sorted(window, key=lambda entry: (entry[0], entry[1]))]
+    showing = {key for _, key, is_shown in window if is_shown}
+    for post in vanished:
+        if not post.item.link and not _neighbours_shown(post.key, order, showing):
+            judge.hold(
+                post, "not judged: it has no page to check, and a post next to it vanished too"
+            )
             continue
-        if oldest_shown is None or published is None or published < oldest_shown:
-            # older than anything the feed shows: it slid out, it was not deleted
-            out_of_window.append(post)
-            continue
-        since = post.missing_since or now
+        judge.missing(post, Evidence.needed(rules, has_page=bool(post.item.link)))
+    return judge.plan("; ".join(notes) or None)
+
+
+def _flood(vanished: int, window: int) -> bool:
+    """Tell whether so many posts vanished at once that the feed, not the tipster, did it."""
+    return vanished > 1 and (vanished > FEW_POSTS or vanished > FEW_SHARE * window)
+
+
+def _neighbours_shown(key: str, order: list[str], showing: set[str]) -> bool:
+    """Tell whether the posts just older and just newer than this one (if any) are shown."""
+    at = order.index(key)
+    around = order[max(at - 1, 0) : at] + order[at + 1 : at + 2]
+    return all(neighbour in showing for neighbour in around)
+
+
+class _Judge:
+    """Collects the verdicts of one poll, leaving out those that change nothing."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.verdicts: list[Verdict] = []
+
+    def plan(self, note: str | None = None) -> DeletionPlan:
+        return DeletionPlan(tuple(self.verdicts), note)
+
+    def set(
+        self,
+        post: StoredPost,
+        state: ItemState,
+        since: datetime | None,
+        polls: int,
+        why: str | None,
+        *,
+        ready: bool = False,
+        restored: bool = False,
+    ) -> None:
+        same = (state, since, polls, why) == (
+            post.state,
+            post.missing_since,
+            post.missing_polls,
+            post.judgement,
+        )
+        if not same or ready or restored:
+            self.verdicts.append(Verdict(post, state, since, polls, why, ready, restored))
+
+    def shown(self, post: StoredPost) -> None:
+        """The feed shows the post: any absence is over, and a deleted one is restored."""
+        when = _when(self.now)
+        if post.state == ItemState.DELETED:
+            why = f"{SHOWN_AGAIN} at {when} after it was called deleted: restored"
+            self.set(post, ItemState.LIVE, None, 0, why, restored=True)
+        elif post.state == ItemState.MISSING:
+            since = _when(post.missing_since) if post.missing_since else "earlier"
+            why = f"{SHOWN_AGAIN} at {when}, absent since {since}: a flap, not a deletion"
+            self.set(post, ItemState.LIVE, None, 0, why)
+        elif post.state == ItemState.GONE:
+            self.set(post, ItemState.LIVE, None, 0, f"{SHOWN_AGAIN} at {when}: followed again")
+        elif post.judgement and not post.judgement.startswith(SHOWN_AGAIN):
+            self.set(post, ItemState.LIVE, None, 0, None)
+
+    def hold(self, post: StoredPost, why: str) -> None:
+        """This poll cannot judge the post: its counts neither grow nor start again."""
+        self.set(post, post.state, post.missing_since, post.missing_polls, why)
+
+    def flooded(self, post: StoredPost, why: str) -> None:
+        """The post vanished with many others: no evidence, unless it never comes back."""
+        since = post.missing_since or self.now
+        if self.now - since >= FLOOD_GIVE_UP:
+            why = (
+                f"vanished with many other posts at {_when(since)} and not shown since: "
+                "an upstream change, not a deletion; no longer followed"
+            )
+            self.set(post, ItemState.GONE, since, post.missing_polls, why)
+            return
+        self.set(post, ItemState.MISSING, since, post.missing_polls, why)
+
+    def missing(self, post: StoredPost, needed: Evidence) -> None:
+        """Count one more healthy poll the post is missing from; ready when it is enough."""
+        since = post.missing_since or self.now
         polls = post.missing_polls + 1
-        ready = polls >= rules.confirm_missing_polls and now - since >= rules.confirm_missing_for
-        missing.append(Missing(post, since, polls, ready))
-    return DeletionPlan(tuple(missing), back, restored, tuple(out_of_window))
+        lasted = self.now - since
+        ready = needed.met(polls, lasted)
+        count = counted(polls, "healthy poll")
+        enough = f"{needed.polls} polls over {format_duration(needed.duration)}"
+        if post.item.link:
+            why = (
+                f"missing from {count} over {format_duration(lasted)}: its page is checked"
+                if ready
+                else f"missing from {count} since {_when(since)}; its page is checked "
+                f"after {enough}"
+            )
+        else:
+            why = (
+                f"missing from {count} over {format_duration(lasted)}, its neighbours "
+                "still shown; no page to check"
+                if ready
+                else f"missing from {count} since {_when(since)}; with no page to check, "
+                f"it is called deleted after {enough} with its neighbours still shown"
+            )
+        self.set(post, ItemState.MISSING, since, polls, why, ready=ready)
+
+
+def unconfirmed_evidence(post: StoredPost, *, now: datetime) -> str:
+    """Say what called a post with no page to check deleted: the feed's evidence alone."""
+    lasted = now - (post.missing_since or now)
+    return (
+        f"missing from {counted(post.missing_polls, 'healthy poll')} over "
+        f"{format_duration(lasted)}, its neighbours still shown; no page to check"
+    )
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def lifetime(posted_at: datetime | None, first_seen_at: datetime, gone_at: datetime) -> timedelta:

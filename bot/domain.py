@@ -48,7 +48,7 @@ class ItemState(StrEnum):
     LIVE = "live"
     MISSING = "missing"  # not in the feed lately; not yet called deleted
     DELETED = "deleted"
-    GONE = "gone"  # slid out of the feed's window: no longer tracked
+    GONE = "gone"  # shown under a new key, or lost in an upstream change: no longer followed
 
 
 class AlertState(StrEnum):
@@ -139,7 +139,7 @@ class SourceRecord:
     last_error: str | None = None
     next_poll_at: datetime | None = None
     paused_at: datetime | None = None
-    usual_item_count: float | None = None  # a moving average of healthy polls' item counts
+    recent_sizes: tuple[int, ...] = ()  # item counts of the last clean polls; a 304 repeats
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +173,7 @@ class StoredPost:
     edits: int = 0
     watches: tuple[str, ...] = ()  # the watches it matched
     attachments: tuple[tuple[str, str], ...] = ()  # archived images: sha256, filename
+    judgement: str | None = None  # why the last poll that judged it missing did what it did
 
     @property
     def key(self) -> str:
@@ -224,6 +225,7 @@ class PostChange:
     deletions: int = 0
     edited: Item | None = None  # the new version; the stored one becomes a revision
     edits: int = 0
+    judgement: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

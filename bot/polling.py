@@ -16,6 +16,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.alerts import (
     AlertMessage,
@@ -28,7 +29,16 @@ from bot.alerts import (
 )
 from bot.backoff import source_retry_delay
 from bot.config import Deletions
-from bot.deletions import is_healthy, lifetime, plan_deletions, same_content, word_diff
+from bot.deletions import (
+    lifetime,
+    plan_deletions,
+    remember_size,
+    repeat_last_size,
+    same_content,
+    unconfirmed_evidence,
+    unhealthy_because,
+    word_diff,
+)
 from bot.domain import (
     AlertKind,
     ArchivedImage,
@@ -50,7 +60,6 @@ from bot.watchlist import Watchlist
 from bot.wording import counted
 
 FUTURE_SLACK = timedelta(hours=1)
-USUAL_WEIGHT = 0.3  # how fast the usual size of a feed follows a lasting change
 ERROR_CHARS = 1000  # what the status line keeps of a failure's message
 
 
@@ -267,6 +276,10 @@ class _Success:
             last_modified=self.reading.last_modified,
         )
         if self.reading.not_modified:
+            if self.rules.track_deletions:
+                after = dataclasses.replace(
+                    after, recent_sizes=repeat_last_size(state.recent_sizes)
+                )
             report = PollReport(state.id, PollOutcome.NOT_MODIFIED, next_poll_at=after.next_poll_at)
             return Decision(PollPlan(state.id, after, alerts=tuple(self.alerts)), report)
 
@@ -281,17 +294,13 @@ class _Success:
                     # only matched posts can ever get a deletion alert: keep their images
                     archive.append(item)
         confirm: tuple[StoredPost, ...] = ()
-        usual = state.usual_item_count
+        sizes = state.recent_sizes
         if self.rules.track_deletions:
             self._edits(items)
             confirm = self._missing(items)
             if self.reading.clean and items:
-                usual = (
-                    float(len(items))
-                    if usual is None
-                    else usual + USUAL_WEIGHT * (len(items) - usual)
-                )
-        after = dataclasses.replace(after, baseline_done=True, usual_item_count=usual)
+                sizes = remember_size(sizes, len(items))
+        after = dataclasses.replace(after, baseline_done=True, recent_sizes=sizes)
         if self.reading.problem:
             self.notes.insert(0, f"feed quirk: {self.reading.problem}")
         plan = PollPlan(
@@ -373,29 +382,41 @@ class _Success:
             self.notes.append(f"{edited} edited")
 
     def _missing(self, items: Sequence[Item]) -> tuple[StoredPost, ...]:
-        """Count tracked posts the feed no longer shows; return those ready to confirm."""
+        """Judge the followed posts the feed no longer shows; return those ready to confirm."""
         rules, now = self.rules.deletions, self.now
-        healthy = is_healthy(len(items), self.state.usual_item_count, self.reading.clean)
-        tracked = [
-            post
-            for post in self.snapshot.posts.values()
-            if post.first_seen_at >= now - rules.watch_for
-            and post.state in (ItemState.LIVE, ItemState.MISSING, ItemState.DELETED)
-        ]
-        plan = plan_deletions(tracked=tracked, current=items, healthy=healthy, now=now, rules=rules)
-        for missing in plan.missing:
-            self._change(
-                missing.post,
-                state=ItemState.MISSING,
-                missing_since=missing.missing_since,
-                missing_polls=missing.missing_polls,
-            )
-        for post in plan.back:
-            self._change(post, state=ItemState.LIVE, missing_since=None, missing_polls=0)
+        plan = plan_deletions(
+            followed=[
+                post
+                for post in self.snapshot.posts.values()
+                if post.first_seen_at >= now - rules.watch_for
+            ],
+            current=items,
+            unhealthy=unhealthy_because(len(items), self.state.recent_sizes, self.reading.clean),
+            now=now,
+            rules=rules,
+        )
+        ready: list[StoredPost] = []
         restored = 0
-        for post in plan.restored:
-            self._change(post, state=ItemState.LIVE, missing_since=None, missing_polls=0)
-            if post.watches and post.deleted_at is not None:
+        for verdict in plan.verdicts:
+            post = verdict.post
+            self._change(
+                post,
+                state=verdict.state,
+                missing_since=verdict.missing_since,
+                missing_polls=verdict.missing_polls,
+                judgement=verdict.why,
+            )
+            if verdict.ready:
+                ready.append(
+                    dataclasses.replace(
+                        post,
+                        state=verdict.state,
+                        missing_since=verdict.missing_since,
+                        missing_polls=verdict.missing_polls,
+                        judgement=verdict.why,
+                    )
+                )
+            if verdict.restored and post.watches and post.deleted_at is not None:
                 message = restored_post_alert(
                     post.item, deleted_at=post.deleted_at, watches=list(post.watches)
                 )
@@ -403,23 +424,13 @@ class _Success:
                     AlertKind.RESTORED, post, message, list(post.watches), str(post.deletions)
                 )
                 restored += 1
-        for post in plan.out_of_window:
-            self._change(post, state=ItemState.GONE)
-        ready = tuple(
-            dataclasses.replace(
-                m.post,
-                state=ItemState.MISSING,
-                missing_since=m.missing_since,
-                missing_polls=m.missing_polls,
-            )
-            for m in plan.missing
-            if m.ready
-        )
+        if plan.note:
+            self.notes.append(plan.note)
         if restored:
             self.notes.append(f"{restored} restored")
-        if len(ready):
+        if ready:
             self.notes.append(f"{len(ready)} missing")
-        return ready
+        return tuple(ready)
 
     def _change(self, post: StoredPost, **fields: object) -> None:
         """Merge a change into what this poll writes for a stored post."""
@@ -431,6 +442,7 @@ class _Success:
             deleted_at=post.deleted_at,
             deletions=post.deletions,
             edits=post.edits,
+            judgement=post.judgement,
         )
         self.changes[post.item_id] = dataclasses.replace(before, **fields)  # type: ignore[arg-type]
 
@@ -479,30 +491,41 @@ def decide_follow_ups(
     alerts: list[QueuedAlert] = []
     changes: list[PostChange] = []
     for confirmation in confirmations:
-        if not confirmation.gone:
-            continue
         post = confirmation.post
+        gone_at = post.missing_since or now
+        if not confirmation.gone:
+            changes.append(
+                _tracking(
+                    post,
+                    post.state,
+                    judgement=f"{post.judgement or 'missing'}; not deleted: "
+                    f"{confirmation.why}, so it is checked again next poll",
+                )
+            )
+            continue
+        # with no page to check, the feed's evidence alone calls it: say so, and show it
+        evidence = None if post.item.link else unconfirmed_evidence(post, now=now)
         deletions = post.deletions + 1
         changes.append(
-            PostChange(
-                post.item_id,
+            _tracking(
+                post,
                 ItemState.DELETED,
-                missing_since=post.missing_since,
-                missing_polls=post.missing_polls,
                 deleted_at=now,
                 deletions=deletions,
-                edits=post.edits,
+                judgement=f"deleted (unconfirmed): {evidence}"
+                if evidence
+                else f"deleted: {confirmation.why}",
             )
         )
         if not post.watches:
             continue
-        gone_at = post.missing_since or now
         message = deleted_post_alert(
             post.item,
             first_seen_missing=gone_at,
             lived=lifetime(post.item.published_at, post.first_seen_at, gone_at),
             watches=list(post.watches),
             images=list(post.attachments),
+            unconfirmed=evidence,
         )
         _queue_post_alert(
             alerts, routes, AlertKind.DELETED, post, message, post.watches, str(deletions)
@@ -514,6 +537,21 @@ def decide_follow_ups(
         alerts=tuple(alerts),
         images=tuple((key, found) for key, found in images.items() if found),
     )
+
+
+def _tracking(post: StoredPost, state: ItemState, **fields: Any) -> PostChange:
+    """Write a post's tracking as it stands, with these fields changed."""
+    change = PostChange(
+        post.item_id,
+        state,
+        missing_since=post.missing_since,
+        missing_polls=post.missing_polls,
+        deleted_at=post.deleted_at,
+        deletions=post.deletions,
+        edits=post.edits,
+        judgement=post.judgement,
+    )
+    return dataclasses.replace(change, **fields)
 
 
 def _diff(before: Item, after: Item) -> str:

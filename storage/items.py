@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from bot.domain import Item
-from storage.mapping import to_item
-from storage.models import ItemRow
+from bot.domain import StoredPost
+from storage.mapping import to_stored_post
+from storage.models import ItemRow, MatchRow
 
 
-def get_item(*, session: Session, item_id: int) -> Item | None:
-    """Return one stored post as its Item, or None when there is no such post."""
+def get_post(*, session: Session, item_id: int) -> StoredPost | None:
+    """Return one stored post with its deletion tracking and the watches it matched."""
     row = session.get(ItemRow, item_id)
-    return None if row is None else to_item(row)
+    if row is None:
+        return None
+    watches = session.exec(
+        select(MatchRow.watch_id).where(MatchRow.item_id == item_id).order_by(col(MatchRow.id))
+    ).all()
+    return to_stored_post(row, watches)

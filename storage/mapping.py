@@ -53,6 +53,7 @@ def to_stored_post(row: ItemRow, watches: Sequence[str]) -> StoredPost:
         deletions=row.deletions,
         edits=row.edits,
         watches=tuple(watches),
+        judgement=row.judgement,
         attachments=tuple(
             (str(image["sha256"]), str(image["filename"])) for image in row.archived_images
         ),
@@ -74,7 +75,7 @@ def to_source_record(row: SourceState) -> SourceRecord:
         last_error=row.last_error,
         next_poll_at=row.next_poll_at,
         paused_at=row.paused_at,
-        usual_item_count=row.usual_item_count,
+        recent_sizes=tuple(int(size) for size in row.recent_sizes),
     )
 
 
@@ -90,5 +91,5 @@ def source_values(record: SourceRecord) -> dict[str, Any]:
         "last_error": record.last_error,
         "next_poll_at": record.next_poll_at,
         "paused_at": record.paused_at,
-        "usual_item_count": record.usual_item_count,
+        "recent_sizes": list(record.recent_sizes),
     }

@@ -51,7 +51,8 @@ class SourceState(SQLModel, table=True):
     last_error: str | None = None
     next_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    usual_item_count: float | None = None  # a moving average of healthy polls' item counts
+    # item counts of the last clean polls (a 304 repeats the last): the usual is their median
+    recent_sizes: list[int] = _json()
 
 
 class ItemRow(SQLModel, table=True):
@@ -74,6 +75,7 @@ class ItemRow(SQLModel, table=True):
     last_seen_at: datetime = Field(sa_type=UTCDateTime)
     # deletion tracking: live -> missing -> deleted (-> live again when restored)
     state: str = Field(default="live", max_length=16)
+    judgement: str | None = Field(default=None, sa_type=sa.Text)  # why, for `leakbot explain`
     missing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     missing_polls: int = 0
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

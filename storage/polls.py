@@ -193,6 +193,7 @@ def _apply_changes(session: Session, plan: PollPlan, now: datetime) -> None:
                     "deleted_at": c.deleted_at,
                     "deletions": c.deletions,
                     "edits": c.edits,
+                    "judgement": c.judgement,
                 }
                 for c in plain
             ],
@@ -214,6 +215,7 @@ def _apply_changes(session: Session, plan: PollPlan, now: datetime) -> None:
         row.state = change.state
         row.missing_since, row.missing_polls = change.missing_since, change.missing_polls
         row.deleted_at, row.deletions, row.edits = change.deleted_at, change.deletions, change.edits
+        row.judgement = change.judgement
         row.last_seen_at = now
         session.add(row)
     session.flush()

@@ -226,7 +226,7 @@ def test_a_post_missing_long_enough_is_sent_to_its_page_then_called_deleted(
     decision = _decide(
         config,
         Reading(items=(shown, oldest)),
-        state=_state(usual_item_count=2.0),
+        state=_state(recent_sizes=(2,)),
         posts=[_stored(shown, 1), missing, _stored(oldest, 2)],
     )
     (confirm,) = decision.confirm
@@ -256,7 +256,10 @@ def test_a_page_that_proves_nothing_calls_nothing_deleted(config: Config) -> Non
         routes=Routes(config),
         now=NOW,
     )
-    assert plan.changes == () and plan.alerts == ()
+    assert plan.alerts == ()
+    (change,) = plan.changes  # only why, for `leakbot explain --item`
+    assert (change.state, change.deletions) == (ItemState.LIVE, 0)
+    assert change.judgement is not None and "its page answers 403" in change.judgement
 
 
 def test_a_truncated_poll_proves_nothing_missing(config: Config) -> None:
@@ -265,10 +268,21 @@ def test_a_truncated_poll_proves_nothing_missing(config: Config) -> None:
     decision = _decide(
         config,
         Reading(items=tuple(posts[:3])),
-        state=_state(usual_item_count=10.0),
+        state=_state(recent_sizes=(10,)),
         posts=stored,
     )
-    assert decision.plan.changes == () and decision.confirm == ()
+    assert decision.confirm == ()
+    # nothing counted: only why, for `leakbot explain --item`
+    changes = decision.plan.changes
+    assert {(c.state, c.missing_polls, c.missing_since) for c in changes} == {
+        (ItemState.LIVE, 0, None)
+    }
+    assert {c.judgement for c in changes} == {
+        "not judged: the feed showed 3 posts where about 10 are usual"
+    }
+    assert decision.report.detail == (
+        "deletions not judged: the feed showed 3 posts where about 10 are usual"
+    )
 
 
 def test_only_a_post_announced_deleted_gets_a_restored_note(config: Config) -> None:

@@ -54,16 +54,30 @@ def migrate(engine: sa.Engine) -> None:
     """Bring the schema up to the newest migration, one process at a time."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        # processes starting together wait for the first to finish, then find nothing to do
-        if connection.dialect.name == "postgresql":
-            connection.execute(
-                sa.text("SELECT pg_advisory_xact_lock(hashtext('leakbot ' || current_schema()))")
-            )
-        elif connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the one writer's lock first
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # a migration that rebuilds a table drops it while rows still point at it;
+            # the keys are checked once all is done, before the commit
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                # processes starting together wait for the first to finish, then find
+                # nothing to do
+                if sqlite:
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")  # the one writer's lock
+                else:
+                    lock = "SELECT pg_advisory_xact_lock(hashtext('leakbot ' || current_schema()))"
+                    connection.execute(sa.text(lock))
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("a migration left rows pointing at nothing")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+                connection.commit()
 
 
 @contextmanager

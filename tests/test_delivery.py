@@ -17,17 +17,19 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
 
 from bot.app import App, utc_now
 from bot.config import load_config
 from bot.domain import AlertState, ChannelState
 from bot.settings import Settings
-from storage.db import make_engine, session_scope
+from storage.db import MIGRATIONS, make_engine, migrate, session_scope
 from storage.models import AlertRow, DeliveryRow
 from storage.outbox import channel_states, count_pending, list_alerts
 from tests.clock import Clock
@@ -472,5 +474,41 @@ def test_two_processes_migrating_one_fresh_database_at_once_both_start(database_
         with engine.connect() as connection:
             versions = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
             assert len(versions.all()) == 1
+    finally:
+        engine.dispose()
+
+
+def test_an_outbox_from_an_older_leakbot_is_upgraded_with_its_alerts(database_url: str) -> None:
+    """Alerts queued and delivered before the upgrade keep their places and Discord's ids."""
+    engine = make_engine(database_url)
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0003")  # the schema as the last release left it
+            connection.execute(
+                sa.text(
+                    "INSERT INTO alert (dedup_key, kind, channel_id, message, created_at,"
+                    " attempts, next_attempt_at, delivered_at) VALUES"
+                    " ('a', 'new', 'leaks', '{}', :t, 1, :t, :t),"
+                    " ('b', 'new', 'leaks', '{}', :t, 0, :t, NULL)"
+                ),
+                {"t": datetime(2026, 11, 1, tzinfo=UTC)},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO delivery (alert_id, sink, attempted_at, ok, status, remote_id)"
+                    " VALUES (1, 'webhook', :t, true, 200, '1200000000000000001')"
+                ),
+                {"t": datetime(2026, 11, 1, tzinfo=UTC)},
+            )
+        migrate(engine)
+        with session_scope(engine) as session:
+            alerts = list_alerts(session=session, states=tuple(AlertState))
+            assert [(a.dedup_key, a.state, a.message_id) for a in alerts] == [
+                ("a", AlertState.DELIVERED, "1200000000000000001"),
+                ("b", AlertState.PENDING, None),
+            ]
     finally:
         engine.dispose()

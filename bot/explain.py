@@ -89,7 +89,11 @@ def tracking(post: StoredPost, config: Config, *, now: datetime) -> list[str]:
         ]
     if post.state == ItemState.MISSING:
         since = _when(post.missing_since) if post.missing_since else "?"
-        state = f"missing since {since}, from {counted(post.missing_polls, 'healthy poll')}"
+        state = (
+            f"missing since {since}, from {counted(post.missing_polls, 'healthy poll')}"
+            if post.missing_polls
+            else f"absent since {since}; no poll counted it missing yet"
+        )
     elif post.state == ItemState.DELETED:
         state = f"deleted at {_when(post.deleted_at) if post.deleted_at else '?'}"
     elif post.state == ItemState.GONE:

@@ -315,3 +315,154 @@ def test_a_date_from_the_future_is_taken_as_first_sight(config: Config) -> None:
     future = _item("f", "hello", minutes=-60 * 24 * 365)
     decision = _decide(config, Reading(items=(future,)), state=_state(baseline_done=False))
     assert decision.plan.new_items[0].published_at == NOW
+
+
+def _feed(count: int, *, links: bool = True) -> list[Item]:
+    """A feed of posts, newest first, ten minutes apart."""
+    return [
+        _item(
+            f"p{n}",
+            f"post {n}",
+            minutes=10 * n,
+            link=f"https://example.com/p{n}" if links else None,
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_304_repeats_the_last_size_so_a_feed_that_grew_then_served_half_proves_nothing(
+    config: Config,
+) -> None:
+    posts = _feed(20)
+    stored = [_stored(item, n + 1) for n, item in enumerate(posts)]
+    state = _state(recent_sizes=(10, 10, 10, 10, 10))
+    decision = _decide(config, Reading(items=tuple(posts)), state=state, posts=stored)
+    assert decision.plan.source is not None
+    state = decision.plan.source
+    for _ in range(3):
+        decision = _decide(config, Reading(not_modified=True), state=state, posts=stored)
+        assert decision.plan.source is not None
+        state = decision.plan.source
+    assert state.recent_sizes == (10, 10, 10, 10, 20, 20, 20, 20)  # a 200, three 304s
+    half = tuple(posts[1::2])  # every other post: ten vanish from the window
+    decision = _decide(config, Reading(items=half), state=state, posts=stored)
+    assert decision.confirm == ()
+    assert {c.missing_polls for c in decision.plan.changes} == {0}
+    assert decision.report.detail == (
+        "deletions not judged: the feed showed 10 posts where about 15 are usual"
+    )
+
+
+def test_many_posts_vanishing_at_once_neither_count_nor_reset(config: Config) -> None:
+    posts = _feed(20)
+    counting = replace(
+        _stored(posts[3], 4),
+        state=ItemState.MISSING,
+        missing_since=NOW - timedelta(minutes=5),
+        missing_polls=1,
+    )
+    stored = [_stored(item, n + 1) for n, item in enumerate(posts)]
+    stored[3] = counting
+    shown = tuple(posts[:3] + posts[8:])  # five gone from the middle, the feed near its size
+    decision = _decide(config, Reading(items=shown), state=_state(recent_sizes=(20,)), posts=stored)
+    assert decision.confirm == ()
+    changes = {c.item_id: c for c in decision.plan.changes}
+    assert sorted(changes) == [4, 5, 6, 7, 8]
+    assert (changes[4].missing_polls, changes[4].missing_since) == (1, NOW - timedelta(minutes=5))
+    assert {c.missing_polls for c in changes.values()} == {0, 1}
+    assert decision.report.detail == (
+        "5 of 20 posts in the feed's window vanished at once: an upstream problem, "
+        "not taken as deletions"
+    )
+
+
+def test_a_post_the_window_moved_past_stays_followed_without_counting(config: Config) -> None:
+    posts = _feed(20)
+    stored = [_stored(item, n + 1) for n, item in enumerate(posts)]
+    decision = _decide(
+        config, Reading(items=tuple(posts[:15])), state=_state(recent_sizes=(20,)), posts=stored
+    )
+    assert decision.confirm == ()
+    assert {(c.state, c.missing_polls) for c in decision.plan.changes} == {(ItemState.LIVE, 0)}
+    assert {c.judgement for c in decision.plan.changes} == {
+        "not judged: older than the oldest post the feed shows (its window moved)"
+    }
+
+
+def test_a_post_shown_under_a_new_key_is_followed_under_it(config: Config) -> None:
+    posts = _feed(5)
+    stored = [_stored(item, n + 1) for n, item in enumerate(posts)]
+    rekeyed = tuple(replace(item, key=f"new:{item.key}") for item in posts)
+    decision = _decide(
+        config, Reading(items=rekeyed), state=_state(recent_sizes=(5,)), posts=stored
+    )
+    assert decision.confirm == ()
+    assert {c.state for c in decision.plan.changes} == {ItemState.GONE}
+    assert len(decision.plan.new_items) == 5
+
+
+def test_a_post_with_no_page_needs_more_polls_longer_absence_and_its_neighbours(
+    config: Config,
+) -> None:
+    posts = _feed(10, links=False)
+    stored = [_stored(item, n + 1) for n, item in enumerate(posts)]
+    shown = tuple(posts[:4] + posts[5:])
+    # confirm_missing_polls 2 over 10m for a post with a page; 6 over 30m without one
+    for polls, minutes, ready in ((5, 60, False), (6, 25, False), (6, 30, True)):
+        stored[4] = replace(
+            stored[4],
+            state=ItemState.MISSING,
+            missing_since=NOW - timedelta(minutes=minutes),
+            missing_polls=polls - 1,
+        )
+        decision = _decide(
+            config, Reading(items=shown), state=_state(recent_sizes=(10,)), posts=stored
+        )
+        assert [p.key for p in decision.confirm] == (["p4"] if ready else []), (polls, minutes)
+    # its older neighbour gone too: no evidence for either
+    decision = _decide(
+        config,
+        Reading(items=tuple(posts[:4] + posts[6:])),
+        state=_state(recent_sizes=(10,)),
+        posts=stored,
+    )
+    assert decision.confirm == ()
+    assert {c.missing_polls for c in decision.plan.changes} == {0, 5}
+
+
+def test_a_post_with_no_page_called_deleted_says_it_is_unconfirmed(config: Config) -> None:
+    leak = _stored(
+        _item("leak", "小米17 徕卡", link=None),
+        3,
+        watches=("xiaomi-leica",),
+        state=ItemState.MISSING,
+        missing_since=NOW - timedelta(minutes=30),
+        missing_polls=6,
+    )
+    plan = decide_follow_ups(
+        source_id="dcs",
+        images={},
+        confirmations=[Confirmation(leak, True, "it has no page to check")],
+        routes=Routes(config),
+        now=NOW,
+    )
+    (alert,) = plan.alerts
+    assert alert.message["title"] == "Deleted (unconfirmed): 小米17 徕卡"
+    assert [
+        "Evidence",
+        "missing from 6 healthy polls over 30m, its neighbours still shown; no page to check",
+    ] in alert.message["facts"]
+
+
+def test_posts_lost_with_many_others_for_hours_are_no_longer_followed(config: Config) -> None:
+    posts = _feed(20)
+    stored = [_stored(item, n + 1) for n, item in enumerate(posts)]
+    for n in range(3, 13):
+        stored[n] = replace(
+            stored[n], state=ItemState.MISSING, missing_since=NOW - timedelta(hours=6)
+        )
+    shown = tuple(posts[:3] + posts[13:])
+    decision = _decide(config, Reading(items=shown), state=_state(recent_sizes=(10,)), posts=stored)
+    # ten posts vanished with others six hours ago and never came back: an upstream change
+    assert {c.state for c in decision.plan.changes} == {ItemState.GONE}
+    assert len(decision.plan.changes) == 10

@@ -22,13 +22,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import aiohttp
-from sqlmodel import Session
 
 from bot import metrics
 from bot.archive import download_images
 from bot.config import Config, Source
 from bot.database_trouble import is_outage
-from bot.domain import ArchivedImage, PollOutcome, Reading, SourceKind, SourceRecord
+from bot.domain import (
+    ArchivedImage,
+    PollOutcome,
+    Reading,
+    SourceKind,
+    SourceRecord,
+    SourceSnapshot,
+)
 from bot.errors import SourceError, SourceErrorKind
 from bot.polling import (
     Confirmation,
@@ -43,9 +49,11 @@ from bot.sources.readers import SourceReader
 from bot.watchlist import Watchlist
 from bot.wording import counted
 from storage.db import Database
-from storage.polls import read_snapshot, read_source, write_plan
+from storage.polls import read_snapshot, read_source, read_sources, write_plan
 
 log = logging.getLogger(__name__)
+
+Known = tuple[SourceRecord, bool]  # a source's state, and whether a post of it is missing
 
 
 @dataclass
@@ -62,15 +70,18 @@ class Poller:
     rng: random.Random = field(default_factory=random.Random)
     skipped: Mapping[SourceKind, str] = field(default_factory=dict)
 
-    async def poll(self, source: Source, *, when_due: bool = False) -> PollReport:
+    async def poll(
+        self, source: Source, *, when_due: bool = False, known: Known | None = None
+    ) -> PollReport:
         """Poll one source; a failure is reported and backed off, never raised.
 
         ``when_due`` leaves a failing source alone until its next retry, so that polling
-        by hand again and again does not push it into a pause.
+        by hand again and again does not push it into a pause. ``known`` is the source's
+        state when a pass has read it already, with whether a post of it is missing.
         """
         started = time.perf_counter()
         try:
-            report = await self._poll(source, when_due)
+            report = await self._poll(source, when_due, known)
         except Exception as exc:
             if is_outage(exc):
                 raise  # the database's trouble, not the source's: the caller says it once
@@ -93,14 +104,16 @@ class Poller:
             )
         return report
 
-    async def _poll(self, source: Source, when_due: bool) -> PollReport:
+    async def _poll(self, source: Source, when_due: bool, known: Known | None) -> PollReport:
         reader = self.readers.get(source.kind)
         if reader is None:
             reason = self.skipped.get(source.kind, "no reader for this kind of source")
             return PollReport(source.id, PollOutcome.SKIPPED, detail=reason)
-        state, missing = await self.database.run(
-            lambda session: read_source(session=session, source_id=source.id)
-        )
+        if known is None:
+            known = await self.database.run(
+                lambda session: read_source(session=session, source_id=source.id)
+            )
+        state, missing = known
         retry_at = state.next_poll_at if state.consecutive_failures else None
         if when_due and retry_at is not None and retry_at > self.now():
             return _backing_off(state)
@@ -113,28 +126,26 @@ class Poller:
             reading = await reader.read(source, etag=etag, last_modified=last_modified)
         except SourceError as exc:
             reading = exc
-        return await self._settle(source, reading, reader)
+        return await self._settle(source, reading, reader, state)
 
     async def _settle(
         self,
         source: Source,
         reading: Reading | SourceError,
         reader: SourceReader | None = None,
+        state: SourceRecord | None = None,
     ) -> PollReport:
-        """Read what the decision needs, decide, and write the plan: one database trip."""
+        """Read what the decision needs, decide, and write the plan in one transaction.
+
+        A 304 or a failure needs only the source's state, read before the fetch; posts
+        are read (and decided on) on a database thread, and the plan joins the writes
+        queued at the same moment.
+        """
         moment = self.now()
         rules = self._rules(source)
-        keys = [item.key for item in reading.items] if isinstance(reading, Reading) else []
 
-        def settle(session: Session) -> tuple[Decision, int]:
-            snapshot = read_snapshot(
-                session=session,
-                source_id=source.id,
-                keys=keys,
-                tracking=source.track_deletions,
-                since=moment - rules.deletions.watch_for,
-            )
-            decision = decide_poll(
+        def decide(snapshot: SourceSnapshot) -> Decision:
+            return decide_poll(
                 snapshot=snapshot,
                 reading=reading,
                 watchlist=self.watchlist,
@@ -143,9 +154,30 @@ class Poller:
                 now=moment,
                 rng=self.rng,
             )
-            return decision, write_plan(session=session, plan=decision.plan, now=moment)
 
-        decision, queued = await self.database.run(settle)
+        if isinstance(reading, Reading) and not reading.not_modified:
+            keys = [item.key for item in reading.items]
+            decision = await self.database.run(
+                lambda session: decide(
+                    read_snapshot(
+                        session=session,
+                        source_id=source.id,
+                        keys=keys,
+                        tracking=source.track_deletions,
+                        since=moment - rules.deletions.watch_for,
+                    )
+                )
+            )
+        else:
+            if state is None:
+                state, _ = await self.database.run(
+                    lambda session: read_source(session=session, source_id=source.id)
+                )
+            assert state is not None
+            decision = decide(SourceSnapshot(state, frozenset(), {}))
+        queued = await self.database.write(
+            lambda session: write_plan(session=session, plan=decision.plan, now=moment)
+        )
         self._count(decision, queued)
         if reader is None or not (decision.archive or decision.confirm):
             return decision.report
@@ -175,7 +207,7 @@ class Poller:
             routes=self.routes,
             now=moment,
         )
-        queued = await self.database.run(
+        queued = await self.database.write(
             lambda session: write_plan(session=session, plan=plan, now=moment)
         )
         deleted = sum(1 for c in confirmations if c.gone)
@@ -245,10 +277,13 @@ async def poll_all(
     A database outage lets every poll under way end first, then is raised once.
     """
     gate = asyncio.Semaphore(in_flight)
+    known = await poller.database.run(
+        lambda session: read_sources(session=session, source_ids=[s.id for s in sources])
+    )
 
     async def one(source: Source) -> PollReport:
         async with gate:
-            return await poller.poll(source, when_due=when_due)
+            return await poller.poll(source, when_due=when_due, known=known.get(source.id))
 
     results = await asyncio.gather(*(one(source) for source in sources), return_exceptions=True)
     for result in results:

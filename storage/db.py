@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
+WRITE_BATCH = 200  # writes that share one transaction at most
 
 
 def normalize_url(url: str) -> str:
@@ -97,17 +98,67 @@ class Database:
 
     SQLite takes one writer at a time, so its work runs on one thread (a lock held by
     another process then stalls that thread, not the bot); PostgreSQL gets a few.
+
+    Writes queued while the database is busy share one transaction (``write``): a pass
+    over thousands of sources commits a few hundred times, not once a source. Should one
+    of them fail, each is run again alone, so that only its own caller sees the error.
     """
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         workers = 1 if engine.dialect.name == "sqlite" else 4
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="leakbot-db")
+        self._writes: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run ``work(session)`` in a transaction on a database thread; commit on success."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._transaction, work)
+
+    async def write(self, work: Callable[[Session], T]) -> T:
+        """Run ``work(session)`` in a transaction it may share with other queued writes."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[T] = loop.create_future()
+        self._writes.append((work, done))
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write_queued())
+        return await done
+
+    async def _write_queued(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._writes:
+            batch, self._writes = self._writes[:WRITE_BATCH], self._writes[WRITE_BATCH:]
+            works = [work for work, _ in batch]
+            try:
+                results = await loop.run_in_executor(self._executor, self._write_batch, works)
+            except BaseException as exc:  # cancelled: the callers must not wait for ever
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                raise
+            for (_, done), result in zip(batch, results, strict=True):
+                if done.done():
+                    continue  # its caller was cancelled
+                if isinstance(result, BaseException):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
+
+    def _write_batch(self, works: list[Callable[[Session], Any]]) -> list[Any]:
+        try:
+            with session_scope(self.engine) as session:
+                return [work(session) for work in works]
+        except Exception as exc:
+            if len(works) == 1:
+                return [exc]
+        results: list[Any] = []
+        for work in works:
+            try:
+                results.append(self._transaction(work))
+            except Exception as exc:
+                results.append(exc)
+        return results
 
     def _transaction(self, work: Callable[[Session], T]) -> T:
         with session_scope(self.engine) as session:

@@ -37,6 +37,24 @@ def read_source(*, session: Session, source_id: str) -> tuple[SourceRecord, bool
     return to_source_record(row), missing is not None
 
 
+def read_sources(
+    *, session: Session, source_ids: list[str]
+) -> dict[str, tuple[SourceRecord, bool]]:
+    """Return many sources' states before their fetch, each with whether a post is missing."""
+    found: dict[str, tuple[SourceRecord, bool]] = {}
+    for chunk in _chunks(source_ids):
+        missing = set(
+            session.exec(
+                select(ItemRow.source_id)
+                .where(col(ItemRow.source_id).in_(chunk), ItemRow.state == ItemState.MISSING)
+                .distinct()
+            )
+        )
+        for row in session.exec(select(SourceState).where(col(SourceState.id).in_(chunk))):
+            found[row.id] = (to_source_record(row), row.id in missing)
+    return found
+
+
 def read_snapshot(
     *, session: Session, source_id: str, keys: list[str], tracking: bool, since: datetime
 ) -> SourceSnapshot:

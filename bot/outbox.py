@@ -179,8 +179,7 @@ class Outbox:
                     idempotency_key=alert.dedup_key,
                     files=_attachments(self._engine, message),
                 )
-                settled = self._settle(channel_id, sink, alert, delivery, in_doubt)
-                report += settled
+                report += self._settle(channel_id, sink, alert, delivery, in_doubt)
                 if delivery.outcome not in (DeliveryOutcome.DELIVERED, DeliveryOutcome.REFUSED):
                     break
         finally:
@@ -196,7 +195,7 @@ class Outbox:
         moment = self._now()
         outcome = delivery.outcome
         with session_scope(self._engine) as session:
-            if delivery.scope == "bucket":  # our own wait: nothing was sent
+            if delivery.scope == "bucket":  # our own wait: nothing went out
                 unmark_sending(session=session, alert_id=alert.id)
                 set_channel_state(
                     session=session,
@@ -217,6 +216,7 @@ class Outbox:
                 detail=delivery.detail,
                 message_id=delivery.remote_id,
                 in_doubt=in_doubt,
+                settled=delivery.status is not None or not delivery.sent,
                 now=moment,
             )
             failures = channel_failures(session=session, channel_id=channel_id)

@@ -230,9 +230,14 @@ def record_attempt(
     detail: str | None,
     message_id: str | None,
     in_doubt: bool,
+    settled: bool,
     now: datetime,
 ) -> None:
-    """Record one try at delivering an alert, and move the alert on if it is settled."""
+    """Record one try at delivering an alert, and move it on if the answer says where it is.
+
+    ``settled`` says whether Discord surely has the message or surely not; a try cut off
+    without an answer leaves the alert marked, so that the next try knows it is in doubt.
+    """
     session.add(
         DeliveryRow(
             alert_id=alert_id,
@@ -261,8 +266,8 @@ def record_attempt(
         )
     else:
         values["last_error"] = detail
-        if status is not None:
-            values["sending_since"] = None  # Discord answered: it did not take the message
+        if settled:
+            values["sending_since"] = None
     session.execute(
         sa.update(AlertRow)
         .where(col(AlertRow.id) == alert_id)

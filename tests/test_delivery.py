@@ -28,10 +28,11 @@ from alembic.config import Config as AlembicConfig
 from bot.app import App, utc_now
 from bot.config import load_config
 from bot.domain import AlertState, ChannelState
+from bot.outbox import LEASE
 from bot.settings import Settings
 from storage.db import MIGRATIONS, make_engine, migrate, session_scope
 from storage.models import AlertRow, DeliveryRow
-from storage.outbox import channel_states, count_pending, list_alerts
+from storage.outbox import channel_states, claim_channels, count_pending, list_alerts
 from tests.clock import Clock
 from tests.conftest import ROOT, WEBHOOK_ID, Leakbot
 from tests.fakes.discord import (
@@ -387,6 +388,43 @@ async def test_a_send_cut_off_is_sent_again_and_counted_in_doubt(
     with session_scope(bot.app.engine) as session:
         [delivery] = session.exec(sa.select(DeliveryRow)).all()  # type: ignore[call-overload]
     assert delivery[0].in_doubt
+
+
+async def test_a_channel_claimed_by_a_bot_that_died_waits_out_the_claim(
+    bot: Bot, discord: DiscordFake
+) -> None:
+    """A bot killed while it held a channel: another takes the channel once the claim ends."""
+    await bot.app.dispatch()  # the outbox learns its channels
+    await bot.leak("Pixel 11 one")
+    with session_scope(bot.app.engine) as session:
+        claimed = claim_channels(
+            session=session,
+            channel_ids=["leaks"],
+            dispatcher="a bot that was killed",
+            now=bot.app.now(),
+            lease=LEASE,
+        )
+    assert claimed == ["leaks"]
+    bot.advance(seconds=LEASE.total_seconds() - 1)
+    await bot.app.dispatch()
+    assert discord.messages == []
+    bot.advance(seconds=2)
+    assert (await bot.app.dispatch()).delivered == 1
+
+
+async def test_an_unreachable_discord_puts_nothing_in_doubt(
+    bot: Bot, discord: DiscordFake, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A refused connection sent nothing: the next try is no suspected double."""
+    await bot.leak("Pixel 11 one")
+    discord.__exit__(None, None, None)
+    try:
+        assert (await bot.app.dispatch()).failed == 1
+    finally:
+        discord.__enter__()
+    bot.advance(minutes=1)
+    await bot.app.dispatch()  # Discord on a new port: leakbot still asks the old one
+    assert "may have it already" not in caplog.text
 
 
 class Running:

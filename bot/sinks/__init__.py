@@ -20,6 +20,7 @@ class Delivery:
     retry_after: float | None = None  # seconds the far side asked us to wait
     remote_id: str | None = None  # the message id Discord gave it
     scope: str | None = None  # of a rate limit: "global" holds every channel
+    sent: bool = True  # False when nothing left: our own wait, a refused connection
 
     @property
     def ok(self) -> bool:

@@ -101,6 +101,7 @@ async def post_message(
             detail=f"{label}: waiting {wait:.1f} s for Discord's rate limit",
             retry_after=wait,
             scope="bucket",
+            sent=False,
         )
     if wait > 0:
         await asyncio.sleep(wait)
@@ -131,7 +132,9 @@ async def post_message(
             return delivery
     except (aiohttp.ClientError, TimeoutError) as exc:
         detail = f"{label}: {type(exc).__name__}: {exc}".replace(url, "<url>")
-        return Delivery(DeliveryOutcome.FAILED, detail=detail)
+        # a refused connection sent nothing; a timeout or a cut answer may have reached Discord
+        sent = not isinstance(exc, aiohttp.ClientConnectorError)
+        return Delivery(DeliveryOutcome.FAILED, detail=detail, sent=sent)
 
 
 def classify(status: int, headers: Mapping[str, str], text: str, *, label: str) -> Delivery:

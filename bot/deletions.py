@@ -12,6 +12,7 @@ without a page to check needs more polls, longer absence and both neighbours sti
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import statistics
 from collections.abc import Iterable, Sequence
@@ -104,6 +105,22 @@ def window_start(items: Sequence[Item]) -> datetime | None:
     Feeds list posts newest first. A pinned post sits at the top out of order, older than
     the post below it; it would stretch the window back to its own date, so it is skipped.
     """
+    dated = [t for t in _below_pinned(items) if t is not None]
+    return min(dated) if dated else None
+
+
+def newest_first(items: Sequence[Item]) -> bool:
+    """Tell whether the feed lists its dated posts newest first (pinned posts aside).
+
+    Only then does a post that left the feed's bottom fall out of the window by its date;
+    a feed in another order drops posts from the middle of its dates as it moves on.
+    """
+    dated = [t for t in _below_pinned(items) if t is not None]
+    return all(newer >= older for newer, older in itertools.pairwise(dated))
+
+
+def _below_pinned(items: Sequence[Item]) -> list[datetime | None]:
+    """Return the posts' dates in feed order, without the pinned posts on top."""
     times = [item.published_at for item in items]
     start = 0
     while start + 1 < len(times):
@@ -111,8 +128,7 @@ def window_start(items: Sequence[Item]) -> datetime | None:
         if here is None or below is None or here >= below:
             break
         start += 1
-    dated = [t for t in times[start:] if t is not None]
-    return min(dated) if dated else None
+    return times[start:]
 
 
 def identity(item: Item) -> tuple[object, ...]:
@@ -201,7 +217,15 @@ def plan_deletions(
         return judge.plan("; ".join(notes))
     order = [key for _, key, _ in sorted(window, key=lambda entry: (entry[0], entry[1]))]
     showing = {key for _, key, is_shown in window if is_shown}
+    in_order = newest_first(current)
     for post in vanished:
+        if not post.item.link and not in_order:
+            judge.hold(
+                post,
+                "not judged: it has no page to check, and the feed does not list its posts "
+                "newest first, so it may have slid out",
+            )
+            continue
         if not post.item.link and not _neighbours_shown(post.key, order, showing):
             judge.hold(
                 post, "not judged: it has no page to check, and a post next to it vanished too"

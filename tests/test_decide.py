@@ -466,3 +466,24 @@ def test_posts_lost_with_many_others_for_hours_are_no_longer_followed(config: Co
     # ten posts vanished with others six hours ago and never came back: an upstream change
     assert {c.state for c in decision.plan.changes} == {ItemState.GONE}
     assert len(decision.plan.changes) == 10
+
+
+def test_a_feed_in_another_order_cannot_prove_a_post_with_no_page_deleted(
+    config: Config,
+) -> None:
+    posts = _feed(10, links=False)
+    unsorted = [posts[n] for n in (0, 1, 6, 2, 3, 5, 7, 8, 9)]  # p4 gone, p6 out of its place
+    stored = [_stored(item, n + 1) for n, item in enumerate(posts)]
+    stored[4] = replace(
+        stored[4],
+        state=ItemState.MISSING,
+        missing_since=NOW - timedelta(hours=1),
+        missing_polls=9,
+    )
+    decision = _decide(
+        config, Reading(items=tuple(unsorted)), state=_state(recent_sizes=(10,)), posts=stored
+    )
+    assert decision.confirm == ()
+    (change,) = decision.plan.changes
+    assert change.missing_polls == 9
+    assert change.judgement is not None and "newest first" in change.judgement

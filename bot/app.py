@@ -175,7 +175,7 @@ class App:
                 )
         if not self.config.channels:
             sinks[CONSOLE_CHANNEL] = ConsoleSink()
-        self.outbox = Outbox(engine=self.engine, sinks=sinks, now=self.now)
+        self.outbox = Outbox(database=self.database, sinks=sinks, now=self.now)
         return sinks
 
     def source_states(self) -> dict[str, SourceState]:

@@ -27,14 +27,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
+from sqlmodel import Session
 
 from bot import metrics
 from bot.alerts import AlertMessage
 from bot.backoff import BROKEN_CHANNEL_PROBE, alert_retry_delay
 from bot.domain import ChannelState, DeliveryOutcome
 from bot.sinks import Attachment, Delivery, Sink
-from storage.db import session_scope
+from storage.db import Database
 from storage.images import get_image
 from storage.models import AlertRow
 from storage.outbox import (
@@ -83,13 +83,13 @@ class Outbox:
     def __init__(
         self,
         *,
-        engine: sa.Engine,
+        database: Database,
         sinks: Mapping[str, Sink],
         now: Callable[[], datetime],
         lease: timedelta = LEASE,
         per_channel: int = PER_CHANNEL,
     ) -> None:
-        self._engine = engine
+        self._database = database
         self._sinks = sinks
         self._now = now
         self._lease = lease
@@ -106,15 +106,17 @@ class Outbox:
             if self._stopping or not self._sinks:
                 return DispatchReport()
             if not self._synced:
-                self._sync()
-            with session_scope(self._engine) as session:
-                claimed = claim_channels(
+                await self._sync()
+            moment = self._now()
+            claimed = await self._database.run(
+                lambda session: claim_channels(
                     session=session,
                     channel_ids=list(self._sinks),
                     dispatcher=self.dispatcher,
-                    now=self._now(),
+                    now=moment,
                     lease=self._lease,
                 )
+            )
             results = await asyncio.gather(
                 *(self._drain(channel_id) for channel_id in claimed), return_exceptions=True
             )
@@ -123,7 +125,7 @@ class Outbox:
                 if isinstance(result, BaseException):
                     raise result
                 report += result
-            return report + DispatchReport(waiting=self._measure())
+            return report + DispatchReport(waiting=await self._measure())
 
     async def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
         """Start no new delivery; give the ones in flight a few seconds to finish and commit."""
@@ -139,118 +141,153 @@ class Outbox:
             return
         self._pass.release()
 
-    def _sync(self) -> None:
+    async def _sync(self) -> None:
         targets = {channel_id: sink.target for channel_id, sink in self._sinks.items()}
-        with session_scope(self._engine) as session:
-            retried = sync_channels(session=session, targets=targets, now=self._now())
+        moment = self._now()
+        retried = await self._database.run(
+            lambda session: sync_channels(session=session, targets=targets, now=moment)
+        )
         for row in retried:
             log.info("channel %s was broken (%s); trying it again", row.id, row.reason)
         self._synced = True
 
     async def _drain(self, channel_id: str) -> DispatchReport:
         """Send a claimed channel's alerts, oldest first, until one is not delivered."""
-        sink = self._sinks[channel_id]
         report = DispatchReport()
         try:
             for _ in range(self._per_channel):
                 if self._stopping:
                     break
-                with session_scope(self._engine) as session:
-                    alert = next_alert(
-                        session=session,
-                        channel_id=channel_id,
-                        dispatcher=self.dispatcher,
-                        now=self._now(),
-                        lease=self._lease,
-                    )
-                if alert is None:
+                sent = await self._send_head(channel_id)
+                if sent is None:
                     break
-                in_doubt = alert.sending_since is not None
-                if in_doubt:
-                    log.warning(
-                        "alert %s to channel %s: an earlier try was cut off, so Discord may "
-                        "have it already; sending it again",
-                        alert.id,
-                        channel_id,
-                    )
-                message = AlertMessage.from_json(alert.message)
-                delivery = await sink.deliver(
-                    message,
-                    idempotency_key=alert.dedup_key,
-                    files=_attachments(self._engine, message),
-                )
-                report += self._settle(channel_id, sink, alert, delivery, in_doubt)
-                if delivery.outcome not in (DeliveryOutcome.DELIVERED, DeliveryOutcome.REFUSED):
+                report += sent
+                if not (sent.delivered or sent.set_aside):
                     break
         finally:
-            with session_scope(self._engine) as session:
-                release_channel(session=session, channel_id=channel_id, dispatcher=self.dispatcher)
+            await self._database.run(
+                lambda session: release_channel(
+                    session=session, channel_id=channel_id, dispatcher=self.dispatcher
+                )
+            )
         return report
 
-    def _settle(
-        self, channel_id: str, sink: Sink, alert: AlertRow, delivery: Delivery, in_doubt: bool
-    ) -> DispatchReport:
-        """Record an answer and decide what it means for the alert and its channel."""
-        assert alert.id is not None
+    async def _send_head(self, channel_id: str) -> DispatchReport | None:
+        """Send the oldest alert of a claimed channel; None when there is none (or no claim)."""
         moment = self._now()
-        outcome = delivery.outcome
-        with session_scope(self._engine) as session:
-            if delivery.scope == "bucket":  # our own wait: nothing went out
-                unmark_sending(session=session, alert_id=alert.id)
-                set_channel_state(
-                    session=session,
-                    channel_id=channel_id,
-                    state=ChannelState.BACKING_OFF,
-                    reason=delivery.detail,
-                    retry_at=moment + alert_retry_delay(0, delivery.retry_after),
-                    failures=channel_failures(session=session, channel_id=channel_id),
-                    now=moment,
-                )
-                return DispatchReport()
-            record_attempt(
-                session=session,
-                alert_id=alert.id,
-                sink=sink.name,
-                outcome=outcome,
-                status=delivery.status,
-                detail=delivery.detail,
-                message_id=delivery.remote_id,
-                in_doubt=in_doubt,
-                settled=delivery.status is not None or not delivery.sent,
-                now=moment,
-            )
-            failures = channel_failures(session=session, channel_id=channel_id)
-            state, reason, retry_at = ChannelState.OK, None, None
-            if outcome == DeliveryOutcome.RATE_LIMITED:
-                state, reason = ChannelState.BACKING_OFF, delivery.detail
-                retry_at = moment + alert_retry_delay(0, delivery.retry_after or 1.0)
-                if delivery.scope == "global":
-                    hold_channels(
-                        session=session,
-                        channel_ids=list(self._sinks),
-                        until=retry_at,
-                        reason=delivery.detail or "Discord's global rate limit",
-                        now=moment,
-                    )
-            elif outcome == DeliveryOutcome.FAILED:
-                failures += 1
-                state, reason = ChannelState.BACKING_OFF, delivery.detail
-                retry_at = moment + alert_retry_delay(failures, None)
-            elif outcome == DeliveryOutcome.BROKEN:
-                state, reason = ChannelState.BROKEN, delivery.detail
-                retry_at = moment + BROKEN_CHANNEL_PROBE
-            else:
-                failures = 0
-            before = set_channel_state(
+        alert = await self._database.run(
+            lambda session: next_alert(
                 session=session,
                 channel_id=channel_id,
-                state=state,
-                reason=reason,
-                retry_at=retry_at,
-                failures=failures,
+                dispatcher=self.dispatcher,
+                now=moment,
+                lease=self._lease,
+            )
+        )
+        if alert is None:
+            return None
+        in_doubt = alert.sending_since is not None
+        if in_doubt:
+            log.warning(
+                "alert %s to channel %s: an earlier try was cut off, so Discord may "
+                "have it already; sending it again",
+                alert.id,
+                channel_id,
+            )
+        message = AlertMessage.from_json(alert.message)
+        files = await self._database.run(lambda session: _attachments(session, message))
+        sink = self._sinks[channel_id]
+        delivery = await sink.deliver(message, idempotency_key=alert.dedup_key, files=files)
+        return await self._settle(channel_id, sink, alert, delivery, in_doubt)
+
+    async def _settle(
+        self, channel_id: str, sink: Sink, alert: AlertRow, delivery: Delivery, in_doubt: bool
+    ) -> DispatchReport:
+        """Record an answer, then log and count what it did."""
+        moment = self._now()
+        recorded = await self._database.run(
+            lambda session: self._record(
+                session, channel_id, sink, alert, delivery, in_doubt=in_doubt, moment=moment
+            )
+        )
+        if recorded is None:
+            return DispatchReport()
+        before, retry_at = recorded
+        return self._tell(channel_id, alert, delivery, before, retry_at)
+
+    def _record(
+        self,
+        session: Session,
+        channel_id: str,
+        sink: Sink,
+        alert: AlertRow,
+        delivery: Delivery,
+        *,
+        in_doubt: bool,
+        moment: datetime,
+    ) -> tuple[ChannelState | None, datetime | None] | None:
+        """Decide what an answer means for the alert and its channel, and write it down.
+
+        Return the channel's state before and its next try, or None when nothing was sent.
+        """
+        assert alert.id is not None
+        outcome = delivery.outcome
+        if delivery.scope == "bucket":  # our own wait: nothing went out
+            unmark_sending(session=session, alert_id=alert.id)
+            set_channel_state(
+                session=session,
+                channel_id=channel_id,
+                state=ChannelState.BACKING_OFF,
+                reason=delivery.detail,
+                retry_at=moment + alert_retry_delay(0, delivery.retry_after),
+                failures=channel_failures(session=session, channel_id=channel_id),
                 now=moment,
             )
-        return self._tell(channel_id, alert, delivery, before, retry_at)
+            return None
+        record_attempt(
+            session=session,
+            alert_id=alert.id,
+            sink=sink.name,
+            outcome=outcome,
+            status=delivery.status,
+            detail=delivery.detail,
+            message_id=delivery.remote_id,
+            in_doubt=in_doubt,
+            settled=delivery.status is not None or not delivery.sent,
+            now=moment,
+        )
+        failures = channel_failures(session=session, channel_id=channel_id)
+        state, reason, retry_at = ChannelState.OK, None, None
+        if outcome == DeliveryOutcome.RATE_LIMITED:
+            state, reason = ChannelState.BACKING_OFF, delivery.detail
+            retry_at = moment + alert_retry_delay(0, delivery.retry_after or 1.0)
+            if delivery.scope == "global":
+                hold_channels(
+                    session=session,
+                    channel_ids=list(self._sinks),
+                    until=retry_at,
+                    reason=delivery.detail or "Discord's global rate limit",
+                    now=moment,
+                )
+        elif outcome == DeliveryOutcome.FAILED:
+            failures += 1
+            state, reason = ChannelState.BACKING_OFF, delivery.detail
+            retry_at = moment + alert_retry_delay(failures, None)
+        elif outcome == DeliveryOutcome.BROKEN:
+            state, reason = ChannelState.BROKEN, delivery.detail
+            retry_at = moment + BROKEN_CHANNEL_PROBE
+        else:
+            failures = 0
+        before = set_channel_state(
+            session=session,
+            channel_id=channel_id,
+            state=state,
+            reason=reason,
+            retry_at=retry_at,
+            failures=failures,
+            now=moment,
+        )
+        return before, retry_at
 
     def _tell(
         self,
@@ -303,24 +340,25 @@ class Outbox:
         )
         return DispatchReport(failed=1)
 
-    def _measure(self) -> int:
+    async def _measure(self) -> int:
         """Publish the outbox's depth and oldest age; return what waits for our channels."""
-        with session_scope(self._engine) as session:
-            summary = outbox_summary(session=session, now=self._now())
+        moment = self._now()
+        summary = await self._database.run(
+            lambda session: outbox_summary(session=session, now=moment)
+        )
         metrics.OUTBOX_DEPTH.set(summary.depth)
         oldest = summary.oldest_age.total_seconds() if summary.oldest_age else 0.0
         metrics.OUTBOX_OLDEST_SECONDS.set(oldest)
         return sum(c.pending for i, c in summary.channels.items() if i in self._sinks)
 
 
-def _attachments(engine: sa.Engine, message: AlertMessage) -> list[Attachment]:
+def _attachments(session: Session, message: AlertMessage) -> list[Attachment]:
     """Load the archived images an alert carries."""
     files = []
-    with session_scope(engine) as session:
-        for sha256, filename in message.attachments:
-            image = get_image(session=session, sha256=sha256)
-            if image is None:
-                log.warning("archived image %s is missing; the alert goes without it", sha256)
-                continue
-            files.append(Attachment(filename, image.content_type, image.data))
+    for sha256, filename in message.attachments:
+        image = get_image(session=session, sha256=sha256)
+        if image is None:
+            log.warning("archived image %s is missing; the alert goes without it", sha256)
+            continue
+        files.append(Attachment(filename, image.content_type, image.data))
     return files

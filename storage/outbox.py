@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
 from bot.domain import AlertState, ChannelState, DeliveryOutcome
@@ -112,13 +114,18 @@ def sync_channels(
     Return the channels that were broken and now get a new try: repaired in the config,
     or probed once because the process starts.
     """
+    # processes starting together may both find a channel new: the first one's row stays
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    for channel_id, target in targets.items():
+        session.execute(
+            insert(ChannelRow)
+            .values(id=channel_id, target=target, state=ChannelState.OK, since=now, failures=0)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
     rows = {row.id: row for row in session.exec(select(ChannelRow)).all()}
     retried = []
     for channel_id, target in targets.items():
-        row = rows.get(channel_id)
-        if row is None:
-            session.add(ChannelRow(id=channel_id, target=target, since=now))
-            continue
+        row = rows[channel_id]
         if row.target != target:
             if row.state == ChannelState.BROKEN:
                 retried.append(row)

@@ -132,9 +132,10 @@ def _below_pinned(items: Sequence[Item]) -> list[datetime | None]:
 
 
 def identity(item: Item) -> tuple[object, ...]:
-    """Name a post by what it says rather than by its key: its link and date, else its text."""
+    """Name a post by what it says rather than by its key: its link, date and title, else
+    its text and date."""
     if item.link:
-        return (item.link, item.published_at)
+        return (item.link, item.published_at, " ".join(item.title.split()))
     return (None, item.published_at, " ".join(item.title.split()), " ".join(item.text.split()))
 
 

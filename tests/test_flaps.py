@@ -10,6 +10,8 @@ after it, one real deletion (its page answers 404) must be alerted exactly once.
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -24,7 +26,7 @@ from bot.sources.http import Limits
 from storage.db import make_engine, session_scope
 from storage.models import ItemRow
 from tests.clock import Clock
-from tests.conftest import Leakbot
+from tests.conftest import ROOT, Leakbot
 from tests.fakes.discord import WEBHOOK_PATH, DiscordFake, body_problems
 from tests.fakes.feed_server import FeedServer, Post, rss
 
@@ -342,3 +344,20 @@ async def test_a_post_deleted_while_the_window_was_short_is_alerted_when_it_grow
     bot.tipster.serve()  # the window grows back: p17 is missing from it now
     await bot.cycle(6)
     assert bot.deletions() == ["Deleted: 数码闲聊 17：小米新机细节第17条"]
+
+
+def test_captured_feeds_replayed_with_random_flaps_give_no_false_deletion() -> None:
+    # the short version of `python bench/bench_flaps.py 1000`, run as the bench itself
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_flaps.py"), "100", "--sources", "4"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    figures = dict(line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
+    assert figures["false deletion alerts"] == "0", done.stdout
+    alerted, made = figures["real deletions alerted"].split(" of ")
+    assert int(made) >= 1 and int(alerted) >= 1, "the soak must be able to alert a real one"
+    assert int(figures["polls"].split()[0]) >= 100

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import aiohttp
+from sqlmodel import Session
 
 from bot import metrics
 from bot.archive import download_images
@@ -30,6 +31,7 @@ from bot.database_trouble import is_outage
 from bot.domain import (
     ArchivedImage,
     PollOutcome,
+    PollPlan,
     Reading,
     SourceKind,
     SourceRecord,
@@ -49,7 +51,7 @@ from bot.sources.readers import SourceReader
 from bot.watchlist import Watchlist
 from bot.wording import counted
 from storage.db import Database
-from storage.polls import read_snapshot, read_source, read_sources, write_plan
+from storage.polls import read_snapshot, read_source, read_sources, write_plans
 
 log = logging.getLogger(__name__)
 
@@ -175,9 +177,7 @@ class Poller:
                 )
             assert state is not None
             decision = decide(SourceSnapshot(state, frozenset(), {}))
-        queued = await self.database.write(
-            lambda session: write_plan(session=session, plan=decision.plan, now=moment)
-        )
+        queued = await self.database.write(_write_plans, (decision.plan, moment))
         self._count(decision, queued)
         if reader is None or not (decision.archive or decision.confirm):
             return decision.report
@@ -207,9 +207,7 @@ class Poller:
             routes=self.routes,
             now=moment,
         )
-        queued = await self.database.write(
-            lambda session: write_plan(session=session, plan=plan, now=moment)
-        )
+        queued = await self.database.write(_write_plans, (plan, moment))
         deleted = sum(1 for c in confirmations if c.gone)
         report = decision.report
         notes = [n for n in (report.detail or "").split("; ") if n]
@@ -247,6 +245,10 @@ class Poller:
         if queued:
             for alert in plan.alerts:
                 metrics.ALERTS_QUEUED.labels(alert.channel_id).inc()
+
+
+def _write_plans(session: Session, plans: list[tuple[PollPlan, datetime]]) -> list[int]:
+    return write_plans(session=session, plans=plans)
 
 
 def _backing_off(state: SourceRecord) -> PollReport:

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
+W = TypeVar("W")
 WRITE_BATCH = 200  # writes that share one transaction at most
 
 
@@ -100,7 +101,7 @@ class Database:
     another process then stalls that thread, not the bot); PostgreSQL gets a few.
 
     Writes queued while the database is busy share one transaction (``write``): a pass
-    over thousands of sources commits a few hundred times, not once a source. Should one
+    over thousands of sources commits a few dozen times, not once a source. Should one
     of them fail, each is run again alone, so that only its own caller sees the error.
     """
 
@@ -108,7 +109,7 @@ class Database:
         self.engine = engine
         workers = 1 if engine.dialect.name == "sqlite" else 4
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="leakbot-db")
-        self._writes: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = []
+        self._writes: dict[Callable[..., Any], list[tuple[Any, asyncio.Future[Any]]]] = {}
         self._writer: asyncio.Task[None] | None = None
 
     async def run(self, work: Callable[[Session], T]) -> T:
@@ -116,11 +117,12 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._transaction, work)
 
-    async def write(self, work: Callable[[Session], T]) -> T:
-        """Run ``work(session)`` in a transaction it may share with other queued writes."""
+    async def write(self, apply: Callable[[Session, list[W]], list[T]], item: W) -> T:
+        """Write ``item`` with ``apply(session, items)``, in one transaction with the other
+        items queued for the same ``apply`` meanwhile; return what ``apply`` gave for it."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[T] = loop.create_future()
-        self._writes.append((work, done))
+        self._writes.setdefault(apply, []).append((item, done))
         if self._writer is None or self._writer.done():
             self._writer = loop.create_task(self._write_queued())
         return await done
@@ -128,10 +130,18 @@ class Database:
     async def _write_queued(self) -> None:
         loop = asyncio.get_running_loop()
         while self._writes:
-            batch, self._writes = self._writes[:WRITE_BATCH], self._writes[WRITE_BATCH:]
-            works = [work for work, _ in batch]
+            apply = next(iter(self._writes))
+            queued = self._writes[apply]
+            batch, rest = queued[:WRITE_BATCH], queued[WRITE_BATCH:]
+            if rest:
+                self._writes[apply] = rest
+            else:
+                del self._writes[apply]
+            items = [item for item, _ in batch]
             try:
-                results = await loop.run_in_executor(self._executor, self._write_batch, works)
+                results = await loop.run_in_executor(
+                    self._executor, self._write_batch, apply, items
+                )
             except BaseException as exc:  # cancelled: the callers must not wait for ever
                 for _, done in batch:
                     if not done.done():
@@ -145,17 +155,20 @@ class Database:
                 else:
                     done.set_result(result)
 
-    def _write_batch(self, works: list[Callable[[Session], Any]]) -> list[Any]:
+    def _write_batch(
+        self, apply: Callable[[Session, list[Any]], list[Any]], items: list[Any]
+    ) -> list[Any]:
         try:
             with session_scope(self.engine) as session:
-                return [work(session) for work in works]
+                return apply(session, items)
         except Exception as exc:
-            if len(works) == 1:
+            if len(items) == 1:
                 return [exc]
         results: list[Any] = []
-        for work in works:
+        for item in items:
             try:
-                results.append(self._transaction(work))
+                with session_scope(self.engine) as session:
+                    results.append(apply(session, [item])[0])
             except Exception as exc:
                 results.append(exc)
         return results

@@ -102,14 +102,35 @@ def read_snapshot(
     return SourceSnapshot(to_source_record(row), known_keys, posts)
 
 
-def write_plan(*, session: Session, plan: PollPlan, now: datetime) -> int:
-    """Write a poll's plan in the caller's transaction; return how many alerts were queued."""
-    if plan.source is not None:
+def write_plans(*, session: Session, plans: list[tuple[PollPlan, datetime]]) -> list[int]:
+    """Write polls' plans in the caller's transaction, the sources' rows in one statement;
+    return how many alerts each queued."""
+    states = [
+        {"source_key": plan.source_id, **source_values(plan.source)}
+        for plan, _ in plans
+        if plan.source is not None
+    ]
+    if states:
+        table: Any = SourceState.__table__  # type: ignore[attr-defined]
+        columns = [name for name in states[0] if name != "source_key"]
         session.execute(
-            sa.update(SourceState)
-            .where(col(SourceState.id) == plan.source_id)
-            .values(**source_values(plan.source))
+            table.update()
+            .where(table.c.id == sa.bindparam("source_key"))
+            .values({name: sa.bindparam(name) for name in columns}),
+            states,
         )
+    return [_write_posts(session, plan, now) for plan, now in plans]
+
+
+def write_plan(*, session: Session, plan: PollPlan, now: datetime) -> int:
+    """Write one poll's plan in the caller's transaction; return how many alerts were queued."""
+    return write_plans(session=session, plans=[(plan, now)])[0]
+
+
+def _write_posts(session: Session, plan: PollPlan, now: datetime) -> int:
+    """Write what a plan says of posts: new ones, matches, changes, images, alerts."""
+    if not (plan.new_items or plan.matches or plan.changes or plan.images or plan.alerts):
+        return 0
     ids = _insert_items(session, plan, now)
     needed = {m.item_key for m in plan.matches} | {
         a.item_key for a in plan.alerts if a.item_key is not None

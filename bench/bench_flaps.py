@@ -119,6 +119,7 @@ class SoakResult:
     deletions_made: int
     deletions_alerted: int
     restored: int
+    edited: int  # no post is ever edited here: each one is false
     pages_checked: int
     flaps: Counter[str]
     missed: Counter[str]  # real deletions not alerted, by the post's last judgement
@@ -129,6 +130,7 @@ class SoakResult:
             f"false deletion alerts: {len(self.false_deletions)}",
             f"real deletions alerted: {self.deletions_alerted} of {self.deletions_made}",
             f"restored notes: {self.restored}",
+            f"edited alerts (all false): {self.edited}",
             f"pages checked: {self.pages_checked}",
             f"polls: {self.polls} (+ {self.settle_polls} to settle)",
             f"seconds: {self.seconds:.1f}",
@@ -354,7 +356,11 @@ def _tally(
             rows = session.exec(
                 select(AlertRow.kind, ItemRow.key)
                 .join(ItemRow, col(AlertRow.item_id) == col(ItemRow.id))
-                .where(col(AlertRow.kind).in_((AlertKind.DELETED, AlertKind.RESTORED)))
+                .where(
+                    col(AlertRow.kind).in_(
+                        (AlertKind.DELETED, AlertKind.RESTORED, AlertKind.EDITED)
+                    )
+                )
                 .order_by(col(AlertRow.id))
             ).all()
     finally:
@@ -372,10 +378,13 @@ def _tally(
     alerted: Counter[str] = Counter()
     missed: Counter[str] = Counter()
     false = []
-    restored = 0
+    restored = edited = 0
     for kind, key in rows:
         if kind == AlertKind.RESTORED:
             restored += 1
+            continue
+        if kind == AlertKind.EDITED:
+            edited += 1
             continue
         uid = post_id(key)
         alerted[uid] += 1
@@ -392,6 +401,7 @@ def _tally(
         deletions_made=len(run.deleted),
         deletions_alerted=sum(1 for uid in run.deleted if alerted[uid]),
         restored=restored,
+        edited=edited,
         pages_checked=pages,
         flaps=run.flaps,
         missed=missed,

@@ -296,7 +296,9 @@ class _Success:
         confirm: tuple[StoredPost, ...] = ()
         sizes = state.recent_sizes
         if self.rules.track_deletions:
-            self._edits(items)
+            if self.reading.clean:
+                # a body cut short can garble every post (even its encoding): no edit
+                self._edits(items)
             confirm = self._missing(items)
             if self.reading.clean and items:
                 sizes = remember_size(sizes, len(items))

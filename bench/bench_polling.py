@@ -349,6 +349,7 @@ class TreeSampler:
     root: int
     cpu: dict[tuple[int, float], float] = field(default_factory=dict)
     peak_pss: int = 0
+    peak_parts: dict[str, int] = field(default_factory=dict)  # the peak's PSS by process role
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
@@ -361,6 +362,7 @@ class TreeSampler:
         except psutil.Error:
             return
         pss = 0
+        parts: Counter[str] = Counter()
         with self._lock:
             for process in processes:
                 try:
@@ -368,16 +370,19 @@ class TreeSampler:
                         times = process.cpu_times()
                         key = (process.pid, process.create_time())
                         self.cpu[key] = times.user + times.system
-                        pss += process.memory_full_info().pss
+                        used = process.memory_full_info().pss
+                        pss += used
+                        parts[_role(process, root)] += used
                 except psutil.Error:
                     continue  # it ended between listing and reading: its last sample stands
-            self.peak_pss = max(self.peak_pss, pss)
+            if pss > self.peak_pss:
+                self.peak_pss, self.peak_parts = pss, dict(parts)
 
     def mark(self) -> dict[tuple[int, float], float]:
         """Sample now, start a new peak, and return each process's CPU seconds so far."""
         self.sample()
         with self._lock:
-            self.peak_pss = 0
+            self.peak_pss, self.peak_parts = 0, {}
             return dict(self.cpu)
 
     def cpu_since(self, mark: dict[tuple[int, float], float]) -> float:
@@ -401,6 +406,18 @@ class TreeSampler:
             self.sample()
 
 
+def _role(process: psutil.Process, root: psutil.Process) -> str:
+    """Name a process of a contender's tree by what it does."""
+    if process.pid == root.pid:
+        return "main"
+    command = " ".join(process.cmdline())
+    if "forkserver import main" in command:
+        return "forkserver"
+    if "resource_tracker" in command:
+        return "resource tracker"
+    return "workers"
+
+
 @dataclass
 class Pass:
     """One pass of one contender over the feeds."""
@@ -409,6 +426,7 @@ class Pass:
     wall: float
     cpu: float
     peak_pss: int
+    peak_parts: dict[str, int]
     outcomes: dict[str, int]
     answers: dict[str, int]  # what the feed server sent: "200" and "304" counts
     reasons: dict[str, int] = field(default_factory=dict)  # the commonest failures
@@ -505,6 +523,7 @@ def run_contender(
                         wall=said["wall"],
                         cpu=cpu,
                         peak_pss=sampler.peak_pss,
+                        peak_parts=sampler.peak_parts,
                         outcomes=said["outcomes"],
                         answers=service.tally(),
                         reasons=said.get("reasons", {}),
@@ -593,6 +612,11 @@ def report(count: int, runs: list[Run], service: FeedService, reader_workers: in
     row("cores busy (CPU s / wall s)", [spread([p.cores for p in ps], "{:.2f}") for ps in every])
     row("CPU ms per feed", [spread([p.cpu_ms_per_feed for p in ps]) for ps in every])
     row("peak PSS MiB, process tree", [spread([p.peak_pss / 2**20 for p in ps]) for ps in every])
+    parts = first["leakbot"][0].peak_parts
+    print(
+        "  leakbot's peak PSS by process (run 1): "
+        + ", ".join(f"{role} {used / 2**20:.0f} MiB" for role, used in sorted(parts.items()))
+    )
     answered(first)
     lags = [p.lag for p in first["leakbot"]]
     print(

@@ -276,19 +276,27 @@ async def poll_all(
 ) -> list[PollReport]:
     """Poll many sources at once, at most ``in_flight`` at a time, in the given order.
 
-    A database outage lets every poll under way end first, then is raised once.
+    ``in_flight`` pollers take the sources one after another, so a pass over thousands of
+    sources holds a few dozen polls in memory, not thousands. A database outage lets the
+    pass end first, then is raised once.
     """
-    gate = asyncio.Semaphore(in_flight)
     known = await poller.database.run(
         lambda session: read_sources(session=session, source_ids=[s.id for s in sources])
     )
+    reports: dict[int, PollReport] = {}
+    outages: list[BaseException] = []
+    todo = iter(enumerate(sources))
 
-    async def one(source: Source) -> PollReport:
-        async with gate:
-            return await poller.poll(source, when_due=when_due, known=known.get(source.id))
+    async def take_turns() -> None:
+        for index, source in todo:
+            try:
+                reports[index] = await poller.poll(
+                    source, when_due=when_due, known=known.get(source.id)
+                )
+            except Exception as exc:
+                outages.append(exc)
 
-    results = await asyncio.gather(*(one(source) for source in sources), return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return [r for r in results if isinstance(r, PollReport)]
+    await asyncio.gather(*(take_turns() for _ in range(min(in_flight, len(sources)))))
+    if outages:
+        raise outages[0]
+    return [reports[index] for index in range(len(sources))]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+WAL_TRIES = 300  # a tenth of a second apart: SQLite's own 30 s busy wait
 T = TypeVar("T")
 W = TypeVar("W")
 WRITE_BATCH = 200  # writes that share one transaction at most
@@ -46,7 +49,16 @@ def make_engine(url: str) -> sa.Engine:
 
 def _sqlite_pragmas(connection: Any, _record: object) -> None:
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # a new file turns to WAL once, and SQLite refuses at once (no busy wait) to a process
+    # that asks while another one does: processes opening it together take turns
+    for _ in range(WAL_TRIES):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.1)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

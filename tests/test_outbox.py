@@ -9,7 +9,7 @@ import pytest
 from bot.app import App
 from bot.config import load_config
 from bot.settings import Settings
-from storage.alerts import count_pending
+from storage.outbox import count_pending
 from storage.db import session_scope
 from tests.clock import Clock
 from tests.conftest import WEBHOOK_TOKEN, Leakbot

@@ -9,8 +9,8 @@ import pytest
 from bot.app import App
 from bot.config import load_config
 from bot.settings import Settings
-from storage.outbox import count_pending
 from storage.db import session_scope
+from storage.outbox import count_pending
 from tests.clock import Clock
 from tests.conftest import WEBHOOK_TOKEN, Leakbot
 from tests.fakes.discord import DiscordFake

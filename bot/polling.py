@@ -30,6 +30,7 @@ from bot.alerts import (
 from bot.backoff import source_retry_delay
 from bot.config import Deletions
 from bot.deletions import (
+    identity,
     lifetime,
     plan_deletions,
     remember_size,
@@ -288,9 +289,17 @@ class _Success:
         new_items = tuple(item for item in items if item.key not in known)
         baseline = not state.baseline_done
         archive: list[Item] = []
+        # a followed post the feed now shows under a new key was announced under its old one
+        shown = {item.key for item in items}
+        rekeyed = {
+            identity(post.item)
+            for post in self.snapshot.posts.values()
+            if post.key not in shown and post.state in (ItemState.LIVE, ItemState.MISSING)
+        }
         if not baseline:
             for item in new_items:
-                if self._new_post(item) and self.rules.track_deletions and item.images:
+                announce = identity(item) not in rekeyed
+                if self._new_post(item, announce) and self.rules.track_deletions and item.images:
                     # only matched posts can ever get a deletion alert: keep their images
                     archive.append(item)
         confirm: tuple[StoredPost, ...] = ()
@@ -324,8 +333,9 @@ class _Success:
         )
         return Decision(plan, report, tuple(archive), confirm)
 
-    def _new_post(self, item: Item) -> bool:
-        """Match a new post; queue one alert per channel however many watches it matched."""
+    def _new_post(self, item: Item, announce: bool = True) -> bool:
+        """Match a new post; queue one alert per channel however many watches it matched
+        (none for a post already announced under another key)."""
         found = self.watchlist.matches(item)
         if not found:
             return False
@@ -333,6 +343,8 @@ class _Success:
             self.matches.append(
                 Match(item.key, match.watch.id, match.verdict.matched_terms, match.verdict.hits)
             )
+        if not announce:
+            return True
         for channel, watch_ids in self.routes.of_watches(m.watch.id for m in found).items():
             hits = sorted(
                 {h for m in found if m.watch.id in watch_ids for h in m.verdict.hits},

@@ -276,6 +276,16 @@ async def test_a_misbehaving_feed_alerts_no_deletion_and_hides_no_real_one(
     )
 
 
+async def test_posts_shown_under_new_keys_are_not_announced_again(
+    follow: Callable[[str], Awaitable[Bot]],
+) -> None:
+    bot = await follow("mixed")
+    announced = [m.title for m in bot.discord.messages]
+    assert announced  # every post of the tipster was announced once
+    await rekey(bot)
+    assert [m.title for m in bot.discord.messages] == announced
+
+
 async def test_posts_hidden_from_the_middle_are_not_even_checked(
     follow: Callable[[str], Awaitable[Bot]], leakbot: Leakbot
 ) -> None:

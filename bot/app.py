@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import aiohttp
 import sqlalchemy as sa
@@ -26,12 +27,14 @@ from bot.sinks.webhook import WebhookSink
 from bot.sources.http import HostSlots, Limits, new_session
 from bot.sources.parse_pool import ParseLimits, ParsePool
 from bot.sources.readers import FeedReader, SourceReader, XReader
-from bot.sources.x import XTimeline
 from bot.vitals import Vitals
 from bot.watchlist import Watchlist
 from storage.db import Database, make_engine, migrate, session_scope
 from storage.models import SourceState
 from storage.sources import all_sources, sync_sources
+
+if TYPE_CHECKING:
+    from bot.sources.x import XTimeline
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +77,11 @@ class App:
         self._dispatch_lock = asyncio.Lock()
         self.sinks: dict[str, Sink] = {}
         token = settings.x_bearer_token
-        self.x = (
-            XTimeline(token.get_secret_value(), settings.x_api_base_url)
-            if token is not None and token.get_secret_value()
-            else None
-        )
+        self.x: XTimeline | None = None
+        if token is not None and token.get_secret_value():
+            from bot.sources.x import XTimeline  # tweepy, only for those who follow X
+
+            self.x = XTimeline(token.get_secret_value(), settings.x_api_base_url)
         if self.x is None and any(s.kind == "x" for s in config.sources):
             log.warning("X_BEARER_TOKEN is not set, so X sources are skipped")
 

@@ -17,12 +17,14 @@ import os
 import resource
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pebble
 
 from bot.errors import SourceError, SourceErrorKind
-from bot.sources.feed import NotAFeedError, ParsedFeed, parse_feed
-from bot.sources.gate import RefusedFeedError
+
+if TYPE_CHECKING:
+    from bot.sources.feed import ParsedFeed
 
 log = logging.getLogger(__name__)
 
@@ -81,17 +83,16 @@ class ParsePool:
     ) -> ParsedFeed:
         """Parse feed bytes in a worker; raise ParseError with a clear reason."""
         future = self._pool.schedule(
-            parse_feed,
+            _parse,
             args=(body,),
             kwargs={"source_id": source_id, "url": url, "content_type": content_type},
             timeout=self.limits.seconds,
         )
         try:
             result: ParsedFeed = await asyncio.wrap_future(future)
-        except NotAFeedError as exc:
-            raise ParseError(f"not a feed: {exc}") from None
-        except RefusedFeedError as exc:
-            raise ParseError(f"refused: {exc}") from None
+        except SourceError as exc:  # the parser's own verdict: not a feed, or refused
+            prefix = "not a feed" if exc.kind == SourceErrorKind.NOT_A_FEED else "refused"
+            raise ParseError(f"{prefix}: {exc}", exc.kind) from None
         except FutureTimeout:
             raise ParseError(
                 f"parsing took longer than {self.limits.seconds:g}s, so it was stopped"
@@ -106,3 +107,10 @@ class ParsePool:
         except Exception as exc:  # feedparser can raise outright on strange input
             raise ParseError(f"the parser failed: {type(exc).__name__}: {exc}") from None
         return result
+
+
+def _parse(body: bytes, **where: Any) -> ParsedFeed:
+    """Parse in a worker; the bot's own process never imports the parsers."""
+    from bot.sources.feed import parse_feed
+
+    return parse_feed(body, **where)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import aiohttp
 
@@ -19,7 +19,9 @@ from bot.domain import Reading, StoredPost
 from bot.linkcheck import PageSays, check_page
 from bot.sources.http import HostSlots, Limits, fetch
 from bot.sources.parse_pool import ParsePool
-from bot.sources.x import PostStatus, XError, XTimeline
+
+if TYPE_CHECKING:  # tweepy is loaded only when an X bearer token is set
+    from bot.sources.x import XTimeline
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,8 @@ class XReader:
 
     async def confirm_deleted(self, source: Source, post: StoredPost) -> tuple[bool, str]:
         """Ask the X API: a Not Found Error proves the post was deleted."""
+        from bot.sources.x import PostStatus, XError
+
         try:
             status = (await asyncio.to_thread(self.timeline.status_of, [post.key]))[post.key]
         except XError as exc:

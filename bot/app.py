@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -74,7 +73,6 @@ class App:
         self._web: aiohttp.ClientSession | None = None
         self._parser: ParsePool | None = None
         self._slots = HostSlots(self.fetch_limits.per_host)
-        self._dispatch_lock = asyncio.Lock()
         self.sinks: dict[str, Sink] = {}
         token = settings.x_bearer_token
         self.x: XTimeline | None = None

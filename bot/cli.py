@@ -12,17 +12,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from bot import __version__, explain, outbox_cli, source_cli, status
 from bot.app import App
 from bot.config import Config, ConfigError, load_config
 from bot.database_trouble import DatabaseTroubleError, check_database_url, database_trouble
+from bot.domain import ChannelState
 from bot.durations import format_duration
 from bot.errors import LeakbotError
 from bot.masking import MaskingFilter, mask_text, mask_url
 from bot.routing import Routes
 from bot.settings import Settings, export_proxies
 from bot.wording import counted
+from storage.outbox import channel_states, outbox_summary
 
 log = logging.getLogger("bot")
 
@@ -226,7 +229,31 @@ async def _poll_once(settings: Settings, config: Config, source_ids: list[str] |
                 _say(f"outbox: {counted(result.failed, 'alert')} kept for a later retry")
             if not result.delivered or result.failed:
                 break
+        for line in await app.database.run(_held_alerts):
+            _say(line)
     return EXIT_OK
+
+
+def _held_alerts(session: Session) -> list[str]:
+    """Say which channels hold alerts back, and the alerts Discord refused."""
+    now = datetime.now(UTC)
+    summary = outbox_summary(session=session, now=now)
+    lines = []
+    for state in channel_states(session=session):
+        held = summary.channels.get(state.channel_id)
+        if state.state == ChannelState.BROKEN and held is not None and held.pending:
+            lines.append(
+                f"outbox: channel {state.channel_id} is BROKEN ({state.reason}); "
+                f"{counted(held.pending, 'alert')} held until it is fixed, then "
+                f"`leakbot outbox retry {state.channel_id}`"
+            )
+    aside = sum(counts.set_aside for counts in summary.channels.values())
+    if aside:
+        lines.append(
+            f"outbox: {counted(aside, 'alert')} refused by Discord and set aside "
+            "(`leakbot outbox list`)"
+        )
+    return lines
 
 
 async def _run(settings: Settings, config: Config) -> int:

@@ -277,6 +277,11 @@ def test_a_webhook_repaired_in_the_config_gets_the_held_alerts(
     result = leakbot("poll-once")
     assert "channel leaks is broken" in result.err or discord.messages == []
     assert leakbot("status").out.count("BROKEN") == 1
+    # every poll-once says what is held, not only the pass that found the channel broken
+    again = leakbot("poll-once")
+    assert again.code == 0
+    assert "outbox: channel leaks is BROKEN (" in again.out
+    assert "1 alert held until it is fixed, then `leakbot outbox retry leaks`" in again.out
 
     # the operator makes a new webhook and puts its URL in .env
     monkeypatch.setenv(

@@ -40,7 +40,12 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
     scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def poll(source: Source) -> None:
-        report = (await app.poll([source.id]))[0]
+        try:
+            report = (await app.poll([source.id]))[0]
+        except asyncio.CancelledError:
+            # shutting down: what the poll had not written yet is read again next time
+            log.info("source %s: poll cut short by the shutdown", source.id)
+            return
         app.vitals.poll_done(report.outcome)
         if report.outcome == "failed":
             if report.next_poll_at is not None:

@@ -46,7 +46,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import feedparser
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,6 +101,8 @@ class Feed:
 
 def captured_feeds() -> list[bytes]:
     """Return the captured files that are feeds (bare feedparser finds RSS or Atom)."""
+    import feedparser  # not at the top: leakbot's child must hold only what leakbot loads
+
     bodies = []
     for path in sorted(CAPTURED.rglob("*")):
         if not path.is_file() or path.name == "LICENSE":
@@ -207,6 +208,8 @@ class Link:
 
 def run_floor(count: int, link: Link) -> None:
     """Parse whole cycles of the feeds with bare feedparser in one loop."""
+    import feedparser
+
     cycle = len(captured_feeds())
     feeds = make_feeds(min(count, FLOOR_CYCLES * cycle))
     link.say(event="ready")

@@ -11,6 +11,9 @@ away entity declarations and oversize bodies before they reach the parser at all
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
+import functools
 import logging
 import multiprocessing
 import os
@@ -42,6 +45,9 @@ class ParseLimits:
     seconds: float = 20.0
     memory_bytes: int = 1024 * 1024 * 1024
     workers: int = max(1, min(4, os.cpu_count() or 1))
+    # a worker's heap only grows (a big feed leaves it big): a fresh one, forked from the
+    # forkserver in a few milliseconds, takes over after this many feeds
+    feeds_per_worker: int = 200
 
 
 def _limit_memory(memory_bytes: int) -> None:
@@ -59,9 +65,10 @@ class ParsePool:
         # forkserver: workers fork from a clean process with feedparser already loaded,
         # never from this one, whose threads (asyncio, the scheduler) must not be forked
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["bot.sources.feed"])
+        context.set_forkserver_preload(["bot.sources.worker_image"])
         self._pool = pebble.ProcessPool(
             max_workers=self.limits.workers,
+            max_tasks=self.limits.feeds_per_worker,
             initializer=_limit_memory,
             initargs=(self.limits.memory_bytes,),
             context=context,
@@ -113,4 +120,23 @@ def _parse(body: bytes, **where: Any) -> ParsedFeed:
     """Parse in a worker; the bot's own process never imports the parsers."""
     from bot.sources.feed import parse_feed
 
-    return parse_feed(body, **where)
+    try:
+        return parse_feed(body, **where)
+    finally:
+        _give_back_memory()
+
+
+def _give_back_memory() -> None:
+    """Hand the C heap's free pages back: lxml's trees are freed, not returned."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """Find glibc's malloc_trim; None elsewhere (musl, macOS)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None

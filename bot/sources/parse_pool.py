@@ -47,7 +47,7 @@ class ParseLimits:
     workers: int = max(1, min(4, os.cpu_count() or 1))
     # a worker's heap only grows (a big feed leaves it big): a fresh one, forked from the
     # forkserver in a few milliseconds, takes over after this many feeds
-    feeds_per_worker: int = 200
+    feeds_per_worker: int = 100
 
 
 def _limit_memory(memory_bytes: int) -> None:

@@ -413,23 +413,15 @@ class _Success:
         restored = 0
         for verdict in plan.verdicts:
             post = verdict.post
-            self._change(
-                post,
-                state=verdict.state,
-                missing_since=verdict.missing_since,
-                missing_polls=verdict.missing_polls,
-                judgement=verdict.why,
-            )
+            judged = {
+                "state": verdict.state,
+                "missing_since": verdict.missing_since,
+                "missing_polls": verdict.missing_polls,
+                "judgement": verdict.why,
+            }
+            self._change(post, **judged)
             if verdict.ready:
-                ready.append(
-                    dataclasses.replace(
-                        post,
-                        state=verdict.state,
-                        missing_since=verdict.missing_since,
-                        missing_polls=verdict.missing_polls,
-                        judgement=verdict.why,
-                    )
-                )
+                ready.append(dataclasses.replace(post, **judged))  # type: ignore[arg-type]
             if verdict.restored and post.watches and post.deleted_at is not None:
                 message = restored_post_alert(
                     post.item, deleted_at=post.deleted_at, watches=list(post.watches)

@@ -5,26 +5,19 @@ from __future__ import annotations
 import asyncio
 import threading
 from types import TracebackType
+from typing import Self
 
 from aiohttp import web
 
 
-class LoopbackServer:
-    """An aiohttp app on an ephemeral loopback port, usable from sync and async tests alike."""
+class BackgroundLoop:
+    """An event loop in a daemon thread: ``_start`` runs on entry and ``_stop`` on exit."""
 
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
+    def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
-    @property
-    def url(self) -> str:
-        """Return the server's base URL."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LoopbackServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
         return self
@@ -39,6 +32,27 @@ class LoopbackServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
+
+    async def _start(self) -> None:
+        """Set up what runs on the loop."""
+
+    async def _stop(self) -> None:
+        """Tear it down."""
+
+
+class LoopbackServer(BackgroundLoop):
+    """An aiohttp app on an ephemeral loopback port, usable from sync and async tests alike."""
+
+    def __init__(self, app: web.Application) -> None:
+        super().__init__()
+        self.app = app
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """Return the server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
 
     async def _start(self) -> None:
         self._runner = web.AppRunner(self.app, access_log=None)

@@ -4,38 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
-from types import TracebackType
+
+from tests.fakes.loopback import BackgroundLoop
 
 
-class Relay:
+class Relay(BackgroundLoop):
     """Forward 127.0.0.1:<port> to a target; ``cut()`` drops every connection and refuses
     new ones, as a database outage does; ``restore()`` lets them through again."""
 
     def __init__(self, host: str, port: int) -> None:
+        super().__init__()
         self.target = (host, port)
         self.port = 0
         self._cut = False
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
-
-    def __enter__(self) -> Relay:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
 
     def cut(self) -> None:
         """Drop every open connection and refuse new ones."""

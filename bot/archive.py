@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from bot.domain import ArchivedImage
-from bot.sources.http import read_at_most
+from bot.sources.http import proxy_for, read_at_most
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ async def _download(
 ) -> ArchivedImage | None:
     try:
         async with asyncio.timeout(30):
-            async with session.get(url, max_redirects=5) as response:
+            async with session.get(url, max_redirects=5, proxy=proxy_for(url)) as response:
                 if response.status != 200:
                     raise ValueError(f"HTTP {response.status}")
                 kind = (response.content_type or "").lower()

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.sources.http import read_at_most
+from bot.sources.http import proxy_for, read_at_most
 
 PAGE_BYTES = 512 * 1024
 _LOGIN_WORDS = ("login", "signin", "sign-in", "passport", "auth", "sso", "visitor")
@@ -33,7 +33,9 @@ async def check_page(
     """Fetch a post's page and say whether it proves the post is gone, with the reason."""
     try:
         async with asyncio.timeout(timeout_seconds):
-            async with session.get(url, allow_redirects=True, max_redirects=5) as response:
+            async with session.get(
+                url, allow_redirects=True, max_redirects=5, proxy=proxy_for(url)
+            ) as response:
                 final = str(response.url)
                 if response.status in (404, 410):
                     return PageSays.GONE, f"its page answers {response.status}"

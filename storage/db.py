@@ -22,6 +22,7 @@ WAL_TRIES = 300  # a tenth of a second apart: SQLite's own 30 s busy wait
 T = TypeVar("T")
 W = TypeVar("W")
 WRITE_BATCH = 200  # writes that share one transaction at most
+WRITE_LINGER = 0.005  # seconds a write waits for others to share its transaction
 
 
 def normalize_url(url: str) -> str:
@@ -142,6 +143,10 @@ class Database:
     async def _write_queued(self) -> None:
         loop = asyncio.get_running_loop()
         while self._writes:
+            if sum(len(q) for q in self._writes.values()) < WRITE_BATCH:
+                # a pass's polls finish one by one: waiting a moment lets a few share a
+                # commit (a commit costs more than the writes of a 304)
+                await asyncio.sleep(WRITE_LINGER)
             apply = next(iter(self._writes))
             queued = self._writes[apply]
             batch, rest = queued[:WRITE_BATCH], queued[WRITE_BATCH:]

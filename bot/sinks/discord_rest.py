@@ -19,6 +19,7 @@ import aiohttp
 
 from bot.domain import DeliveryOutcome
 from bot.sinks import Attachment, Delivery
+from bot.sources.http import proxy_for
 
 TIMEOUT = aiohttp.ClientTimeout(total=20)
 LONGEST_BUCKET_WAIT = 5.0  # seconds; a longer wait holds the channel instead of a sleep
@@ -121,7 +122,7 @@ async def post_message(
         payload = {"data": form}
     try:
         async with session.post(
-            url, params=params, headers=headers, timeout=TIMEOUT, **payload
+            url, params=params, headers=headers, timeout=TIMEOUT, proxy=proxy_for(url), **payload
         ) as response:
             text = await response.text(errors="replace")
             if response.status != 429:

@@ -14,7 +14,7 @@ from storage.models import SourceState
 def _add_sources(session: Session, ids: list[str]) -> list[str]:
     for source_id in ids:
         session.add(SourceState(id=source_id, kind="feed", address=f"https://e.com/{source_id}"))
-        session.flush()  # a duplicate id fails here, inside the shared transaction
+        session.flush()  # a duplicate id fails here, inside the one transaction of the batch
     return ids
 
 

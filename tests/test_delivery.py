@@ -13,12 +13,10 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -43,6 +41,7 @@ from tests.fakes.discord import (
     DiscordFake,
 )
 from tests.fakes.feed_server import FeedServer, Post
+from tests.running import Running
 
 OTHER_WEBHOOK_ID = "998877665544332211"
 CONFIG = """
@@ -430,38 +429,6 @@ async def test_an_unreachable_discord_puts_nothing_in_doubt(
     bot.advance(minutes=1)
     await bot.app.dispatch()  # Discord on a new port: leakbot still asks the old one
     assert "may have it already" not in caplog.text
-
-
-class Running:
-    """A ``python -m bot`` process whose output is collected as it comes."""
-
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", *args],
-            cwd=cwd,
-            env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        self.lines.extend(self.process.stdout)
-
-    def stop(self, signum: signal.Signals) -> int:
-        self.process.send_signal(signum)
-        code = self.process.wait(20)
-        self._reader.join(5)
-        return code
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(5)
 
 
 def test_sigterm_during_a_post_discord_accepted_does_not_double_it(

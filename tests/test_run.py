@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
-import subprocess
-import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -23,62 +19,13 @@ from tests.conftest import ROOT, Leakbot
 from tests.fakes.discord import DiscordFake
 from tests.fakes.feed_server import FeedServer, Post
 from tests.fakes.relay import Relay
+from tests.running import Running
 
 
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-class Running:
-    """A ``leakbot`` process whose combined output is collected as it comes."""
-
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
-        # the console script pip installed, as the README runs it; else the module
-        script = Path(sys.executable).with_name("leakbot")
-        command = [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
-        self.process = subprocess.Popen(
-            [*command, *args],
-            cwd=cwd,
-            env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line)
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def wait_for(self, done: re.Pattern[str], seconds: float) -> str:
-        """Wait until the output matches, the process ends, or time runs out."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not done.search(self.output):
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.1)
-        return self.output
-
-    def stop(self, signum: signal.Signals = signal.SIGTERM) -> int:
-        """Send a signal and return the exit status."""
-        self.process.send_signal(signum)
-        code = self.process.wait(20)
-        self._reader.join(5)
-        return code
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(5)
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])

@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.conftest import WEBHOOK_TOKEN, Leakbot
 from tests.fakes.discord import DiscordFake
 from tests.fakes.feed_server import FeedServer, Post
-from tests.test_run import Running
+from tests.running import Running
 
 UNKNOWN_WEBHOOK = {"message": "Unknown Webhook", "code": 10015}
 

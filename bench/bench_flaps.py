@@ -320,7 +320,6 @@ async def soak(
         settings = Settings(
             database_url=SecretStr(database),
             leakbot_allow_private_urls=True,
-            leakbot_data_dir=home / "data",
         )
         limits = Limits(total_seconds=2, connect_seconds=1, read_seconds=1)
         started = time.perf_counter()

@@ -305,7 +305,6 @@ async def run_leakbot(count: int, base_url: str, home: Path, link: Link) -> None
     settings = Settings(
         database_url=SecretStr(f"sqlite:///{home / 'leakbot.db'}"),
         leakbot_allow_private_urls=True,
-        leakbot_data_dir=home / "data",
     )
     async with App(settings, config) as app:
         link.say(event="ready")

@@ -208,6 +208,7 @@ class Poller:
             now=moment,
         )
         queued = await self.database.write(_write_plans, (plan, moment))
+        _count_alerts(queued)
         deleted = sum(1 for c in confirmations if c.gone)
         report = decision.report
         notes = [n for n in (report.detail or "").split("; ") if n]
@@ -218,7 +219,7 @@ class Poller:
             report.outcome,
             items=report.items,
             new_items=report.new_items,
-            alerts=report.alerts + queued,
+            alerts=report.alerts + len(queued),
             detail="; ".join(notes) or None,
             next_poll_at=report.next_poll_at,
         )
@@ -235,19 +236,22 @@ class Poller:
         )
 
     @staticmethod
-    def _count(decision: Decision, queued: int) -> None:
+    def _count(decision: Decision, queued: list[str]) -> None:
         plan = decision.plan
         if plan.new_items:
             metrics.ITEMS.labels("new").inc(len(plan.new_items))
         seen = decision.report.items - len(plan.new_items)
         if seen > 0:
             metrics.ITEMS.labels("seen").inc(seen)
-        if queued:
-            for alert in plan.alerts:
-                metrics.ALERTS_QUEUED.labels(alert.channel_id).inc()
+        _count_alerts(queued)
 
 
-def _write_plans(session: Session, plans: list[tuple[PollPlan, datetime]]) -> list[int]:
+def _count_alerts(channels: list[str]) -> None:
+    for channel in channels:
+        metrics.ALERTS_QUEUED.labels(channel).inc()
+
+
+def _write_plans(session: Session, plans: list[tuple[PollPlan, datetime]]) -> list[list[str]]:
     return write_plans(session=session, plans=plans)
 
 

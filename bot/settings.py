@@ -34,7 +34,6 @@ class Settings(BaseSettings):
     x_api_base_url: str = "https://api.twitter.com"
     leakbot_allow_private_urls: bool = False
     # no longer read: the container healthcheck asks /healthz instead of a heartbeat file
-    leakbot_data_dir: Path = Field(default=Path("data"))
     leakbot_log_level: str = "INFO"
     leakbot_http_addr: str | None = None
 

@@ -102,9 +102,9 @@ def read_snapshot(
     return SourceSnapshot(to_source_record(row), known_keys, posts)
 
 
-def write_plans(*, session: Session, plans: list[tuple[PollPlan, datetime]]) -> list[int]:
+def write_plans(*, session: Session, plans: list[tuple[PollPlan, datetime]]) -> list[list[str]]:
     """Write polls' plans in the caller's transaction, the sources' rows in one statement;
-    return how many alerts each queued."""
+    return, for each plan, the channels of the alerts it queued (the outbox refuses copies)."""
     states = [
         {"source_key": plan.source_id, **source_values(plan.source)}
         for plan, _ in plans
@@ -122,15 +122,10 @@ def write_plans(*, session: Session, plans: list[tuple[PollPlan, datetime]]) -> 
     return [_write_posts(session, plan, now) for plan, now in plans]
 
 
-def write_plan(*, session: Session, plan: PollPlan, now: datetime) -> int:
-    """Write one poll's plan in the caller's transaction; return how many alerts were queued."""
-    return write_plans(session=session, plans=[(plan, now)])[0]
-
-
-def _write_posts(session: Session, plan: PollPlan, now: datetime) -> int:
+def _write_posts(session: Session, plan: PollPlan, now: datetime) -> list[str]:
     """Write what a plan says of posts: new ones, matches, changes, images, alerts."""
     if not (plan.new_items or plan.matches or plan.changes or plan.images or plan.alerts):
-        return 0
+        return []
     ids = _insert_items(session, plan, now)
     needed = {m.item_key for m in plan.matches} | {
         a.item_key for a in plan.alerts if a.item_key is not None
@@ -176,9 +171,9 @@ def _write_posts(session: Session, plan: PollPlan, now: datetime) -> int:
                 ]
             )
         )
-    queued = 0
+    queued: list[str] = []
     for alert in plan.alerts:
-        queued += add_alert(
+        if add_alert(
             session=session,
             dedup_key=alert.dedup_key,
             kind=alert.kind,
@@ -186,7 +181,8 @@ def _write_posts(session: Session, plan: PollPlan, now: datetime) -> int:
             item_id=ids[alert.item_key] if alert.item_key is not None else None,
             message=alert.message,
             now=now,
-        )
+        ):
+            queued.append(alert.channel_id)
     return queued
 
 

@@ -133,7 +133,6 @@ async def test_the_event_loop_runs_while_another_process_holds_the_sqlite_lock(
     settings = Settings(
         database_url=SecretStr(f"sqlite:///{database}"),
         leakbot_allow_private_urls=True,
-        leakbot_data_dir=tmp_path,
     )
     config = parse_config(
         f"sources:\n  - id: big\n    feed: {feeds.url('big')}\n", tmp_path / "leakbot.yaml"

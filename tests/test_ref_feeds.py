@@ -145,7 +145,6 @@ async def test_every_reference_file_goes_through_the_poller(
         monkeypatch.delenv(name.lower(), raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'leakbot.db'}")
     monkeypatch.setenv("LEAKBOT_ALLOW_PRIVATE_URLS", "1")
-    monkeypatch.setenv("LEAKBOT_DATA_DIR", str(tmp_path / "data"))
 
     seconds: list[float] = []
     async with App(Settings(), load_config(config_path)) as app:

@@ -420,11 +420,6 @@ def list_alerts(
     return list(session.exec(statement).all())
 
 
-def get_alert(*, session: Session, alert_id: int) -> AlertRow | None:
-    """Return one alert."""
-    return session.get(AlertRow, alert_id)
-
-
 def retry_alert(*, session: Session, alert_id: int, now: datetime) -> AlertRow | None:
     """Put an alert back in its place in the queue, and let its channel go at once.
 

@@ -26,63 +26,9 @@ def sync_sources(*, session: Session, sources: list[tuple[str, str, str]]) -> No
     session.flush()
 
 
-def get_source(*, session: Session, source_id: str) -> SourceState:
-    """Return one source's state."""
-    row = session.get(SourceState, source_id)
-    if row is None:
-        raise KeyError(source_id)
-    return row
-
-
 def all_sources(*, session: Session) -> list[SourceState]:
     """Return every source's state, by id."""
     return list(session.exec(select(SourceState).order_by(SourceState.id)).all())
-
-
-def record_failure(
-    *,
-    session: Session,
-    source_id: str,
-    error: str,
-    now: datetime,
-    next_poll_at: datetime,
-    paused: bool,
-) -> SourceState:
-    """Note a failed poll and when the source will be tried again; a source that is
-    ``paused`` keeps the moment its pause began (``now``, the first time)."""
-    row = get_source(session=session, source_id=source_id)
-    row.consecutive_failures += 1
-    if paused and row.paused_at is None:
-        row.paused_at = now
-    row.last_polled_at = now
-    row.last_error = error[:1000]
-    row.next_poll_at = next_poll_at
-    session.add(row)
-    return row
-
-
-def record_success(
-    *,
-    session: Session,
-    source_id: str,
-    now: datetime,
-    next_poll_at: datetime,
-    etag: str | None,
-    last_modified: str | None,
-    baseline_done: bool,
-) -> SourceState:
-    """Note a successful poll, with the validators for the next conditional GET; a paused
-    source is unpaused."""
-    row = get_source(session=session, source_id=source_id)
-    row.consecutive_failures = 0
-    row.paused_at = None
-    row.last_polled_at = row.last_success_at = now
-    row.last_error = None
-    row.next_poll_at = next_poll_at
-    row.etag, row.last_modified = etag, last_modified
-    row.baseline_done = row.baseline_done or baseline_done
-    session.add(row)
-    return row
 
 
 def resume_source(*, session: Session, source_id: str, now: datetime) -> SourceState | None:

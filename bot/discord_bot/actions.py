@@ -1,0 +1,217 @@
+"""What the slash commands do: check like the file, write the rows, take the change in.
+
+Each action returns the reply's text; the commands only parse the interaction and send it.
+A change is written in one transaction, then the app takes it in at once (``refresh``);
+the other workers see the database's counter move within seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import StringIO
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.app import App
+from bot.config import Source
+from bot.domain import ManagedEntry, ManagedKind
+from bot.managed import (
+    Effective,
+    Refusal,
+    channel_spec,
+    check_addition,
+    check_removal,
+    fit,
+    show_watch,
+    source_lines,
+    test_text,
+    watch_lines,
+    with_managed,
+)
+from bot.masking import mask_text
+from bot.status import print_status, read_status
+from storage.managed import add_entry, remove_entry
+from storage.sources import resume_source, sync_sources
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """Who asked: the name Discord shows and the user id."""
+
+    name: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a command was run, and whether the bot may post there."""
+
+    channel_id: str
+    bot_can_post: bool
+
+
+async def add_watch(
+    app: App, spec: dict[str, Any], member: Member, *, channel: str | None, place: Place
+) -> str:
+    """Add a watch; ``channel`` is a Discord channel id it alone should alert."""
+    await app.refresh()  # another worker's change first
+    extra: list[ManagedEntry] = []
+    effective = app.managed
+    if channel is not None:
+        named = _channel_for(app, channel, place)
+        if isinstance(named, Refusal):
+            return named.message
+        if isinstance(named, ManagedEntry):
+            extra.append(named)
+            effective = with_managed(app.file_config, [*app.managed.entries.values(), named])
+            named = named.id
+        spec = {**spec, "channels": [named]}
+    refusal = check_addition(app.file_config, effective, ManagedKind.WATCH, spec)
+    if refusal is not None:
+        return refusal.message
+    entry = ManagedEntry(ManagedKind.WATCH, spec["id"], spec, member.name, member.id, _now(app))
+    await _write(app, [*extra, entry])
+    watch = app.watchlist.watch(entry.id)
+    return f"Added.\n{show_watch(app.managed, app.routes, watch)}"
+
+
+def _channel_for(app: App, channel: str, place: Place) -> str | ManagedEntry | Refusal:
+    """Find the leakbot channel of a Discord channel: a configured one, or this channel."""
+    for known in app.config.channels:
+        if known.discord_channel == channel:
+            return known.id
+    if not app.file_config.channels:
+        return Refusal(
+            "the config file has no channels (alerts go to the console on the bot's host), "
+            "so a watch cannot name a Discord channel; nothing changed"
+        )
+    if channel != place.channel_id or not place.bot_can_post:
+        return Refusal(
+            f"<#{channel}> is not one of leakbot's channels. Run `/watch add` inside that "
+            "channel (where leakbot may post) to name it, or leave `channel` out to alert "
+            "the configured channels; nothing changed"
+        )
+    spec = channel_spec(channel)
+    return ManagedEntry(ManagedKind.CHANNEL, spec["id"], spec, "", "", datetime.now(UTC))
+
+
+async def add_source(app: App, spec: dict[str, Any], member: Member) -> str:
+    """Add a source and give it its first poll at once: it records the feed, alerts nothing."""
+    await app.refresh()
+    refusal = check_addition(app.file_config, app.managed, ManagedKind.SOURCE, spec)
+    if refusal is not None:
+        return refusal.message
+    entry = ManagedEntry(ManagedKind.SOURCE, spec["id"], spec, member.name, member.id, _now(app))
+    await _write(app, [entry])
+    reports = await app.poll([entry.id])
+    first = mask_text(reports[0].line()) if reports else "not polled"
+    return (
+        f"Added source `{entry.id}`; its first poll records what it holds and alerts "
+        f"nothing:\n{first}"
+    )
+
+
+async def remove(app: App, kind: ManagedKind, entry_id: str) -> str:
+    """Remove a watch or source added from Discord."""
+    await app.refresh()
+    refusal = check_removal(app.file_config, app.managed, kind, entry_id)
+    if refusal is not None:
+        return refusal.message
+
+    def write(session: Session) -> ManagedEntry | None:
+        return remove_entry(session=session, kind=kind, entry_id=entry_id)
+
+    removed = await app.database.run(write)
+    await app.refresh()
+    if removed is None:
+        return f"{kind.value} `{entry_id}` was removed already"
+    return f"Removed {kind.value} `{entry_id}` (added by {removed.added_by})."
+
+
+async def resume(app: App, source_id: str) -> str:
+    """Try a failing or paused source at once, and say how the poll went."""
+    await app.refresh()
+    if source_id not in {s.id for s in app.config.sources}:
+        return f"no source `{source_id}`"
+    moment = _now(app)
+    state = await app.database.run(
+        lambda session: resume_source(session=session, source_id=source_id, now=moment)
+    )
+    if state is None or state.last_polled_at is None:
+        return f"source `{source_id}`: not polled yet; nothing to resume"
+    if not state.consecutive_failures:
+        return f"source `{source_id}`: not failing; it is polled on its usual schedule"
+    reports = await app.poll([source_id])
+    line = mask_text(reports[0].line()) if reports else "not polled"
+    return f"source `{source_id}` tried at once:\n{line}"
+
+
+async def status(app: App) -> str:
+    """Say what ``leakbot status`` says: sources, channels, the outbox."""
+    current = await asyncio.to_thread(read_status, app.settings, app.config, _now(app))
+    out = StringIO()
+    print_status(current, out)
+    return fit("leakbot status", out.getvalue().splitlines(), code=True)
+
+
+def list_watches(app: App) -> str:
+    """List the watches, saying which the file manages and which Discord added."""
+    lines = watch_lines(app.managed, app.routes)
+    return fit(f"{len(app.config.watches)} watches:", lines)
+
+
+def show(app: App, watch_id: str) -> str:
+    """Show one watch in full."""
+    try:
+        watch = app.watchlist.watch(watch_id)
+    except KeyError:
+        return f"no watch `{watch_id}`"
+    return show_watch(app.managed, app.routes, watch)
+
+
+def test(app: App, text: str) -> str:
+    """Say whether a text matches each watch, and why."""
+    return test_text(app.watchlist, text)
+
+
+def list_sources(app: App) -> str:
+    """List the sources, saying which the file manages and which Discord added."""
+    return fit(f"{len(app.config.sources)} sources:", source_lines(app.managed))
+
+
+def ids(effective: Effective, kind: ManagedKind, typed: str) -> list[str]:
+    """Offer the ids that start with (then contain) what the member typed, for autocomplete."""
+    section: Sequence[Any] = (
+        effective.config.watches if kind == ManagedKind.WATCH else effective.config.sources
+    )
+    typed = typed.casefold()
+    every = [entry.id for entry in section]
+    first = [i for i in every if i.startswith(typed)]
+    return (first + [i for i in every if typed in i and i not in first])[:25]
+
+
+async def _write(app: App, entries: Sequence[ManagedEntry]) -> None:
+    """Store the entries in one transaction (a source gets its row, due now), take them in."""
+
+    def write(session: Session) -> None:
+        for entry in entries:
+            add_entry(session=session, entry=entry)
+        sources = [_source_row(e.spec) for e in entries if e.kind == ManagedKind.SOURCE]
+        if sources:
+            sync_sources(session=session, sources=sources)
+
+    await app.database.run(write)
+    await app.refresh()
+
+
+def _source_row(spec: Mapping[str, Any]) -> tuple[str, str, str]:
+    source = Source.model_validate(dict(spec))
+    return source.id, source.kind, source.address
+
+
+def _now(app: App) -> datetime:
+    return app.now()

@@ -1,0 +1,178 @@
+"""One leakbot process among those sharing a database: its name, its claims, its roles.
+
+A worker claims sources before it polls them (storage.schedule) and renews its claims
+while it polls, so that no two processes poll one source at once, and the sources of a
+worker that was killed go to the others once its claims run out. A role (the Discord
+gateway, the one ``leakbot run`` a SQLite file allows) is a named lease (storage.leases)
+that one worker holds at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from storage.db import Database
+from storage.leases import Lease, drop_lease, take_lease
+from storage.schedule import Claimed, claim, claim_due, release, renew_claims
+
+log = logging.getLogger(__name__)
+
+# every interval is at least 10 s: a killed worker's sources are free again within one
+CLAIM_LEASE = timedelta(seconds=10)
+RENEW_EVERY = timedelta(seconds=3)
+
+
+class Worker:
+    """This process as the other workers see it in the database."""
+
+    def __init__(
+        self, database: Database, now: Callable[[], datetime], *, lease: timedelta = CLAIM_LEASE
+    ) -> None:
+        self._database = database
+        self._now = now
+        self.lease = lease
+        self.host = socket.gethostname()
+        self.pid = os.getpid()
+        # enough for an operator to find the process; the token tells a restarted one apart
+        self.name = f"{self.host} pid {self.pid} {secrets.token_hex(4)}"
+
+    async def claim_due(self, source_ids: Sequence[str], *, limit: int) -> list[Claimed]:
+        """Claim at most ``limit`` of these sources that are due and that no worker holds."""
+        moment = self._now()
+        return await self._database.run(
+            lambda session: claim_due(
+                session=session,
+                source_ids=source_ids,
+                worker=self.name,
+                now=moment,
+                lease=self.lease,
+                limit=limit,
+            )
+        )
+
+    async def claim(self, source_ids: Sequence[str]) -> dict[str, str]:
+        """Claim these sources, due or not; return those another worker holds, by holder."""
+        moment = self._now()
+        return await self._database.run(
+            lambda session: claim(
+                session=session,
+                source_ids=source_ids,
+                worker=self.name,
+                now=moment,
+                lease=self.lease,
+            )
+        )
+
+    async def release(self, source_id: str) -> None:
+        """Let go of a source, in one transaction with the others let go meanwhile."""
+        await self._database.write(self._release, source_id)
+
+    def _release(self, session: Session, source_ids: list[str]) -> list[None]:
+        release(session=session, worker=self.name, source_ids=source_ids)
+        return [None] * len(source_ids)
+
+    async def release_many(self, source_ids: Sequence[str]) -> None:
+        """Let go of these sources at once."""
+        await self._database.run(
+            lambda session: release(session=session, worker=self.name, source_ids=source_ids)
+        )
+
+    async def release_all(self) -> None:
+        """Let go of every source this worker holds, so that the others take them at once."""
+        await self._database.run(lambda session: release(session=session, worker=self.name))
+
+    async def renew(self) -> int:
+        """Push back the end of this worker's claims; return how many it holds."""
+        moment = self._now()
+        return await self._database.run(
+            lambda session: renew_claims(
+                session=session, worker=self.name, now=moment, lease=self.lease
+            )
+        )
+
+    @asynccontextmanager
+    async def renewing(self) -> AsyncIterator[None]:
+        """Renew this worker's claims in the background while the block runs."""
+
+        async def keep() -> None:
+            while True:
+                await asyncio.sleep(RENEW_EVERY.total_seconds())
+                await self.renew()
+
+        task = asyncio.create_task(keep())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def take(self, name: str, ttl: timedelta, *, over: str | None = None) -> Lease:
+        """Take or renew a named lease unless another worker has it; return who has it."""
+        moment = self._now()
+        return await self._database.run(
+            lambda session: take_lease(
+                session=session,
+                name=name,
+                holder=self.name,
+                host=self.host,
+                pid=self.pid,
+                now=moment,
+                ttl=ttl,
+                over=over,
+            )
+        )
+
+    async def drop(self, name: str) -> None:
+        """Give up a named lease at once, if this worker has it."""
+        await self._database.run(
+            lambda session: drop_lease(session=session, name=name, holder=self.name)
+        )
+
+
+class Role:
+    """A named lease this worker tries to hold: taken and renewed on each ``tick``, with a
+    hook when it is gained and when it is lost (to a worker that took it after a stall)."""
+
+    def __init__(
+        self,
+        worker: Worker,
+        name: str,
+        *,
+        ttl: timedelta,
+        gained: Callable[[Lease], Awaitable[None]],
+        lost: Callable[[Lease], Awaitable[None]],
+    ) -> None:
+        self.worker = worker
+        self.name = name
+        self.ttl = ttl
+        self.held = False
+        self._gained = gained
+        self._lost = lost
+
+    async def tick(self) -> Lease:
+        """Take or renew the lease; call the hooks when holding it changed."""
+        lease = await self.worker.take(self.name, self.ttl)
+        mine = lease.holder == self.worker.name
+        if mine and not self.held:
+            self.held = True
+            await self._gained(lease)
+        elif not mine and self.held:
+            self.held = False
+            await self._lost(lease)
+        return lease
+
+    async def give_up(self) -> None:
+        """Let the role go at once (the process stops), so another worker takes it now."""
+        if self.held:
+            self.held = False
+            await self.worker.drop(self.name)

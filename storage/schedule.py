@@ -1,0 +1,161 @@
+"""The schedule the database owns: which sources are due, and which worker polls each one.
+
+Each source row carries its next poll (``next_poll_at``) and a claim: the worker polling it
+and until when (``claimed_by``, ``claimed_until``). A worker claims due sources, polls them,
+writes each outcome (with the next poll) and lets go. A claim is a lease: its worker renews
+it while it polls, and the claims of a worker that was killed run out, so that the others
+take its sources. On PostgreSQL the claim skips rows another worker is claiming at the same
+moment (``FOR UPDATE SKIP LOCKED``); SQLite has one writer, so there each claim is one
+short write. Storage only writes what it is told: when a source is due is decided in
+``bot.timetable``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from storage.models import SourceState, UTCDateTime
+
+CHUNK = 500  # ids per IN (...) outside the claim tick: well under every database's limit
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A source a worker now holds, and when it was due (None: never placed)."""
+
+    source_id: str
+    due: datetime | None
+
+
+def _free(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(col(SourceState.claimed_until).is_(None), col(SourceState.claimed_until) <= now)
+
+
+def _due(now: datetime) -> sa.ColumnElement[bool]:
+    # a source never placed (added while the workers ran) is due at once
+    return sa.or_(col(SourceState.next_poll_at).is_(None), col(SourceState.next_poll_at) <= now)
+
+
+def claim_due(
+    *,
+    session: Session,
+    source_ids: Sequence[str],
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> list[Claimed]:
+    """Claim at most ``limit`` of these sources that are due and free, the most overdue first."""
+    if not source_ids or limit <= 0:
+        return []
+    wanted = sa.and_(col(SourceState.id).in_(source_ids), _due(now), _free(now))
+    picked = (
+        select(SourceState.id)
+        .where(wanted)
+        .order_by(col(SourceState.next_poll_at).asc().nulls_first())
+        .limit(limit)
+        # rows another worker is claiming right now are left to it (PostgreSQL; SQLite
+        # writes one at a time and ignores the clause)
+        .with_for_update(skip_locked=True)
+    )
+    result = session.execute(
+        sa.update(SourceState)
+        # the condition again: a row claimed and committed meanwhile no longer qualifies
+        .where(col(SourceState.id).in_(picked.scalar_subquery()), _due(now), _free(now))
+        .values(claimed_by=worker, claimed_until=now + lease)
+        .returning(col(SourceState.id), col(SourceState.next_poll_at))
+        .execution_options(synchronize_session=False)
+    )
+    claimed = [Claimed(source_id, due) for source_id, due in result]
+    claimed.sort(key=lambda c: (c.due is not None, c.due or now))
+    return claimed
+
+
+def claim(
+    *, session: Session, source_ids: Sequence[str], worker: str, now: datetime, lease: timedelta
+) -> dict[str, str]:
+    """Claim these sources now, due or not; return those another worker holds, with its name."""
+    held: dict[str, str] = {}
+    for chunk in _chunks(list(dict.fromkeys(source_ids))):
+        session.execute(
+            sa.update(SourceState)
+            .where(
+                col(SourceState.id).in_(chunk),
+                sa.or_(_free(now), col(SourceState.claimed_by) == worker),
+            )
+            .values(claimed_by=worker, claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        for source_id, holder in session.execute(
+            select(SourceState.id, SourceState.claimed_by).where(
+                col(SourceState.id).in_(chunk), col(SourceState.claimed_by) != worker
+            )
+        ):
+            held[source_id] = holder or "another worker"
+    return held
+
+
+def renew_claims(*, session: Session, worker: str, now: datetime, lease: timedelta) -> int:
+    """Push back the end of every claim this worker holds; return how many it holds."""
+    result = session.execute(
+        sa.update(SourceState)
+        .where(col(SourceState.claimed_by) == worker)
+        .values(claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(*, session: Session, worker: str, source_ids: Iterable[str] | None = None) -> None:
+    """Let go of these sources (all of this worker's when none are named)."""
+    statement = (
+        sa.update(SourceState)
+        .where(col(SourceState.claimed_by) == worker)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    if source_ids is None:
+        session.execute(statement)
+        return
+    for chunk in _chunks(list(source_ids)):
+        session.execute(statement.where(col(SourceState.id).in_(chunk)))
+
+
+def place(*, session: Session, slots: Mapping[str, tuple[datetime, datetime]]) -> None:
+    """Give a first poll time to each source that has none, or whose healthy schedule fell
+    behind (its next poll before the given moment: nobody polled it for a long while).
+
+    ``slots`` maps a source id to (its first poll, the moment before which it is behind).
+    A failing source keeps its back-off.
+    """
+    if not slots:
+        return
+    table = SourceState.__table__  # type: ignore[attr-defined]
+    session.execute(
+        table.update()
+        .where(
+            table.c.id == sa.bindparam("source_key"),
+            sa.or_(
+                table.c.next_poll_at.is_(None),
+                sa.and_(
+                    table.c.consecutive_failures == 0,
+                    table.c.next_poll_at < sa.bindparam("behind", type_=UTCDateTime),
+                ),
+            ),
+        )
+        .values(next_poll_at=sa.bindparam("first", type_=UTCDateTime)),
+        [
+            {"source_key": source_id, "first": first, "behind": behind}
+            for source_id, (first, behind) in slots.items()
+        ],
+    )
+
+
+def _chunks(values: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]

@@ -30,9 +30,9 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot import metrics
-from bot.alerts import AlertMessage
+from bot.alerts import AlertMessage, story_alert
 from bot.backoff import BROKEN_CHANNEL_PROBE, alert_retry_delay
-from bot.domain import ChannelState, DeliveryOutcome
+from bot.domain import AlertKind, ChannelState, DeliveryOutcome
 from bot.sinks import Attachment, Delivery, Sink
 from storage.db import Database
 from storage.images import get_image
@@ -49,6 +49,7 @@ from storage.outbox import (
     sync_channels,
     unmark_sending,
 )
+from storage.stories import story_message
 
 log = logging.getLogger(__name__)
 
@@ -195,8 +196,22 @@ class Outbox:
                 channel_id,
             )
         message = AlertMessage.from_json(alert.message)
-        files = await self._database.run(lambda session: _attachments(session, message))
         sink = self._sinks[channel_id]
+        if alert.kind == AlertKind.STORY and alert.story_id is not None:
+            story_id = alert.story_id
+            told = await self._database.run(
+                lambda session: story_message(
+                    session=session, story_id=story_id, channel_id=channel_id
+                )
+            )
+            if told is not None:
+                # the edit shows the story as it stands now: every report queued so far
+                message = story_alert(AlertMessage.from_json(told.message), told.reports[1:])
+                if told.message_id is not None:
+                    delivery = await sink.edit(message, message_id=told.message_id)
+                    return await self._settle(channel_id, sink, alert, delivery, in_doubt)
+            # the story's first alert never reached Discord: this report says it instead
+        files = await self._database.run(lambda session: _attachments(session, message))
         delivery = await sink.deliver(message, idempotency_key=alert.dedup_key, files=files)
         return await self._settle(channel_id, sink, alert, delivery, in_doubt)
 

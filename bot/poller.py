@@ -45,13 +45,16 @@ from bot.polling import (
     PollRules,
     decide_follow_ups,
     decide_poll,
+    decide_stories,
 )
 from bot.routing import Routes
 from bot.sources.readers import SourceReader
+from bot.stories import Fingerprint, StoryRules
 from bot.watchlist import Watchlist
 from bot.wording import counted
 from storage.db import Database
 from storage.polls import read_snapshot, read_source, read_sources, write_plans
+from storage.stories import open_stories
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,7 @@ class Poller:
     now: Callable[[], datetime]
     rng: random.Random = field(default_factory=random.Random)
     skipped: Mapping[SourceKind, str] = field(default_factory=dict)
+    _story_rules: tuple[Watchlist, StoryRules] | None = field(default=None, init=False, repr=False)
 
     async def poll(
         self, source: Source, *, when_due: bool = False, known: Known | None = None
@@ -155,6 +159,7 @@ class Poller:
                 rules=rules,
                 now=moment,
                 rng=self.rng,
+                stories=self._stories(),
             )
 
         if isinstance(reading, Reading) and not reading.not_modified:
@@ -177,7 +182,7 @@ class Poller:
                 )
             assert state is not None
             decision = decide(SourceSnapshot(state, frozenset(), {}))
-        queued = await self.database.write(_write_plans, (decision.plan, moment))
+        queued = await self.database.write(self._write_plans, (decision.plan, moment))
         self._count(decision, queued)
         if reader is None or not (decision.archive or decision.confirm):
             return decision.report
@@ -207,7 +212,7 @@ class Poller:
             routes=self.routes,
             now=moment,
         )
-        queued = await self.database.write(_write_plans, (plan, moment))
+        queued = await self.database.write(self._write_plans, (plan, moment))
         _count_alerts(queued)
         deleted = sum(1 for c in confirmations if c.gone)
         report = decision.report
@@ -223,6 +228,40 @@ class Poller:
             detail="; ".join(notes) or None,
             next_poll_at=report.next_poll_at,
         )
+
+    def _stories(self) -> StoryRules | None:
+        """Return how posts are put in stories (None when stories are off), per watchlist."""
+        if not self.config.stories.enabled:
+            return None
+        if self._story_rules is None or self._story_rules[0] is not self.watchlist:
+            rules = StoryRules.of(self.watchlist.watches, self.config.stories.window)
+            self._story_rules = (self.watchlist, rules)
+        return self._story_rules[1]
+
+    def _write_plans(
+        self, session: Session, plans: list[tuple[PollPlan, datetime]]
+    ) -> list[list[str]]:
+        """Write polls' plans in one transaction; first put their new posts in stories.
+
+        Which story a post joins is decided here, against the stories open as the write
+        begins (and those the plans before it open), so that two sources polled at once
+        that report one leak still make one story.
+        """
+        rules = self._stories()
+        if rules is not None and any(plan.stories for plan, _ in plans):
+            moment = max(now for _, now in plans)
+            keys = {
+                key
+                for plan, _ in plans
+                for choice in plan.stories
+                for key in Fingerprint.from_json(choice.fingerprint).index_keys()
+            }
+            found = open_stories(session=session, keys=keys, since=moment - rules.window)
+            decided = decide_stories(
+                [plan for plan, _ in plans], found, rules=rules, routes=self.routes, now=moment
+            )
+            plans = [(plan, now) for plan, (_, now) in zip(decided, plans, strict=True)]
+        return write_plans(session=session, plans=plans)
 
     def _rules(self, source: Source) -> PollRules:
         defaults = self.config.defaults
@@ -249,10 +288,6 @@ class Poller:
 def _count_alerts(channels: list[str]) -> None:
     for channel in channels:
         metrics.ALERTS_QUEUED.labels(channel).inc()
-
-
-def _write_plans(session: Session, plans: list[tuple[PollPlan, datetime]]) -> list[list[str]]:
-    return write_plans(session=session, plans=plans)
 
 
 def _backing_off(state: SourceRecord) -> PollReport:

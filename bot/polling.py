@@ -26,6 +26,7 @@ from bot.alerts import (
     restored_post_alert,
     source_paused_alert,
     source_recovered_alert,
+    story_report_alert,
 )
 from bot.backoff import source_retry_delay
 from bot.config import Deletions
@@ -54,13 +55,18 @@ from bot.domain import (
     SourceRecord,
     SourceSnapshot,
     StoredPost,
+    StoryChoice,
+    StoryRecord,
 )
 from bot.errors import SourceError, SourceErrorKind
 from bot.routing import Routes
+from bot.stories import Fingerprint, OpenStory, StoryIndex, StoryRules
+from bot.timetable import next_slot
 from bot.watchlist import Watchlist
 from bot.wording import counted
 
 FUTURE_SLACK = timedelta(hours=1)
+STORY_TEXT_CHARS = 1500  # of a post's text read for its story: the first paragraph or so
 ERROR_CHARS = 1000  # what the status line keeps of a failure's message
 
 
@@ -163,11 +169,17 @@ def decide_poll(
     rules: PollRules,
     now: datetime,
     rng: random.Random | None = None,
+    stories: StoryRules | None = None,
 ) -> Decision:
-    """Decide what a poll means: failure and pause, or new posts, matches, edits, deletions."""
+    """Decide what a poll means: failure and pause, or new posts, matches, edits, deletions.
+
+    With ``stories``, each new post that alerts a watch which wants stories is named in
+    the plan's ``stories``; which story it joins is decided when the plan is written
+    (``decide_stories``), against the stories open at that moment.
+    """
     if isinstance(reading, SourceError):
         return _failed(snapshot.source, reading, routes, rules, now, rng)
-    return _Success(snapshot, reading, watchlist, routes, rules, now).decide()
+    return _Success(snapshot, reading, watchlist, routes, rules, now, stories).decide()
 
 
 def _failed(
@@ -243,7 +255,10 @@ class _Success:
         routes: Routes,
         rules: PollRules,
         now: datetime,
+        stories: StoryRules | None = None,
     ) -> None:
+        self.stories = stories
+        self.story_posts: list[StoryChoice] = []
         self.snapshot = snapshot
         self.state = snapshot.source
         self.reading = reading
@@ -272,7 +287,8 @@ class _Success:
             last_polled_at=now,
             last_success_at=now,
             last_error=None,
-            next_poll_at=now + self.rules.interval,
+            # back to its slot: a late poll does not push the next one later
+            next_poll_at=next_slot(state.id, self.rules.interval, now),
             etag=self.reading.etag,
             last_modified=self.reading.last_modified,
         )
@@ -321,6 +337,7 @@ class _Success:
             matches=tuple(self.matches),
             changes=tuple(self.changes.values()),
             alerts=tuple(self.alerts),
+            stories=tuple(self.story_posts),
         )
         report = PollReport(
             state.id,
@@ -345,6 +362,13 @@ class _Success:
             )
         if not announce:
             return True
+        matched = tuple(m.watch.id for m in found)
+        if self.stories is not None and self.stories.wanted_by(matched):
+            title = story_title(item)
+            fingerprint = self.stories.reader.read(title, item.text[:STORY_TEXT_CHARS])
+            self.story_posts.append(
+                StoryChoice(item.key, title, fingerprint.to_json(), watches=matched)
+            )
         for channel, watch_ids in self.routes.of_watches(m.watch.id for m in found).items():
             hits = sorted(
                 {h for m in found if m.watch.id in watch_ids for h in m.verdict.hits},
@@ -389,7 +413,9 @@ class _Success:
                     watches.append(match.watch.id)
             if not watches:
                 continue
-            message = edited_post_alert(item, diff=_diff(post.item, item), watches=watches)
+            message = _in_story(
+                edited_post_alert(item, diff=_diff(post.item, item), watches=watches), post
+            )
             self._queue(AlertKind.EDITED, post, message, watches, str(edits))
             edited += 1
         if edited:
@@ -533,6 +559,7 @@ def decide_follow_ups(
             images=list(post.attachments),
             unconfirmed=evidence,
         )
+        message = _in_story(message, post)
         _queue_post_alert(
             alerts, routes, AlertKind.DELETED, post, message, post.watches, str(deletions)
         )
@@ -570,3 +597,102 @@ def _diff(before: Item, after: Item) -> str:
         f"{after.title}\n{after.text}" if after.title and after.title != after.text else after.text
     )
     return word_diff(old, new)
+
+
+def story_title(item: Item) -> str:
+    """Return the line a post is headed by: its title, or its text's first line."""
+    return item.title or (item.text.split("\n", 1)[0] if item.text else "")
+
+
+def _in_story(message: AlertMessage, post: StoredPost) -> AlertMessage:
+    """Name the story a post belongs to in an alert about it (deleted, edited)."""
+    if post.story is None:
+        return message
+    story_id, title = post.story
+    fact = ("Story", f"#{story_id}: {title}"[:300])
+    return dataclasses.replace(message, facts=(*message.facts, fact))
+
+
+def decide_stories(
+    plans: Sequence[PollPlan],
+    open_stories: Sequence[StoryRecord],
+    *,
+    rules: StoryRules,
+    routes: Routes,
+    now: datetime,
+) -> list[PollPlan]:
+    """Put the new posts of many plans in stories, in order; turn later reports into edits.
+
+    ``open_stories`` are the stories found by the posts' keys. A post joins the first
+    open story that reports the same leak (bot.stories.compare) or opens a new one, which
+    the next posts may join. In each channel the first report of a story alerts as new;
+    a later one queues an edit of that alert, unless a watch that sends it there wants
+    every report (``stories: false``).
+    """
+    index = StoryIndex(window=rules.window)
+    told: dict[int, set[str]] = {}  # story -> the channels that hold its message
+    for record in open_stories:
+        index.add(
+            OpenStory(
+                record.id, record.opened_at, record.title, Fingerprint.from_json(record.fingerprint)
+            )
+        )
+        told[record.id] = set(record.channels)
+    opened = 0
+    decided: list[PollPlan] = []
+    for plan in plans:
+        if not plan.stories:
+            decided.append(plan)
+            continue
+        items = {item.key: item for item in plan.new_items}
+        choices: list[StoryChoice] = []
+        alerts = list(plan.alerts)
+        for post in plan.stories:
+            fingerprint = Fingerprint.from_json(post.fingerprint)
+            verdict = index.decide(fingerprint, now)
+            if verdict.story is not None:
+                story_id = verdict.story.id
+                index.join(story_id, fingerprint)
+                choice = dataclasses.replace(
+                    post,
+                    decided=True,
+                    story_id=story_id,
+                    fingerprint=index.stories[story_id].fingerprint.to_json(),
+                    why=f'joined the story first reported as "{verdict.story.title}": '
+                    f"{verdict.why}",
+                )
+            else:
+                opened += 1
+                story_id = -opened
+                index.add(OpenStory(story_id, now, post.title, fingerprint))
+                told[story_id] = set()
+                choice = dataclasses.replace(
+                    post,
+                    decided=True,
+                    story_id=story_id,
+                    opens=True,
+                    keys=fingerprint.index_keys(),
+                    why=f"opened a new story: {verdict.why}",
+                )
+            choices.append(choice)
+            item = items.get(post.item_key)
+            every = routes.of_watches(post.watches)
+            for position, alert in enumerate(alerts):
+                if alert.item_key != post.item_key or alert.kind != AlertKind.NEW:
+                    continue
+                channel = alert.channel_id
+                wants_all = any(w in rules.opted_out for w in every.get(channel, ()))
+                if channel in told[story_id] and not wants_all and item is not None:
+                    alerts[position] = QueuedAlert(
+                        alert_key(AlertKind.STORY, channel, item.source_id, item.key),
+                        AlertKind.STORY,
+                        channel,
+                        story_report_alert(item, story_id=story_id).to_json(),
+                        item_key=item.key,
+                        story_id=story_id,
+                    )
+                else:
+                    alerts[position] = dataclasses.replace(alert, story_id=story_id)
+                    told[story_id].add(channel)
+        decided.append(dataclasses.replace(plan, alerts=tuple(alerts), stories=tuple(choices)))
+    return decided

@@ -80,6 +80,7 @@ def add_alert(
     item_id: int | None,
     message: dict[str, Any],
     now: datetime,
+    story_id: int | None = None,
 ) -> bool:
     """Queue an alert unless one with the same key was ever queued; say whether it was."""
     exists = session.exec(select(AlertRow.id).where(AlertRow.dedup_key == dedup_key)).first()
@@ -95,6 +96,7 @@ def add_alert(
             message=message,
             created_at=now,
             state=AlertState.PENDING,
+            story_id=story_id,
         )
     )
     return True

@@ -19,6 +19,7 @@ from storage.mapping import (
 )
 from storage.models import ItemRow, MatchRow, SourceState
 from storage.outbox import add_alert
+from storage.stories import stories_of, write_choices
 
 CHUNK = 500  # keys per IN (...): well under every database's limit of bound parameters
 TRACKED_STATES = (ItemState.LIVE, ItemState.MISSING, ItemState.DELETED)
@@ -95,8 +96,12 @@ def read_snapshot(
             .order_by(col(MatchRow.id))
         ):
             watches.setdefault(item_id, []).append(watch_id)
+    stories = stories_of(
+        session=session, item_ids=[i for i, row in rows.items() if row.story_id is not None]
+    )
     posts: dict[str, StoredPost] = {
-        item.key: to_stored_post(item, watches.get(item_id, ())) for item_id, item in rows.items()
+        item.key: to_stored_post(item, watches.get(item_id, ()), stories.get(item_id))
+        for item_id, item in rows.items()
     }
     known_keys = frozenset(key for key in keys if key in posts)
     return SourceSnapshot(to_source_record(row), known_keys, posts)
@@ -119,17 +124,21 @@ def write_plans(*, session: Session, plans: list[tuple[PollPlan, datetime]]) -> 
             .values({name: sa.bindparam(name) for name in columns}),
             states,
         )
-    return [_write_posts(session, plan, now) for plan, now in plans]
+    opened: dict[int, int] = {}  # stories opened by these plans: decided number -> id
+    return [_write_posts(session, plan, now, opened) for plan, now in plans]
 
 
-def _write_posts(session: Session, plan: PollPlan, now: datetime) -> list[str]:
-    """Write what a plan says of posts: new ones, matches, changes, images, alerts."""
+def _write_posts(
+    session: Session, plan: PollPlan, now: datetime, opened: dict[int, int]
+) -> list[str]:
+    """Write what a plan says of posts: new ones, matches, changes, images, stories, alerts."""
     if not (plan.new_items or plan.matches or plan.changes or plan.images or plan.alerts):
         return []
     ids = _insert_items(session, plan, now)
     needed = {m.item_key for m in plan.matches} | {
         a.item_key for a in plan.alerts if a.item_key is not None
     }
+    needed |= {choice.item_key for choice in plan.stories}
     needed |= {key for key, _ in plan.images}
     ids.update(_ids_of(session, plan.source_id, needed - ids.keys()))
     if plan.matches:
@@ -171,8 +180,14 @@ def _write_posts(session: Session, plan: PollPlan, now: datetime) -> list[str]:
                 ]
             )
         )
+    decided = [choice for choice in plan.stories if choice.decided]
+    if decided:
+        write_choices(session=session, choices=decided, item_ids=ids, opened=opened, now=now)
     queued: list[str] = []
     for alert in plan.alerts:
+        story_id = alert.story_id
+        if story_id is not None and story_id < 0:
+            story_id = opened[story_id]
         if add_alert(
             session=session,
             dedup_key=alert.dedup_key,
@@ -181,6 +196,7 @@ def _write_posts(session: Session, plan: PollPlan, now: datetime) -> list[str]:
             item_id=ids[alert.item_key] if alert.item_key is not None else None,
             message=alert.message,
             now=now,
+            story_id=story_id,
         ):
             queued.append(alert.channel_id)
     return queued

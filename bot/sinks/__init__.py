@@ -52,3 +52,7 @@ class Sink(Protocol):
     ) -> Delivery:
         """Hand over one alert; never raise for a failure of the far side."""
         ...
+
+    async def edit(self, message: AlertMessage, *, message_id: str) -> Delivery:
+        """Replace a message the sink delivered before (a story's alert) with this one."""
+        ...

@@ -64,3 +64,18 @@ class ChannelSink:
             headers=self._headers,
             files=files,
         )
+
+    async def edit(self, message: AlertMessage, *, message_id: str) -> Delivery:
+        """Edit a message the bot posted (a story's alert) to show the new one."""
+        body = message_body(message)
+        body.pop("attachments", None)  # an edit keeps the files the message has
+        return await post_message(
+            self._session,
+            f"{self._url}/{message_id}",
+            body,
+            route=self._route,
+            limits=self._limits,
+            label=self._label,
+            headers=self._headers,
+            method="PATCH",
+        )

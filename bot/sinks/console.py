@@ -42,9 +42,21 @@ class ConsoleSink:
             lines.append(f"  posted {message.posted_at.isoformat()}")
         for name, value in message.facts:
             lines.append(f"  {name}: {value}")
-        if message.kind in ("deleted", "edited", "paused") and message.excerpt:
+        if message.kind in ("deleted", "edited", "paused", "digest") and message.excerpt:
             lines.append("  " + message.excerpt.replace("\n", "\n  "))
         for attachment in files:
             lines.append(f"  attached: {attachment.filename} ({len(attachment.data)} bytes)")
+        print("\n".join(lines), file=stream, flush=True)
+        return Delivery(DeliveryOutcome.DELIVERED)
+
+    async def edit(self, message: AlertMessage, *, message_id: str) -> Delivery:
+        """Print the story's later reports: a console cannot change what it printed."""
+        stream = self._stream or sys.stdout
+        lines = [f"[STORY] {message.source_id}: {message.title}", "  also reported by:"]
+        if message.also_more:
+            lines.append(f"  … and {message.also_more} more before these")
+        lines += [
+            f"  {source} {link or ''} {when or ''}".rstrip() for source, link, when in message.also
+        ]
         print("\n".join(lines), file=stream, flush=True)
         return Delivery(DeliveryOutcome.DELIVERED)

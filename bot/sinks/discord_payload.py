@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from bot.alerts import AlertMessage
+from bot.alerts import AlertMessage, escape_markdown
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
 FIELD_VALUE_LIMIT = 1024
 EMBED_TOTAL_LIMIT = 6000
 URL_LIMIT = 2048
+FIELDS_LIMIT = 25
+LISTED_LINK_LIMIT = 200  # a longer link is left out of the "also reported by" list
 COLORS = {
     "new": 0xE67E22,
     "deleted": 0xE74C3C,
@@ -56,7 +59,8 @@ def message_body(alert: AlertMessage) -> dict[str, Any]:
         fields.append(
             {"name": _clip(name, 256), "value": _clip(value, FIELD_VALUE_LIMIT), "inline": True}
         )
-    embed["fields"] = fields
+    fields.extend(_also_fields(alert))
+    embed["fields"] = fields[:FIELDS_LIMIT]
     image = _url(alert.image)
     if alert.attachments:
         embed["image"] = {"url": f"attachment://{alert.attachments[0][1]}"}
@@ -74,6 +78,48 @@ def message_body(alert: AlertMessage) -> dict[str, Any]:
             for index, (_, filename) in enumerate(alert.attachments)
         ]
     return body
+
+
+def _also_fields(alert: AlertMessage) -> list[dict[str, Any]]:
+    """List a story's later reports, one line each (source, link, time), in as few fields
+    as Discord's 1024 characters a field allow."""
+    if not alert.also:
+        return []
+    lines = []
+    if alert.also_more:
+        lines.append(f"… {alert.also_more} earlier, then the newest:")
+    for source, link, when in alert.also:
+        name = escape_markdown(source)
+        url = _url(link)
+        label = f"[{name}]({url})" if url and len(url) <= LISTED_LINK_LIMIT else name
+        moment = _moment(when)
+        lines.append(f"{label} · {moment}" if moment else label)
+    count = len(alert.also) + alert.also_more
+    values: list[str] = []
+    value = ""
+    for line in lines:
+        if value and len(value) + 1 + len(line) > FIELD_VALUE_LIMIT:
+            values.append(value)
+            value = ""
+        value = f"{value}\n{line}" if value else _clip(line, FIELD_VALUE_LIMIT)
+    values.append(value)
+    return [
+        {
+            "name": f"Also reported by ({count})" if index == 0 else "Also reported by, more",
+            "value": text,
+            "inline": False,
+        }
+        for index, text in enumerate(values)
+    ]
+
+
+def _moment(when: str | None) -> str | None:
+    if not when:
+        return None
+    try:
+        return datetime.fromisoformat(when).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return None
 
 
 def _fit_total(embed: dict[str, Any]) -> None:

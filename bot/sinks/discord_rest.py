@@ -93,8 +93,10 @@ async def post_message(
     params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     files: Sequence[Attachment] = (),
+    method: str = "POST",
 ) -> Delivery:
-    """POST a message once its route has room, and classify Discord's answer."""
+    """POST a message (or PATCH one, to edit it) once its route has room, and classify
+    Discord's answer."""
     wait = limits.wait(route)
     if wait > LONGEST_BUCKET_WAIT:
         return Delivery(
@@ -121,8 +123,14 @@ async def post_message(
             )
         payload = {"data": form}
     try:
-        async with session.post(
-            url, params=params, headers=headers, timeout=TIMEOUT, proxy=proxy_for(url), **payload
+        async with session.request(
+            method,
+            url,
+            params=params,
+            headers=headers,
+            timeout=TIMEOUT,
+            proxy=proxy_for(url),
+            **payload,
         ) as response:
             text = await response.text(errors="replace")
             if response.status != 429:

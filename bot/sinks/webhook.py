@@ -56,3 +56,17 @@ class WebhookSink:
             params={"wait": "true"},
             files=files,
         )
+
+    async def edit(self, message: AlertMessage, *, message_id: str) -> Delivery:
+        """Edit a message this webhook posted (a story's alert) to show the new one."""
+        body = message_body(message)
+        body.pop("attachments", None)  # an edit keeps the files the message has
+        return await post_message(
+            self._session,
+            f"{self._url}/messages/{message_id}",
+            body,
+            route=self._route,
+            limits=self._limits,
+            label=self._label,
+            method="PATCH",
+        )

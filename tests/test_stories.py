@@ -7,12 +7,15 @@ a clock the test moves.
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.alerts import AlertMessage, story_alert
 from bot.app import App
@@ -20,9 +23,9 @@ from bot.config import load_config
 from bot.domain import StoryReport
 from bot.settings import Settings
 from bot.sinks.discord_payload import message_body
-from bot.stories import Reader
+from bot.stories import OpenStory, Reader, StoryIndex
 from tests.clock import Clock
-from tests.conftest import WEBHOOK_ID, Leakbot
+from tests.conftest import ROOT, WEBHOOK_ID, Leakbot
 from tests.fakes.discord import WEBHOOK_PATH, DiscordFake, Received, body_problems
 from tests.fakes.feed_server import FeedServer, Post
 
@@ -289,3 +292,72 @@ def test_past_a_dozen_sources_the_alert_gives_a_count_and_the_newest() -> None:
     assert "35 earlier" in also
     assert all(f"site\\-{n:02d}" in also for n in range(36, 41))
     assert "site\\-35" not in also
+
+
+EVALUATION = ROOT / "tests" / "data" / "stories"
+PRECISION_FLOOR = 0.97  # a wrong merge hides a leak
+RECALL_FLOOR = 0.85
+
+
+def _evaluation_posts(*names: str) -> list[dict[str, Any]]:
+    """Read the labelled posts: written leak coverage (YAML) and real headlines (JSON lines)."""
+    posts: list[dict[str, Any]] = []
+    for name in names:
+        path = EVALUATION / name
+        if path.suffix == ".jsonl":
+            for line in path.read_text(encoding="utf-8").splitlines():
+                posts.append({**json.loads(line), "at": "2026-11-30T00:00:00Z"})
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for group in data["stories"]:
+            posts += [{**report, "story": group["story"]} for report in group["reports"]]
+        posts += [{**report, "story": None} for report in data.get("alone", ())]
+    for order, post in enumerate(posts):
+        post["order"] = order
+        post["at"] = datetime.fromisoformat(post["at"].replace("Z", "+00:00"))
+    return sorted(posts, key=lambda p: (p["at"], p["order"]))
+
+
+def pairwise(posts: list[dict[str, Any]]) -> tuple[float, float, int]:
+    """Put posts in stories in time order as the bot does; return precision, recall, pairs."""
+    reader, index = Reader(), StoryIndex()
+    found: dict[int, int] = {}
+    for number, post in enumerate(posts, start=1):
+        fingerprint = reader.read(post["title"], post["text"])
+        verdict = index.decide(fingerprint, post["at"])
+        if verdict.story is not None:
+            index.join(verdict.story.id, fingerprint)
+            found[post["order"]] = verdict.story.id
+        else:
+            index.add(OpenStory(number, post["at"], post["title"], fingerprint))
+            found[post["order"]] = number
+    right = wrong = missed = 0
+    for a, b in itertools.combinations(posts, 2):
+        labelled = a["story"] is not None and a["story"] == b["story"]
+        merged = found[a["order"]] == found[b["order"]]
+        right += labelled and merged
+        wrong += merged and not labelled
+        missed += labelled and not merged
+    precision = right / (right + wrong) if right + wrong else 1.0
+    return precision, right / (right + missed), right + missed
+
+
+@pytest.mark.parametrize(
+    ("names", "at_least"),
+    [
+        (("written.yaml", "real.jsonl"), 300),  # the rules were settled on these
+        (("heldout.yaml",), 25),  # written afterwards, never tuned on
+    ],
+)
+def test_stories_are_precise_and_complete_on_the_evaluation_set(
+    names: tuple[str, ...], at_least: int
+) -> None:
+    posts = _evaluation_posts(*names)
+    assert len(posts) >= at_least
+    precision, recall, pairs = pairwise(posts)
+    print(
+        f"\nstories on {' + '.join(names)}: {len(posts)} posts, {pairs} same-leak pairs: "
+        f"precision {precision:.3f}, recall {recall:.3f}"
+    )
+    assert precision >= PRECISION_FLOOR
+    assert recall >= RECALL_FLOOR

@@ -15,6 +15,7 @@ from bot.watchlist import Watchlist
 from bot.wording import counted
 from storage.db import make_engine, migrate, session_scope
 from storage.items import get_post
+from storage.stories import ItemStory, item_story
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -55,7 +56,7 @@ def run(settings: Settings, config: Config, args: argparse.Namespace) -> int:
     post: StoredPost | None = None
     text: str = args.text
     if args.item is not None:
-        post = _stored_post(settings, args.item)
+        post, story = _stored_post(settings, args.item)
         if post is None:
             print(f"leakbot explain: no stored post with id {args.item}", file=sys.stderr)
             return EXIT_USAGE
@@ -65,6 +66,8 @@ def run(settings: Settings, config: Config, args: argparse.Namespace) -> int:
         print(f"post {args.item} from {post.item.source_id}: {headline}")
         if args.watch is None:
             for line in tracking(post, config, now=datetime.now(UTC)):
+                print(line)
+            for line in story_lines(post, story):
                 print(line)
             return EXIT_OK
     verdict = watchlist.judge(watch.id, text)
@@ -116,15 +119,37 @@ def tracking(post: StoredPost, config: Config, *, now: datetime) -> list[str]:
     return lines
 
 
+def story_lines(post: StoredPost, found: tuple[ItemStory | None, str | None]) -> list[str]:
+    """Say which story a post joined and why, or why it opened one, or why it has none."""
+    story, why = found
+    if story is None:
+        if not post.watches:
+            return ["story: none (it matched no watch, so it reports nothing to anyone)"]
+        return [f"story: none ({why or 'stories were off, or its watches want every report'})"]
+    lines = [f"story: #{story.story_id}, opened {_when(story.opened_at)}: {story.title}"]
+    lines.append(f"  why: {why or '?'}")
+    lines.append(f"  {counted(len(story.reports), 'report')}:")
+    for item_id, source_id, title in story.reports[:20]:
+        mark = "  <- this post" if item_id == post.item_id else ""
+        headline = title if len(title) <= 70 else f"{title[:69]}…"
+        lines.append(f"    post {item_id} from {source_id}: {headline}{mark}")
+    if len(story.reports) > 20:
+        lines.append(f"    … and {len(story.reports) - 20} more")
+    return lines
+
+
 def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _stored_post(settings: Settings, item_id: int) -> StoredPost | None:
+def _stored_post(
+    settings: Settings, item_id: int
+) -> tuple[StoredPost | None, tuple[ItemStory | None, str | None]]:
     engine = make_engine(settings.database_url.get_secret_value())
     try:
         migrate(engine)
         with session_scope(engine) as session:
-            return get_post(session=session, item_id=item_id)
+            post = get_post(session=session, item_id=item_id)
+            return post, item_story(session=session, item_id=item_id)
     finally:
         engine.dispose()

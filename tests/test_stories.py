@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlmodel import col, select
 
 from bot.alerts import AlertMessage, story_alert
 from bot.app import App
@@ -24,6 +25,8 @@ from bot.domain import StoryReport
 from bot.settings import Settings
 from bot.sinks.discord_payload import message_body
 from bot.stories import OpenStory, Reader, StoryIndex
+from storage.db import make_engine, session_scope
+from storage.models import ItemRow
 from tests.clock import Clock
 from tests.conftest import ROOT, WEBHOOK_ID, Leakbot
 from tests.fakes.discord import WEBHOOK_PATH, DiscordFake, Received, body_problems
@@ -122,7 +125,10 @@ class Newsroom:
 
 
 def _config(feeds: FeedServer, watch_extra: str = "") -> str:
-    sources = "\n".join(f"      - id: {s}\n        feed: {feeds.url(s)}" for s in SOURCES)
+    sources = "\n".join(
+        f"      - id: {s}\n        feed: {feeds.url(s)}\n        track_deletions: true"
+        for s in SOURCES
+    )
     return CONFIG.format(sources=sources) + watch_extra
 
 
@@ -361,3 +367,48 @@ def test_stories_are_precise_and_complete_on_the_evaluation_set(
     )
     assert precision >= PRECISION_FLOOR
     assert recall >= RECALL_FLOOR
+
+
+async def test_explain_says_which_story_a_post_joined_and_why(
+    newsroom: Newsroom, leakbot: Leakbot
+) -> None:
+    await newsroom.report("gsmarena", *ONE_LEAK["gsmarena"])
+    await newsroom.report("gizmochina", *OTHER_LEAK)
+    await newsroom.report("notebookcheck", *ONE_LEAK["notebookcheck"])
+    engine = make_engine(leakbot.env["DATABASE_URL"])
+    with session_scope(engine) as session:
+        ids = {
+            row.source_id: row.id
+            for row in session.exec(select(ItemRow).where(col(ItemRow.story_id).is_not(None)))
+        }
+    engine.dispose()
+
+    joined = leakbot("explain", "--item", str(ids["notebookcheck"]))
+    assert joined.code == 0, joined.err
+    assert "story: #" in joined.out
+    assert 'joined the story first reported as "Xiaomi 17 Ultra to keep' in joined.out
+    assert "same model (xiaomi 17 ultra)" in joined.out
+    assert "2 reports:" in joined.out and "<- this post" in joined.out
+
+    opened = leakbot("explain", "--item", str(ids["gizmochina"]))
+    assert "opened a new story: no open story about xiaomi 17 pro" in opened.out
+
+
+async def test_an_edited_post_alerts_on_its_own_and_names_its_story(
+    newsroom: Newsroom, discord: DiscordFake
+) -> None:
+    await newsroom.report("digital-chat-station", *ONE_LEAK["digital-chat-station"])
+    await newsroom.report("gsmarena", *ONE_LEAK["gsmarena"])
+    posts = newsroom.sites.posts["gsmarena"]
+    posts[0].title = posts[0].title.replace("keep", "stick with")
+    newsroom.sites.feeds.publish_rss("gsmarena", posts)
+    newsroom.clock.advance(minutes=7)
+    assert newsroom.app is not None
+    await newsroom.app.poll(["gsmarena"])
+    await newsroom.app.dispatch()
+
+    assert _posts(discord) == 2  # the story's alert, then the edit of one of its posts
+    edited = discord.messages[1]
+    assert edited.title is not None and edited.title.startswith("Edited: ")
+    story = _fields(edited)["Story"]
+    assert story.startswith("#") and "小米17 Ultra 主摄确认一英寸大底" in story

@@ -132,6 +132,7 @@ async def post_digest(
     posted = await database.run(lambda session: digests_of(session=session, day=day))
     had = {row.channel_id: row.queued_at for row in posted if row.edition == 1}
     if not force and all(channel in had for channel in wanted):
+        log.info("digest of %s: already queued for %s", day.isoformat(), ", ".join(wanted))
         return Posting(day, already=tuple((c, had[c]) for c in wanted))
     due = due_at(day, config.digest.at, zone_of(config))
     late = made_by != MadeBy.COMMAND and now - due > LATE_AFTER
@@ -149,8 +150,12 @@ async def post_digest(
             now=now,
         )
     )
-    already = tuple((c, had[c]) for c in wanted if c not in queued and c in had)
-    if queued:
+    # a channel not queued now was queued first by another writer, a moment ago at most
+    already = tuple((c, had.get(c, now)) for c in wanted if c not in queued)
+    if not queued:
+        # another process queued it between our look and our write
+        log.info("digest of %s: already queued for %s", day.isoformat(), ", ".join(wanted))
+    else:
         log.info(
             "digest of %s queued for %s (%s)%s",
             day.isoformat(),

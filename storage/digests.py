@@ -234,6 +234,7 @@ def queue_digest(
     with it, each channel gets the next edition.
     """
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    table: Any = DigestRow.__table__  # type: ignore[attr-defined]
     queued = []
     for channel_id in channel_ids:
         edition = 1
@@ -244,9 +245,10 @@ def queue_digest(
                 )
             ).one()
             edition = (latest or 0) + 1
-        # on PostgreSQL a second writer waits here for the first to commit, then skips
+        # on PostgreSQL a second writer waits here for the first to commit, then skips;
+        # RETURNING says which: an ORM insert's rowcount counts skipped rows too
         written = session.execute(
-            insert(DigestRow)
+            insert(table)
             .values(
                 day=day,
                 channel_id=channel_id,
@@ -257,8 +259,9 @@ def queue_digest(
                 made_by=made_by,
             )
             .on_conflict_do_nothing(index_elements=["day", "channel_id", "edition"])
-        )
-        if not written.rowcount:  # type: ignore[attr-defined]
+            .returning(table.c.id)
+        ).first()
+        if written is None:
             continue
         for index, message in enumerate(messages, 1):
             add_alert(

@@ -7,22 +7,26 @@ set):
   on the day it comes twice;
 - a digest missed while the bot was down is caught up once at start, marked late; a bot
   started for the first time does not post yesterday's empty digest;
+- two writers of one day's digest, one waiting on the other's transaction, queue it once;
 - a Discord outage delays the digest; the next pass delivers each part once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.alerts import AlertMessage
 from bot.digest_delivery import MadeBy, post_due
 from bot.digest_schedule import digest_trigger
 from storage.db import Database, session_scope
+from storage.digests import queue_digest
 from storage.models import AlertRow, DigestRow
 from tests.conftest import WEBHOOK_ID, Leakbot
 from tests.digest_day import Day, config
@@ -179,6 +183,44 @@ def test_a_first_start_does_not_post_yesterdays_empty_digest(rows: Day) -> None:
     assert posting is None
     assert _digests(rows) == []
     assert _alerts(rows) == []
+
+
+def test_two_writers_of_one_digest_queue_it_once(rows: Day) -> None:
+    def write(session: Session) -> list[str]:
+        return queue_digest(
+            session=session,
+            day=date(2026, 11, 24),
+            channel_ids=["leaks", "leaks-hook"],
+            messages=[{"kind": "digest"}, {"kind": "digest"}],
+            late=False,
+            made_by=MadeBy.SCHEDULE,
+            force=False,
+            now=utc(2026, 11, 25, 8),
+        )
+
+    second: list[list[str]] = []
+
+    def other_process() -> None:
+        with Session(rows.engine) as session:
+            second.append(write(session))  # waits for the first writer's commit
+            session.commit()
+
+    with Session(rows.engine) as session:
+        first = write(session)
+        waiting = threading.Thread(target=other_process)
+        waiting.start()
+        time.sleep(0.3)
+        session.commit()
+    waiting.join(30)
+
+    assert first == ["leaks", "leaks-hook"]
+    assert second == [[]]
+    assert [channel for _, channel, _ in _alerts(rows)] == [
+        "leaks",
+        "leaks",
+        "leaks-hook",
+        "leaks-hook",
+    ]
 
 
 def test_a_discord_outage_delays_the_digest_and_never_doubles_it(

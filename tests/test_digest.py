@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.digest import PART_LIMIT, build_digest, day_span, render_markdown, split_parts
-from bot.digest_delivery import make_digest
+from bot.digest_delivery import digest_reply, make_digest
 from bot.domain import DayActivity, DayPost
 from storage.db import Database
 from tests.conftest import WEBHOOK_ID, Leakbot
@@ -344,3 +344,27 @@ def test_500_entries_reach_discord_as_valid_messages_in_order(
         f"({n}/{len(bodies)})" for n in range(1, len(bodies) + 1)
     ]
     # the DiscordFake fixture fails the test if any body broke the spec or the 6000 limit
+
+
+def test_the_discord_reply_is_today_so_far_in_messages_discord_takes(day_db: Day) -> None:
+    for n in range(60):
+        moment = utc(2026, 11, 24, 7) + timedelta(minutes=n)
+        day_db.post(
+            "gsmarena",
+            f"Leica lens leak number {n}, with photos of the prototype from the factory line",
+            published=moment,
+            seen=moment,
+            watches=["xiaomi-leica"],
+        )
+    database = Database(day_db.engine)
+    try:
+        now = utc(2026, 11, 24, 9, 15)
+        replies = asyncio.run(digest_reply(database, config(BERLIN), None, now=now))
+    finally:
+        database.close()
+
+    assert len(replies) > 1
+    assert all(len(reply) <= 2000 for reply in replies)
+    assert replies[0].startswith("**leakbot digest · Tuesday 24 November 2026, so far**\n\n")
+    entries = [line for reply in replies for line in reply.splitlines() if line.startswith("- ")]
+    assert len(entries) == 60

@@ -34,6 +34,7 @@ from bot.managed import (
 )
 from bot.masking import mask_text
 from bot.status import print_status, read_status
+from bot.wording import counted
 from storage.managed import add_entry, remove_entry
 from storage.sources import resume_source, sync_sources
 
@@ -161,7 +162,7 @@ async def status(app: App) -> str:
 def list_watches(app: App) -> str:
     """List the watches, saying which the file manages and which Discord added."""
     lines = watch_lines(app.managed, app.routes)
-    return fit(f"{len(app.config.watches)} watches:", lines)
+    return fit(f"{counted(len(app.config.watches), 'watch', 'watches')}:", lines)
 
 
 def show(app: App, watch_id: str) -> str:
@@ -180,7 +181,7 @@ def test(app: App, text: str) -> str:
 
 def list_sources(app: App) -> str:
     """List the sources, saying which the file manages and which Discord added."""
-    return fit(f"{len(app.config.sources)} sources:", source_lines(app.managed))
+    return fit(f"{counted(len(app.config.sources), 'source')}:", source_lines(app.managed))
 
 
 def ids(effective: Effective, kind: ManagedKind, typed: str) -> list[str]:

@@ -25,6 +25,7 @@ from bot.sources.http import proxy_for
 log = logging.getLogger(__name__)
 
 GroupFactory = Callable[[App], app_commands.Group]
+RETRY_FIRST, RETRY_LAST = 5, 300  # seconds before a new session after one failed
 
 
 def point_at(api_base: str, gateway: str) -> None:
@@ -38,6 +39,8 @@ class _Client(discord.Client):
     """discord.py's client, with leakbot's command tree synced at login."""
 
     def __init__(self, *, proxy: str | None) -> None:
+        # leakbot never joins voice: no warnings about voice libraries it does not need
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(intents=intents, proxy=proxy)
@@ -75,11 +78,20 @@ class DiscordBot:
     ) -> None:
         settings = app.settings
         point_at(settings.discord_api, settings.discord_gateway_url)
-        self.client = _Client(proxy=proxy_for(settings.discord_api))
-        for group in command_groups(app) if groups is None else [g(app) for g in groups]:
-            self.client.tree.add_command(group)
+        self._app = app
+        self._groups = list(groups) if groups is not None else None
+        self._proxy = proxy_for(settings.discord_api)
+        self.client = self._new_client()
         self._token = token
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    def _new_client(self) -> _Client:
+        client = _Client(proxy=self._proxy)
+        made = self._groups
+        for group in command_groups(self._app) if made is None else [g(self._app) for g in made]:
+            client.tree.add_command(group)
+        return client
 
     @classmethod
     def for_app(cls, app: App) -> DiscordBot | None:
@@ -95,17 +107,27 @@ class DiscordBot:
             self._task = asyncio.get_running_loop().create_task(self._session())
 
     async def _session(self) -> None:
-        try:
-            await self.client.start(self._token)
-        except discord.LoginFailure:
-            log.error("discord: DISCORD_TOKEN was refused; slash commands are off")
-        except discord.PrivilegedIntentsRequired:
-            log.error("discord: the gateway asked for privileged intents; slash commands are off")
-        except Exception:
-            log.exception("discord: the gateway session ended; slash commands are off")
+        wait = RETRY_FIRST
+        while not self._closing:
+            try:
+                await self.client.start(self._token)
+                return  # closed
+            except discord.LoginFailure:
+                log.error("discord: DISCORD_TOKEN was refused; slash commands are off")
+                return
+            except discord.PrivilegedIntentsRequired:
+                log.error("discord: the gateway wants privileged intents; slash commands are off")
+                return
+            except Exception:
+                log.exception("discord: the gateway session failed; a new one in %d s", wait)
+            await self.client.close()
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, RETRY_LAST)
+            self.client = self._new_client()
 
     async def close(self) -> None:
         """Leave the gateway and wait for the session to end."""
+        self._closing = True
         await self.client.close()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):

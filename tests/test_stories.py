@@ -412,3 +412,29 @@ async def test_an_edited_post_alerts_on_its_own_and_names_its_story(
     assert edited.title is not None and edited.title.startswith("Edited: ")
     story = _fields(edited)["Story"]
     assert story.startswith("#") and "小米17 Ultra 主摄确认一英寸大底" in story
+
+
+BOT_CHANNEL = "123456789012345678"
+
+
+def test_a_bot_message_is_edited_through_message_edit(
+    leakbot: Leakbot, feeds: FeedServer, discord: DiscordFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "bot-token-that-must-stay-secret")
+    sites = Sites(feeds)
+    for source in SOURCES[:2]:
+        sites.publish(source, "Old news")
+    config = _config(feeds).replace(
+        "webhook: ${LEAKS_WEBHOOK_URL}", f'discord_channel: "{BOT_CHANNEL}"'
+    )
+    leakbot.write_config(config)
+    assert leakbot("poll-once").code == 0
+    for source in SOURCES[:2]:
+        sites.publish(source, *ONE_LEAK[source])
+        result = leakbot("poll-once")  # a new process each time
+        assert "outbox: 1 alert delivered" in result.out, result.out + result.err
+
+    [message] = discord.messages
+    assert message.route == "channel" and message.target == BOT_CHANNEL
+    assert discord.edits(BOT_CHANNEL) == 1
+    assert "gsmarena" in _also(message)

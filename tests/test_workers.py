@@ -10,6 +10,7 @@ import signal
 import socket
 import threading
 import time
+import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -375,7 +376,11 @@ def test_three_workers_poll_each_source_once_per_interval_and_survive_a_kill(
     leakbot.write_config(THREE_WORKERS.format(sources=sources))
     hook_two = WEBHOOK_URL.replace(WEBHOOK_ID, HOOK_TWO_ID)
     env = {**leakbot.env, "RUMOURS_WEBHOOK_URL": hook_two}
-    workers = [Running(["run"], leakbot.home, env) for _ in range(3)]
+    ports = [_free_port() for _ in range(3)]
+    workers = [
+        Running(["run"], leakbot.home, {**env, "LEAKBOT_HTTP_ADDR": f"127.0.0.1:{port}"})
+        for port in ports
+    ]
     titles: list[str] = []
 
     def publish(count: int) -> None:
@@ -425,6 +430,8 @@ def test_three_workers_poll_each_source_once_per_interval_and_survive_a_kill(
         _until(lambda: len(delivered()) >= len(titles), 20, [w for w in workers if w is not victim])
         time.sleep(1)  # nothing more comes
         ended = time.monotonic()
+        survivor = next(k for k, w in enumerate(workers) if w is not victim)
+        metrics = _metrics(ports[survivor])
         for worker in workers:
             if worker is not victim:
                 assert worker.stop() == 0, worker.output
@@ -462,8 +469,29 @@ def test_three_workers_poll_each_source_once_per_interval_and_survive_a_kill(
         assert all(abs(gap - INTERVAL) < 2 for gap in gaps[1:-1]), (name, gaps)
         assert any(killed_at < at <= killed_at + INTERVAL + 2 for at in polls), (name, polls)
     assert taken, victim.output
+    # the workers say how late their polls start: here, never more than a few seconds
+    started = metrics["leakbot_poll_lateness_seconds_count"]
+    assert started >= len(_polled_by(workers[survivor])) > 0
+    assert metrics['leakbot_poll_lateness_seconds_bucket{le="5.0"}'] == started
     after = {name for w in workers if w is not victim for name in _polled_by(w)}
     assert after == set(names)  # the survivors took the killed worker's sources too
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _metrics(port: int) -> dict[str, float]:
+    """Read a worker's /metrics, never through a proxy."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return {
+        name: float(value)
+        for name, value in re.findall(r"^(leakbot_\S+) (\S+)$", text, flags=re.MULTILINE)
+    }
 
 
 def _until(check: Callable[[], bool], seconds: float, workers: list[Running]) -> None:

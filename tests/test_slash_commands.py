@@ -7,11 +7,14 @@ import re
 import statistics
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
-from storage.db import make_engine
+from bot.domain import ManagedEntry, ManagedKind
+from storage.db import make_engine, session_scope
+from storage.managed import add_entry
 from tests.conftest import Leakbot
 from tests.fakes.discord_gateway import (
     LEAKS_CHANNEL_ID,
@@ -21,6 +24,12 @@ from tests.fakes.discord_gateway import (
     TOKEN,
     Answer,
     DiscordBotFake,
+)
+from tests.fakes.discord_gateway import (
+    OTHER_CHANNEL_ID as OTHER,
+)
+from tests.fakes.discord_gateway import (
+    SCOOPS_CHANNEL_ID as SCOOPS,
 )
 from tests.fakes.feed_server import FeedServer, Post
 from tests.running import Running
@@ -81,8 +90,8 @@ def _ok(answer: Answer) -> str:
     return answer.text
 
 
-def _alerts(discord: DiscordBotFake) -> list[str]:
-    return [m.title or "" for m in discord.messages if m.target == LEAKS_CHANNEL_ID]
+def _alerts(discord: DiscordBotFake, channel: str = LEAKS_CHANNEL_ID) -> list[str]:
+    return [m.title or "" for m in discord.messages if m.target == channel]
 
 
 @pytest.fixture
@@ -170,12 +179,24 @@ def test_watch_added_from_discord_alerts_at_once_and_survives_a_restart(
 
     bot = _start(leakbot, feeds, discord)
     try:
+        assert discord.autocomplete("watch", "show", "id", "pi") == ["pixel"]
         shown = _ok(discord.command("watch", "show", {"id": "pixel"}))
         assert "added from Discord by mod" in shown and "none: case" in shown
+        elsewhere = _ok(
+            discord.command("watch", "add", {"id": "dummy", "any": "dummy", "channel": OTHER})
+        )
+        assert elsewhere.startswith(f"<#{OTHER}> is not one of leakbot's channels."), elsewhere
+        here = discord.command(
+            "watch", "add", {"id": "dummy", "any": "dummy", "channel": SCOOPS}, channel_id=SCOOPS
+        )
+        assert f"channels: discord-{SCOOPS}" in _ok(here)
         feeds.publish_rss("tipster", [Post("d", "Pixel 12 dummy units", link="https://e.com/d")])
         _until(lambda: len(_alerts(discord)) == 2, 30, bot)
         # each post alerted once, across polls and the restart
         assert _alerts(discord) == ["Pixel 11 Pro renders leak", "Pixel 12 dummy units"]
+        # the channel the watch was added in hears that watch alone
+        _until(lambda: bool(_alerts(discord, SCOOPS)), 10, bot)
+        assert _alerts(discord, SCOOPS) == ["Pixel 12 dummy units"]
         assert bot.stop() == 0, bot.output
     finally:
         bot.kill()
@@ -231,7 +252,10 @@ def test_source_added_from_discord_polls_silently_then_alerts(
         assert re.search(r"leaks +ok", status) and "outbox: empty" in status
         feeds.publish_rss(
             "tipster",
-            [Post("b", "Back up", link="https://e.com/b"), Post("a", "Old", link="https://e.com/a")],
+            [
+                Post("b", "Back up", link="https://e.com/b"),
+                Post("a", "Old", link="https://e.com/a"),
+            ],
         )
         resumed = _ok(discord.command("source", "resume", {"id": "tipster"}))
         assert resumed == "source `tipster` tried at once:\ntipster: ok, 2 items, 1 new, 0 alerts"
@@ -265,9 +289,25 @@ def test_commands_answer_again_soon_after_the_gateway_drops(
             assert answer.text is not None and answer.text.startswith("1 watch:")
             gaps.append((answer.followup_at or answer.callback_at) - dropped)
         assert discord.resumes == 3 and discord.identifies == 1
+        # a change another worker made reaches this one within seconds
+        engine = make_engine(leakbot.env["DATABASE_URL"])
+        try:
+            with session_scope(engine) as session:
+                spec = {"id": "from-elsewhere", "any": ["Pixel 11"]}
+                add_entry(
+                    session=session,
+                    entry=ManagedEntry(
+                        ManagedKind.WATCH, "from-elsewhere", spec, "other", "1", datetime.now(UTC)
+                    ),
+                )
+        finally:
+            engine.dispose()
+        seen = time.monotonic()
+        _until(lambda: "from-elsewhere" in _ok(discord.command("watch", "list")), 10, bot)
+        assert time.monotonic() - seen < 5
         discord.invalidate()
         _until(lambda: discord.identifies == 2, 30, bot)
-        assert _ok(discord.command("watch", "list")).startswith("1 watch:")
+        assert _ok(discord.command("watch", "list")).startswith("2 watches:")
         assert "Traceback" not in bot.output
         assert bot.stop() == 0, bot.output
     finally:

@@ -35,7 +35,8 @@ APPLICATION_ID = "1300000000000000001"
 BOT_USER_ID = APPLICATION_ID
 GUILD_ID = "1300000000000000100"
 LEAKS_CHANNEL_ID = "1300000000000000200"  # a channel the bot may post in
-OTHER_CHANNEL_ID = "1300000000000000201"
+OTHER_CHANNEL_ID = "1300000000000000201"  # the bot may only read it
+SCOOPS_CHANNEL_ID = "1300000000000000202"  # the bot may post in it; not in the config
 ADMIN_ROLE_ID = "1300000000000000300"
 MOD_ROLE_ID = "1300000000000000301"
 TOKEN = "fake-bot-token.abc.def"
@@ -211,6 +212,29 @@ class DiscordBotFake(DiscordFake):
             self._dispatch("INTERACTION_CREATE", payload), self._server._loop
         ).result(10)
         return str(payload["token"])
+
+    def autocomplete(
+        self, name: str, sub: str, option: str, typed: str, *, member: Member = MODERATOR
+    ) -> list[str]:
+        """Type into an option as a member; return the choices the bot offers."""
+        payload = self._interaction(name, sub, {option: typed}, member, LEAKS_CHANNEL_ID)
+        payload["type"] = 4
+        payload["data"]["options"][0]["options"][0]["focused"] = True
+        with self._changed:
+            self.answers[payload["token"]] = Answer(time.monotonic())
+        assert self._server is not None
+        asyncio.run_coroutine_threadsafe(
+            self._dispatch("INTERACTION_CREATE", payload), self._server._loop
+        ).result(10)
+        deadline = time.monotonic() + 10
+        with self._changed:
+            while self.answers[payload["token"]].callback is None:
+                left = deadline - time.monotonic()
+                assert left > 0, "the bot offered no choices"
+                self._changed.wait(left)
+            callback = self.answers[payload["token"]].callback
+        assert callback is not None and callback["type"] == 8, callback
+        return [choice["value"] for choice in callback["data"]["choices"]]
 
     def answer(self, token: str, wait: float = 30) -> Answer:
         """Wait for the bot's answer to an interaction: a message, or a deferral and its
@@ -470,6 +494,7 @@ class DiscordBotFake(DiscordFake):
         channels = [
             _channel(LEAKS_CHANNEL_ID, "leaks", 0),
             _channel(OTHER_CHANNEL_ID, "general", 1),
+            _channel(SCOOPS_CHANNEL_ID, "scoops", 2),
         ]
         return {
             "id": GUILD_ID,
@@ -552,7 +577,7 @@ class DiscordBotFake(DiscordFake):
         }
         if resolved:
             data["resolved"] = resolved
-        channel = _channel(channel_id, "leaks" if channel_id == LEAKS_CHANNEL_ID else "general", 0)
+        channel = _channel(channel_id, f"channel-{channel_id[-3:]}", 0)
         channel["permissions"] = str(member.permissions)
         return {
             "id": str(next(self._snowflakes)),
@@ -580,7 +605,7 @@ class DiscordBotFake(DiscordFake):
                 "nick": None,
             },
             "app_permissions": str(
-                BOT_PERMISSIONS if channel_id == LEAKS_CHANNEL_ID else VIEW_CHANNEL
+                BOT_PERMISSIONS if channel_id != OTHER_CHANNEL_ID else VIEW_CHANNEL
             ),
             "locale": "en-US",
             "guild_locale": "en-US",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain import Hit, Item
+from bot.domain import Hit, Item, StoryReport
 
 EXCERPT_CHARS = 600
 _MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\*_~`|>#[]()<@:-"})
@@ -28,6 +29,10 @@ class AlertMessage:
     terms: tuple[str, ...] = field(default=())
     facts: tuple[tuple[str, str], ...] = ()  # extra embed fields: name, value
     attachments: tuple[tuple[str, str], ...] = ()  # archived images to attach: sha256, filename
+    # a story's later reports, newest last: source, link, when (ISO); and how many older
+    # reports the list leaves out
+    also: tuple[tuple[str, str | None, str | None], ...] = ()
+    also_more: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """Turn the alert into JSON-safe data for the outbox."""
@@ -37,6 +42,7 @@ class AlertMessage:
         data["terms"] = list(self.terms)
         data["facts"] = [list(fact) for fact in self.facts]
         data["attachments"] = [list(attachment) for attachment in self.attachments]
+        data["also"] = [list(report) for report in self.also]
         return data
 
     @classmethod
@@ -56,6 +62,8 @@ class AlertMessage:
             terms=tuple(data.get("terms", ())),
             facts=tuple((str(n), str(v)) for n, v in data.get("facts", ())),
             attachments=tuple((str(h), str(f)) for h, f in data.get("attachments", ())),
+            also=tuple((str(s), link, when) for s, link, when in data.get("also", ())),
+            also_more=int(data.get("also_more", 0)),
         )
 
 
@@ -250,4 +258,40 @@ def source_recovered_alert(
         image=None,
         posted_at=None,
         facts=(("Paused since", _when(paused_at)), ("Paused for", _span(now - paused_at))),
+    )
+
+
+STORY_LISTED = 12  # reports an edited story alert lists one by one
+STORY_NEWEST = 5  # past that, the newest it lists after the count
+
+
+def story_report_alert(item: Item, *, story_id: int) -> AlertMessage:
+    """Build the outbox entry for a later report of a story: it edits the story's alert."""
+    return AlertMessage(
+        kind="story",
+        source_id=item.source_id,
+        title=f"Also reported by {item.source_id}: {item.title or item.text[:200]}",
+        link=item.link,
+        excerpt="",
+        author=item.author,
+        image=None,
+        posted_at=item.published_at,
+        facts=(("Story", f"#{story_id}"),) if story_id > 0 else (),
+    )
+
+
+def story_alert(first: AlertMessage, later: Sequence[StoryReport]) -> AlertMessage:
+    """Show a story's first alert with every later report under "also reported by".
+
+    Past a dozen reports it gives their count and lists the newest few, so that the
+    message stays within Discord's limits however far the leak travels.
+    """
+    shown = later if len(later) <= STORY_LISTED else later[-STORY_NEWEST:]
+    return replace(
+        first,
+        also=tuple(
+            (report.source_id, report.link, report.at.isoformat() if report.at else None)
+            for report in shown
+        ),
+        also_more=len(later) - len(shown),
     )

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from bot.config import CONSOLE_CHANNEL, Config, webhook_parts
-from bot.domain import SourceKind
+from bot.domain import ManagedEntry, PollOutcome, SourceKind
+from bot.managed import Effective, with_managed
 from bot.outbox import DispatchReport, Outbox
 from bot.poller import Poller, poll_all
 from bot.polling import PollReport
@@ -28,8 +30,11 @@ from bot.sources.parse_pool import ParseLimits, ParsePool
 from bot.sources.readers import FeedReader, SourceReader, XReader
 from bot.vitals import Vitals
 from bot.watchlist import Watchlist
+from bot.worker import Worker
 from storage.db import Database, make_engine, migrate, session_scope
+from storage.managed import managed_entries, managed_revision
 from storage.models import SourceState
+from storage.outbox import sync_channels
 from storage.sources import all_sources, sync_sources
 
 if TYPE_CHECKING:
@@ -61,6 +66,10 @@ class App:
         self.parse_limits = parse_limits or ParseLimits()
         self.settings = settings
         self.config = config
+        # the file alone; ``config`` is the file's entries, then those set up from Discord
+        self.file_config = config
+        self.managed = Effective(config, {})
+        self.managed_revision = -1
         self.now = now
         self.vitals = Vitals(now=now, database_url=settings.database_url.get_secret_value())
         self.watchlist = Watchlist(config)
@@ -68,6 +77,8 @@ class App:
         self._sources = {source.id: source for source in config.sources}
         self.engine: sa.Engine = make_engine(settings.database_url.get_secret_value())
         self.database = Database(self.engine)
+        # this process among the workers sharing the database: its claims on sources
+        self.worker = Worker(self.database, now)
         self._poller: Poller | None = None
         self._http: aiohttp.ClientSession | None = None
         self._web: aiohttp.ClientSession | None = None
@@ -85,6 +96,10 @@ class App:
 
     async def __aenter__(self) -> App:
         migrate(self.engine)
+        with session_scope(self.engine) as session:
+            revision = managed_revision(session=session)
+            self._use_managed(with_managed(self.file_config, managed_entries(session=session)))
+            self.managed_revision = revision
         with session_scope(self.engine) as session:
             sync_sources(
                 session=session,
@@ -153,6 +168,7 @@ class App:
         api = self.settings.discord_api
         token = self.settings.discord_token
         limits = RateLimits()  # Discord's buckets, as this process learns them
+        self._rate_limits = limits
         for channel in self.config.channels:
             if channel.webhook is not None:
                 parts = webhook_parts(channel.webhook.get_secret_value())
@@ -179,6 +195,71 @@ class App:
         self.outbox = Outbox(database=self.database, sinks=sinks, now=self.now)
         return sinks
 
+    async def refresh(self) -> bool:
+        """Take in the watches, sources and channels set up from Discord, by any worker,
+        when the database says they changed; one small query when nothing did."""
+
+        def read(session: Session) -> tuple[int, list[ManagedEntry] | None]:
+            revision = managed_revision(session=session)
+            if revision == self.managed_revision:
+                return revision, None
+            return revision, managed_entries(session=session)
+
+        revision, entries = await self.database.run(read)
+        if entries is None:
+            return False
+        effective = with_managed(self.file_config, entries)
+        new_sources = [s for s in effective.config.sources if s.id not in self._sources]
+        if new_sources:
+            await self.database.run(
+                lambda session: sync_sources(
+                    session=session, sources=[(s.id, s.kind, s.address) for s in new_sources]
+                )
+            )
+        self._use_managed(effective)
+        self.managed_revision = revision
+        await self._add_channel_sinks()
+        return True
+
+    def _use_managed(self, effective: Effective) -> None:
+        """Run on a new effective config: the watchlist, routes and sources follow it."""
+        for reason in effective.skipped:
+            if reason not in self.managed.skipped:
+                log.warning("left out: %s", reason)
+        self.managed = effective
+        self.config = effective.config
+        self.watchlist = Watchlist(self.config)
+        self.routes = Routes(self.config)
+        self._sources = {source.id: source for source in self.config.sources}
+        if self._poller is not None:
+            self._poller.config = self.config
+            self._poller.watchlist = self.watchlist
+            self._poller.routes = self.routes
+
+    async def _add_channel_sinks(self) -> None:
+        """Give a channel a watch named from Discord its sink, and its row in the outbox."""
+        token = self.settings.discord_token
+        if self._http is None or token is None or not token.get_secret_value():
+            return
+        added: dict[str, str] = {}
+        for channel in self.config.channels:
+            if channel.id in self.sinks or channel.discord_channel is None:
+                continue
+            sink = ChannelSink(
+                self._http,
+                api_base=self.settings.discord_api,
+                channel_id=channel.discord_channel,
+                token=token.get_secret_value(),
+                limits=self._rate_limits,
+            )
+            self.sinks[channel.id] = sink
+            added[channel.id] = sink.target
+        if added:
+            moment = self.now()
+            await self.database.run(
+                lambda session: sync_channels(session=session, targets=added, now=moment)
+            )
+
     def source_states(self) -> dict[str, SourceState]:
         """Return what the database knows about each source's fetching, by id."""
         with session_scope(self.engine) as session:
@@ -193,8 +274,23 @@ class App:
             sources = list(self.config.sources)
         else:
             sources = [self._sources[i] for i in dict.fromkeys(source_ids) if i in self._sources]
-        # polls in flight at once: bounds the feed bodies held in memory on a big watchlist
-        return await poll_all(self.poller, sources, in_flight=POLLS_IN_FLIGHT, when_due=when_due)
+        # a source a running worker is polling stays its own: no poll twice at once
+        held = await self.worker.claim([s.id for s in sources])
+        mine = [s for s in sources if s.id not in held]
+        try:
+            async with self.worker.renewing():
+                # polls in flight at once: bounds the feed bodies held in memory
+                reports = await poll_all(
+                    self.poller, mine, in_flight=POLLS_IN_FLIGHT, when_due=when_due
+                )
+        finally:
+            await self.worker.release_many([s.id for s in mine])
+        polled = {report.source_id: report for report in reports}
+        return [
+            polled.get(s.id)
+            or PollReport(s.id, PollOutcome.SKIPPED, detail=f"being polled by {held[s.id]}")
+            for s in sources
+        ]
 
     async def dispatch(self) -> DispatchReport:
         """Deliver what is due in the outbox; one pass at a time."""

@@ -11,20 +11,24 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from bot import __version__, explain, outbox_cli, source_cli, status
+from bot import __version__, digest_cli, explain, outbox_cli, source_cli, status
 from bot.app import App
 from bot.config import Config, ConfigError, load_config
 from bot.database_trouble import DatabaseTroubleError, check_database_url, database_trouble
-from bot.domain import ChannelState
+from bot.domain import ChannelState, ManagedKind
 from bot.durations import format_duration
 from bot.errors import LeakbotError
+from bot.managed import Effective, origin, with_managed
 from bot.masking import MaskingFilter, mask_text, mask_url
 from bot.routing import Routes
 from bot.settings import Settings, export_proxies
 from bot.wording import counted
+from storage.db import session_scope
+from storage.managed import managed_entries
 from storage.outbox import channel_states, outbox_summary
 
 log = logging.getLogger("bot")
@@ -61,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         "status", parents=[common], help="each source, each channel and the outbox at a glance"
     )
     explain.add_command(commands, common)
+    digest_cli.add_command(commands, common)
     outbox_cli.add_command(commands, common)
     source_cli.add_command(commands, common)
     return parser
@@ -125,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command(args: argparse.Namespace, settings: Settings, config: Config, path: Path) -> int:
+    if args.command == "digest":
+        return digest_cli.run(settings, config, args)
     if args.command == "explain":
         return explain.run(settings, config, args)
     if args.command == "outbox":
@@ -170,6 +177,8 @@ def _check_config(settings: Settings, config: Config, path: Path) -> int:
     trouble: DatabaseTroubleError | None = None
     health: dict[str, str] = {}
     outbox = ""
+    managed = _managed(settings, config)
+    config = managed.config  # with the watches and sources set up from Discord
     try:
         current = status.read_status(settings, config, datetime.now(UTC))
         health = {s.id: s.health for s in current.sources}
@@ -189,6 +198,8 @@ def _check_config(settings: Settings, config: Config, path: Path) -> int:
         print(f"  {source.id:<24} {source.kind:<4} every {interval:<6} {address}{flags}")
         if trouble is None:
             print(f"  {'':<24} health: {health.get(source.id, 'not polled yet')}")
+        if (ManagedKind.SOURCE, source.id) in managed.entries:
+            print(f"  {'':<24} {origin(managed.entries[(ManagedKind.SOURCE, source.id)])}")
     print(f"{counted(len(config.channels), 'channel')}:")
     for channel in config.channels:
         target = (
@@ -208,11 +219,25 @@ def _check_config(settings: Settings, config: Config, path: Path) -> int:
         channels = ", ".join(Routes(config).of_watch(watch.id))
         shown = ", ".join(terms) or "every post"
         print(f"  {watch.id:<24} {shown} | on {scope} -> {channels}")
+        if (ManagedKind.WATCH, watch.id) in managed.entries:
+            print(f"  {'':<24} {origin(managed.entries[(ManagedKind.WATCH, watch.id)])}")
     if trouble is not None:
         sys.stdout.flush()
         print(f"leakbot: cannot read the sources' health: {trouble}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _managed(settings: Settings, config: Config) -> Effective:
+    """Read the watches and sources set up from Discord; the file alone without a database."""
+    try:
+        with status.existing_database(settings) as engine:
+            if engine is None:
+                return Effective(config, {})
+            with session_scope(engine) as session:
+                return with_managed(config, managed_entries(session=session))
+    except (DatabaseTroubleError, sa.exc.SQLAlchemyError):
+        return Effective(config, {})  # the status read below says what is wrong
 
 
 async def _poll_once(settings: Settings, config: Config, source_ids: list[str] | None) -> int:

@@ -172,6 +172,7 @@ class Watch(_Model):
     all: tuple[str | tuple[str, ...], ...] = ()
     none: TermList = ()
     ignore_accents: bool = False
+    stories: bool = True  # false: every report alerts, not one message per leak
     sources: tuple[str, ...] | None = None
     channels: tuple[str, ...] | None = None
 
@@ -220,6 +221,25 @@ class Deletions(_Model):
     watch_for: Duration = timedelta(hours=72)
 
 
+class Stories(_Model):
+    """Posts that report the same leak are one story: one alert, edited as reports come."""
+
+    enabled: bool = True
+    window: Duration = timedelta(hours=72)  # how long after its first report a story is open
+
+    @model_validator(mode="before")
+    @classmethod
+    def _on_or_off(cls, value: object) -> object:
+        # `stories: false` turns stories off for every watch
+        return {"enabled": value} if isinstance(value, bool) else value
+
+
+class DiscordOptions(_Model):
+    """Who may change watches and sources from Discord, besides members with Manage Server."""
+
+    admin_roles: tuple[str, ...] = ()
+
+
 class Config(_Model):
     """The whole watchlist file."""
 
@@ -230,6 +250,8 @@ class Config(_Model):
     watches: tuple[Watch, ...] = ()
     digest: Digest = Digest()
     deletions: Deletions = Deletions()
+    discord: DiscordOptions = DiscordOptions()
+    stories: Stories = Stories()
 
     @field_validator("timezone")
     @classmethod
@@ -363,10 +385,12 @@ def key_name(path: Path_) -> str:
     return name
 
 
-def _pydantic_problems(error: ValidationError, document: _Document, data: Any) -> list[Problem]:
+def _pydantic_problems(
+    error: ValidationError, document: _Document, data: Any, prefix: Path_ = ()
+) -> list[Problem]:
     problems = []
     for detail in error.errors():
-        path = _data_path(detail["loc"], data)
+        path = _data_path((*prefix, *detail["loc"]), data)
         message = detail["msg"]
         if detail["type"] == "extra_forbidden":
             unknown = path[-1]
@@ -494,3 +518,43 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, [Problem(None, "", f"cannot read the file: {exc}")]) from None
     return parse_config(text, path, env)
+
+
+ENTRY_MODELS: dict[str, type[Source] | type[Channel] | type[Watch]] = {
+    "sources": Source,
+    "channels": Channel,
+    "watches": Watch,
+}
+
+
+def check_entry(
+    config: Config, section: str, entry: Mapping[str, Any]
+) -> tuple[Source | Channel | Watch | None, list[Problem]]:
+    """Check one entry as if it ended a section of the file: the same models, cross-checks
+    and messages as the file gets; keys are named from the entry (``any[0]``), no line."""
+    index = len(getattr(config, section))
+    data: dict[str, list[dict[str, Any]]] = {section: [{} for _ in range(index)] + [dict(entry)]}
+    document = _Document(Path(section), {})
+    own = key_name((section, index))
+    try:
+        added = ENTRY_MODELS[section].model_validate(dict(entry))
+    except ValidationError as exc:
+        problems = _pydantic_problems(exc, document, data, prefix=(section, index))
+        return None, _own_problems(problems, own)
+    candidate = config.model_copy(update={section: (*getattr(config, section), added)})
+    return added, _own_problems(_cross_checks(candidate, document), own)
+
+
+def cross_check(config: Config) -> list[Problem]:
+    """Check what the models alone cannot (unique ids, references, terms); no lines."""
+    return _cross_checks(config, _Document(Path("config"), {}))
+
+
+def _own_problems(problems: list[Problem], own: str) -> list[Problem]:
+    """Keep the problems of one entry, its keys named from the entry itself."""
+    kept = []
+    for problem in _first_per_key(problems):
+        if problem.key == own or problem.key.startswith((f"{own}.", f"{own}[")):
+            key = problem.key.removeprefix(own).removeprefix(".")
+            kept.append(Problem(None, key, problem.message))
+    return kept

@@ -40,6 +40,8 @@ class AlertKind(StrEnum):
     RESTORED = "restored"
     PAUSED = "paused"
     RECOVERED = "recovered"
+    DIGEST = "digest"  # a part of the daily digest
+    STORY = "story"  # a later report of a story: its first alert is edited to list it
 
 
 class ItemState(StrEnum):
@@ -66,6 +68,14 @@ class ChannelState(StrEnum):
     OK = "ok"
     BACKING_OFF = "backing-off"  # rate limited, or Discord failing: held until a retry time
     BROKEN = "broken"  # Discord says the webhook or channel is gone or forbidden
+
+
+class ManagedKind(StrEnum):
+    """What a member set up from Discord: a watch, a source, or a channel a watch names."""
+
+    WATCH = "watch"
+    SOURCE = "source"
+    CHANNEL = "channel"
 
 
 class DeliveryOutcome(StrEnum):
@@ -174,6 +184,7 @@ class StoredPost:
     watches: tuple[str, ...] = ()  # the watches it matched
     attachments: tuple[tuple[str, str], ...] = ()  # archived images: sha256, filename
     judgement: str | None = None  # why the last poll that judged it missing did what it did
+    story: tuple[int, str] | None = None  # the story it belongs to: its id and first title
 
     @property
     def key(self) -> str:
@@ -211,6 +222,8 @@ class QueuedAlert:
     channel_id: str
     message: dict[str, Any]
     item_key: str | None = None  # the post it is about, by key within the poll's source
+    # the story whose message it is (new) or edits (story); below zero: opened by this write
+    story_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,3 +252,120 @@ class PollPlan:
     changes: tuple[PostChange, ...] = ()
     alerts: tuple[QueuedAlert, ...] = ()
     images: tuple[tuple[str, tuple[ArchivedImage, ...]], ...] = ()  # by post key
+    stories: tuple[StoryChoice, ...] = ()  # new posts to put in stories, then their choice
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedEntry:
+    """A watch, source or channel set up from Discord: its config entry, who added it, when."""
+
+    kind: ManagedKind
+    id: str
+    spec: Mapping[str, Any]  # the entry as the config file would hold it
+    added_by: str  # the member's name as Discord showed it
+    added_by_id: str  # the member's user id
+    added_at: datetime
+
+
+# --- the daily digest's raw material: what storage reads for one day -------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DayPost:
+    """A post that matched within the day, with the watches it matched and its story."""
+
+    item_id: int
+    source_id: str
+    title: str
+    text: str
+    link: str | None
+    published_at: datetime | None
+    first_seen_at: datetime
+    watches: tuple[str, ...]
+    story_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DayChange:
+    """A matched post deleted or edited within the day, with what it said."""
+
+    post: DayPost
+    kind: AlertKind  # DELETED or EDITED
+    at: datetime  # when it was called deleted, or when the day's last edit was seen
+    said: str  # the archived text when deleted; the text before the day's first edit
+    now_says: str = ""  # the text after the day's last edit
+    missing_since: datetime | None = None  # a deleted post was first seen missing then
+    restored: bool = False  # called deleted, then shown again
+    edits: int = 0  # edits seen within the day
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTrouble:
+    """A source with no successful poll from before the day began until the digest is made."""
+
+    source_id: str
+    error: str | None
+    last_success_at: datetime | None
+    paused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelTrouble:
+    """A channel Discord refused as gone or forbidden within the day."""
+
+    channel_id: str
+    reason: str | None
+    since: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DayActivity:
+    """Everything a day's digest is made of, read between two UTC instants."""
+
+    start: datetime
+    end: datetime
+    posts: tuple[DayPost, ...] = ()
+    changes: tuple[DayChange, ...] = ()
+    failing_sources: tuple[SourceTrouble, ...] = ()
+    broken_channels: tuple[ChannelTrouble, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    """An open story as stored: what a new post is compared with, and where it was told."""
+
+    id: int
+    opened_at: datetime
+    first_item_id: int
+    title: str
+    fingerprint: Mapping[str, Any]  # bot.stories.Fingerprint as JSON
+    channels: tuple[str, ...] = ()  # the channels that hold its message
+
+
+@dataclass(frozen=True, slots=True)
+class StoryChoice:
+    """A new post that goes into a story: which one and why, once decided.
+
+    A poll names the post (``decided`` False); the write decides, against the stories
+    open at that moment, whether it joins one (``story_id``) or opens one (``story_id``
+    below zero until it is written, ``keys`` to find it by).
+    """
+
+    item_key: str
+    title: str
+    fingerprint: Mapping[str, Any]  # the post's; once decided, the story's after it
+    watches: tuple[str, ...] = ()  # the watches it matched
+    decided: bool = False
+    story_id: int | None = None
+    opens: bool = False
+    keys: tuple[str, ...] = ()
+    why: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryReport:
+    """One report of a story: which source, its link, and when it was posted (or seen)."""
+
+    source_id: str
+    link: str | None
+    at: datetime | None

@@ -17,6 +17,12 @@ POLL_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
     registry=REGISTRY,
 )
+POLL_LATENESS = Histogram(
+    "leakbot_poll_lateness_seconds",
+    "How long after its due time a source's poll started: grows when the workers fall behind.",
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 300),
+    registry=REGISTRY,
+)
 ITEMS = Counter(
     "leakbot_items",
     "Posts read from sources, by whether they were new.",

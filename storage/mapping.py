@@ -39,8 +39,10 @@ def item_values(item: Item) -> dict[str, Any]:
     }
 
 
-def to_stored_post(row: ItemRow, watches: Sequence[str]) -> StoredPost:
-    """Turn a stored row and the watches it matched into a StoredPost."""
+def to_stored_post(
+    row: ItemRow, watches: Sequence[str], story: tuple[int, str] | None = None
+) -> StoredPost:
+    """Turn a stored row, the watches it matched and its story into a StoredPost."""
     assert row.id is not None
     return StoredPost(
         item_id=row.id,
@@ -54,6 +56,7 @@ def to_stored_post(row: ItemRow, watches: Sequence[str]) -> StoredPost:
         edits=row.edits,
         watches=tuple(watches),
         judgement=row.judgement,
+        story=story,
         attachments=tuple(
             (str(image["sha256"]), str(image["filename"])) for image in row.archived_images
         ),

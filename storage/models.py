@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +38,8 @@ class SourceState(SQLModel, table=True):
     """What leakbot knows about fetching one source."""
 
     __tablename__ = "source"
+    # the claim tick's search: due sources, soonest first
+    __table_args__ = (sa.Index("ix_source_next_poll_at", "next_poll_at"),)
 
     id: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=8)
@@ -53,6 +55,9 @@ class SourceState(SQLModel, table=True):
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # item counts of the last clean polls (a 304 repeats the last): the usual is their median
     recent_sizes: list[int] = _json()
+    # the worker polling it now, until when (a lease it renews; a killed worker's runs out)
+    claimed_by: str | None = Field(default=None, sa_type=sa.Text)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ItemRow(SQLModel, table=True):
@@ -83,6 +88,9 @@ class ItemRow(SQLModel, table=True):
     edits: int = 0
     revisions: list[dict[str, Any]] = _json()  # earlier versions: title, text, seen_at
     archived_images: list[dict[str, Any]] = _json()  # url, sha256, content_type
+    # the story (same leak, many sources) it joined or opened; None when it matched nothing
+    story_id: int | None = Field(default=None, foreign_key="story.id", index=True)
+    story_why: str | None = Field(default=None, sa_type=sa.Text)  # for `leakbot explain`
 
 
 class ImageRow(SQLModel, table=True):
@@ -133,6 +141,38 @@ class AlertRow(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     message_id: str | None = Field(default=None, sa_type=sa.Text)  # Discord's, for later edits
     settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # set aside, dropped
+    # the story whose message this alert is (kind new) or edits (kind story)
+    story_id: int | None = Field(default=None, foreign_key="story.id", index=True)
+
+
+class StoryRow(SQLModel, table=True):
+    """A story: posts from any sources that report the same leak, told as one alert."""
+
+    __tablename__ = "story"
+
+    id: int | None = Field(default=None, primary_key=True)
+    opened_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # the post that opened it; the key is added after both tables exist (they point at each other)
+    first_item_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("item.id", use_alter=True, name="fk_story_first_item"),
+            nullable=False,
+        )
+    )
+    title: str = Field(default="", sa_type=sa.Text)
+    # what later posts are compared with: designations, claims, signature (bot.stories)
+    fingerprint: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class StoryKeyRow(SQLModel, table=True):
+    """One key a story is found by (a model designation, a signature band): the index."""
+
+    __tablename__ = "story_key"
+
+    key: str = Field(primary_key=True, max_length=96)
+    story_id: int = Field(primary_key=True, foreign_key="story.id")
+    opened_at: datetime = Field(sa_type=UTCDateTime)  # the story's, to skip closed ones
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -166,3 +206,57 @@ class ChannelRow(SQLModel, table=True):
     failures: int = 0  # in a row, for the back-off
     claimed_by: str | None = Field(default=None, sa_type=sa.Text)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ManagedRow(SQLModel, table=True):
+    """A watch, source or channel set up from Discord, with who added it and when."""
+
+    __tablename__ = "managed"
+
+    kind: str = Field(primary_key=True, max_length=16)  # a ManagedKind
+    id: str = Field(primary_key=True, max_length=64)
+    spec: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # as the file holds it
+    added_by: str = Field(sa_type=sa.Text)
+    added_by_id: str = Field(max_length=32)
+    added_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ManagedRevision(SQLModel, table=True):
+    """One counter, bumped with every change from Discord: each worker polls it to see one."""
+
+    __tablename__ = "managed_revision"
+
+    id: int = Field(default=1, primary_key=True)
+    revision: int = 0
+
+
+class LeaseRow(SQLModel, table=True):
+    """A named role only one process may hold at a time (the Discord gateway), until it expires."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(sa_type=sa.Text)  # the process: host, pid and a token of its own
+    host: str = Field(sa_type=sa.Text)
+    pid: int
+    since: datetime = Field(sa_type=UTCDateTime)  # when this holder took it
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DigestRow(SQLModel, table=True):
+    """A day's digest queued for one channel: one row per day, channel and edition, so a
+    second writer of the same edition (a restart, another process) writes nothing."""
+
+    __tablename__ = "digest"
+    __table_args__ = (
+        sa.UniqueConstraint("day", "channel_id", "edition", name="uq_digest_day_channel_edition"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(sa_type=sa.Date)  # the day in the config's timezone
+    channel_id: str = Field(max_length=64)
+    edition: int = 1  # 1 is the scheduled post; each `leakbot digest --post --force` adds one
+    queued_at: datetime = Field(sa_type=UTCDateTime)
+    late: bool = False  # caught up after the bot was down at the scheduled time
+    parts: int = 1  # the messages it was split into
+    made_by: str = Field(max_length=16)  # schedule, catch-up or command

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from storage.models import SourceState
+
+INSERT_ROWS = 500  # rows per INSERT: their bound parameters stay under every database's limit
 
 
 def sync_sources(*, session: Session, sources: list[tuple[str, str, str]]) -> None:
     """Make sure every configured source has a row; a changed address starts it afresh."""
     existing = {row.id: row for row in session.exec(select(SourceState)).all()}
+    new = []
     for source_id, kind, address in sources:
         row = existing.get(source_id)
         if row is None:
-            session.add(SourceState(id=source_id, kind=kind, address=address))
+            new.append(SourceState(id=source_id, kind=kind, address=address).model_dump())
         elif row.address != address or row.kind != kind:
             row.kind, row.address = kind, address
             row.etag = row.last_modified = None
@@ -23,6 +28,15 @@ def sync_sources(*, session: Session, sources: list[tuple[str, str, str]]) -> No
             row.consecutive_failures = 0
             row.paused_at = None
             session.add(row)
+    if new:
+        # workers starting together on a new database may all find a source new: one row
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+        for start in range(0, len(new), INSERT_ROWS):
+            session.execute(
+                insert(SourceState)
+                .values(new[start : start + INSERT_ROWS])
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
     session.flush()
 
 

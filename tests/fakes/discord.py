@@ -39,6 +39,8 @@ from tests.fakes.loopback import LoopbackServer
 SPEC = Path(__file__).resolve().parents[1] / "data" / "ref" / "discord" / "openapi.json"
 WEBHOOK_PATH = "/webhooks/{webhook_id}/{webhook_token}"
 MESSAGES_PATH = "/channels/{channel_id}/messages"
+WEBHOOK_MESSAGE_PATH = "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"
+CHANNEL_MESSAGE_PATH = "/channels/{channel_id}/messages/{message_id}"
 
 
 @cache
@@ -47,12 +49,12 @@ def _spec() -> dict[str, Any]:
 
 
 @cache
-def request_validator(path: str) -> Draft202012Validator:
-    """Build a validator for the JSON request body of POST on a spec path."""
+def request_validator(path: str, method: str = "post") -> Draft202012Validator:
+    """Build a validator for the JSON request body of POST (or PATCH) on a spec path."""
     spec = _spec()
     pointer = path.replace("~", "~0").replace("/", "~1")
     schema = dict(spec)
-    schema["$ref"] = f"#/paths/{pointer}/post/requestBody/content/application~1json/schema"
+    schema["$ref"] = f"#/paths/{pointer}/{method}/requestBody/content/application~1json/schema"
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
@@ -82,15 +84,15 @@ def _unknown_keys(value: Any, schema: dict[str, Any], where: str) -> list[str]:
     return problems
 
 
-def body_problems(path: str, body: Any) -> list[str]:
-    """Say everything wrong with a message body Discord would get on POST ``path``."""
-    validator = request_validator(path)
+def body_problems(path: str, body: Any, method: str = "post") -> list[str]:
+    """Say everything wrong with a message body Discord would get on POST (PATCH) ``path``."""
+    validator = request_validator(path, method)
     problems = [
         f"{'/'.join(str(p) for p in error.absolute_path) or '<body>'}: {error.message}"
         for error in validator.iter_errors(body)
     ]
     spec = _spec()
-    schema = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schema = spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
     problems += [f"unknown key {key}" for key in _unknown_keys(body, schema, "body")]
     total = 0
     for embed in body.get("embeds") or [] if isinstance(body, dict) else []:
@@ -117,6 +119,7 @@ class Received:
     files: list[tuple[str, str, bytes]] = field(default_factory=list)  # name, type, bytes
     message_id: str = ""
     at: float = 0.0  # time.monotonic() when it came
+    edits: list[dict[str, Any]] = field(default_factory=list)  # bodies of accepted PATCHes
 
     @property
     def title(self) -> str | None:
@@ -136,6 +139,7 @@ class Request:
     status: int
     retry_after: float | None = None  # of a 429
     scope: str | None = None  # of a 429: "user" (a route's bucket) or "global"
+    method: str = "POST"  # PATCH: an edit of a message
 
 
 Answer = tuple[int, dict[str, Any], dict[str, str]]
@@ -193,6 +197,12 @@ class DiscordFake:
         app = web.Application()
         app.router.add_post("/api/v10/webhooks/{webhook_id}/{token}", self._webhook)
         app.router.add_post("/api/v10/channels/{channel_id}/messages", self._channel)
+        app.router.add_patch(
+            "/api/v10/webhooks/{webhook_id}/{token}/messages/{message_id}", self._edit_webhook
+        )
+        app.router.add_patch(
+            "/api/v10/channels/{channel_id}/messages/{message_id}", self._edit_channel
+        )
         app.router.add_get("/_fake/report", self._report)
         app.router.add_post("/_fake/chaos", self._set_chaos)
         return app
@@ -410,6 +420,85 @@ class DiscordFake:
             },
             headers=headers,
         )
+
+    async def _edit_webhook(self, request: web.Request) -> web.Response:
+        return await self._edit(
+            request, "webhook", request.match_info["webhook_id"], WEBHOOK_MESSAGE_PATH
+        )
+
+    async def _edit_channel(self, request: web.Request) -> web.Response:
+        if not request.headers.get("Authorization", "").startswith("Bot "):
+            return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        return await self._edit(
+            request, "channel", request.match_info["channel_id"], CHANNEL_MESSAGE_PATH
+        )
+
+    async def _edit(self, request: web.Request, route: str, target: str, path: str) -> web.Response:
+        """Edit a message the fake took before: its fields are replaced by the body's."""
+        body = await request.json()
+        message_id = request.match_info["message_id"]
+        now = time.monotonic()
+        with self._lock:
+            self.attempts += 1
+            answer, headers = self._answer(target, now)
+            if answer is not None:
+                status, answer_body, extra = answer
+                self.requests.append(
+                    Request(
+                        now,
+                        route,
+                        target,
+                        status,
+                        retry_after=answer_body.get("retry_after") if status == 429 else None,
+                        scope=extra.get("X-RateLimit-Scope") if status == 429 else None,
+                        method="PATCH",
+                    )
+                )
+                return web.json_response(answer_body, status=status, headers={**headers, **extra})
+        problems = body_problems(path, body, "patch")
+        with self._lock:
+            if problems:
+                self.rejected.append((route, problems))
+                self.requests.append(Request(now, route, target, 400, method="PATCH"))
+                return web.json_response(
+                    {"code": 50035, "message": "Invalid Form Body", "errors": problems},
+                    status=400,
+                )
+            message = next(
+                (
+                    m
+                    for m in self.messages
+                    if m.message_id == message_id and m.target == target and m.route == route
+                ),
+                None,
+            )
+            if message is None:
+                self.requests.append(Request(now, route, target, 404, method="PATCH"))
+                return web.json_response(
+                    {"message": "Unknown Message", "code": 10008}, status=404, headers=headers
+                )
+            self.requests.append(Request(now, route, target, 200, method="PATCH"))
+            message.body = {**message.body, **body}
+            message.edits.append(body)
+        return web.json_response(
+            {
+                "id": message_id,
+                "type": 0,
+                "content": message.body.get("content") or "",
+                "embeds": message.body.get("embeds") or [],
+                "channel_id": target,
+            },
+            headers=headers,
+        )
+
+    def edits(self, target: str | None = None) -> int:
+        """Count the edits Discord accepted (to one webhook or channel)."""
+        with self._lock:
+            return sum(
+                1
+                for r in self.requests
+                if r.method == "PATCH" and r.status == 200 and target in (None, r.target)
+            )
 
     def report(self) -> dict[str, Any]:
         """Return the log of requests and messages as JSON-safe data."""

@@ -494,6 +494,12 @@ class Reader:
         # the other models a post names are part of what it claims: "with Exynos 2500"
         claims += tuple(f"model:{d}" for d in designations if d != subject)
         signature = () if subject else minhash(_words([*title_tokens, "|", *text_tokens]))
+        if subject is None:
+            # posts alike but for a number ("part 3", "day 4") are not one post
+            numbers = (t for t in (*title_tokens, *text_tokens) if re.fullmatch(_NUMBER, t))
+            claims += tuple(
+                dict.fromkeys(f"n:{_number(n)}" for n in numbers if f"n:{_number(n)}" not in claims)
+            )
         return Fingerprint(subject, headline, designations, claims, signature)
 
     def _tokens(self, text: str) -> list[str]:
@@ -679,6 +685,9 @@ def compare(post: Fingerprint, story: Fingerprint) -> tuple[bool, str]:
         near = similarity(post.signature, story.signature)
         if near < NEAR_TEXT:
             return False, f"different text (~{near:.0%} of word pairs in common)"
+        numbers = {c for c in post.claims if c.startswith("n:")}
+        if numbers != {c for c in story.claims if c.startswith("n:")}:
+            return False, f"nearly the same text (~{near:.0%}), but other numbers"
         if conflict:
             return False, f"nearly the same text, but the facts differ ({conflict})"
         return True, f"nearly the same text (~{near:.0%} of word pairs in common)"

@@ -96,10 +96,11 @@ def write_choices(
             session.flush()
             assert row.id is not None
             opened[choice.story_id] = row.id
-            session.execute(
-                sa.insert(StoryKeyRow),
-                [{"key": key, "story_id": row.id, "opened_at": now} for key in choice.keys],
-            )
+            if choice.keys:  # a post with no model and no words cannot be found again
+                session.execute(
+                    sa.insert(StoryKeyRow),
+                    [{"key": key, "story_id": row.id, "opened_at": now} for key in choice.keys],
+                )
             story_id = row.id
         else:
             story_id = opened.get(choice.story_id, choice.story_id)

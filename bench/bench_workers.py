@@ -4,7 +4,10 @@ Run from the repository root with PostgreSQL at hand (a fresh schema is made and
 for each run):
 
     python bench/bench_workers.py 5000 [--workers 1,2,3] [--minutes 1] [--repeat 3]
-        [--database URL (default $TEST_DATABASE_URL)]
+        [--per-worker] [--interval 60] [--database URL (default $TEST_DATABASE_URL)]
+
+``--per-worker`` gives each worker N feeds (3 workers poll 3 N), to see whether more
+workers carry more feeds at the same lateness.
 
 A feed server in a process of its own serves N small RSS feeds (five posts each, with an
 ETag: an unchanged feed is a 304) and notes the moment of every request; a Discord fake in
@@ -146,8 +149,8 @@ def drop_schema(base: str, schema: str) -> None:
     admin.dispose()
 
 
-def config_text(base: str, count: int) -> str:
-    lines = ["defaults:", "  interval: 1m", "sources:"]
+def config_text(base: str, count: int, interval: int) -> str:
+    lines = ["defaults:", f"  interval: {interval}s", "sources:"]
     for n in range(count):
         lines += [f"  - id: feed-{n}", f"    feed: {base}feed-{n}"]
     lines.append("channels:")
@@ -243,10 +246,11 @@ class Figures:
 
 
 def run_once(args: argparse.Namespace, workers: int) -> Figures:
-    interval = timedelta(minutes=1)
+    count = args.feeds * workers if args.per_worker else args.feeds
+    interval = timedelta(seconds=args.interval)
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    feeds = context.Process(target=serve_feeds, args=(args.feeds, theirs), daemon=True)
+    feeds = context.Process(target=serve_feeds, args=(count, theirs), daemon=True)
     feeds.start()
     base = ours.recv()
     discord = subprocess.Popen(
@@ -261,7 +265,7 @@ def run_once(args: argparse.Namespace, workers: int) -> Figures:
     fake = api_base.removesuffix("/api/v10")
     schema, url = fresh_schema(args.database)
     home = Path(tempfile.mkdtemp(prefix="leakbot-workers-"))
-    (home / "leakbot.yaml").write_text(config_text(base, args.feeds))
+    (home / "leakbot.yaml").write_text(config_text(base, count, args.interval))
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -308,10 +312,10 @@ def run_once(args: argparse.Namespace, workers: int) -> Figures:
             time.sleep(2)
             ours.send("requests")
             seen = {name for _, name in ours.recv()}
-            if len(seen) == args.feeds:
+            if len(seen) == count:
                 break
             if time.time() - started > 300:
-                raise RuntimeError(f"only {len(seen)} of {args.feeds} feeds polled in 5 minutes")
+                raise RuntimeError(f"only {len(seen)} of {count} feeds polled in 5 minutes")
         baseline_done = time.time()
         window = args.minutes * 60.0
         stop_posting = threading.Event()
@@ -319,7 +323,7 @@ def run_once(args: argparse.Namespace, workers: int) -> Figures:
         def post() -> None:
             n = 0
             while not stop_posting.wait(POST_EVERY):
-                name = f"feed-{(n * 7919) % args.feeds}"
+                name = f"feed-{(n * 7919) % count}"
                 title = f"benchterm{n % WEBHOOKS} leak number {n}"
                 ours.send((name, f"{name}-new-{n}", title))
                 titles.append(title)
@@ -423,10 +427,10 @@ def spread(values: list[float], digits: int = 1) -> str:
     return f"{low:.{digits}f} / {middle:.{digits}f}"
 
 
-def summarize(feeds: int, runs: dict[int, list[Figures]]) -> None:
+def summarize(feeds: str, interval: int, runs: dict[int, list[Figures]]) -> None:
     print()
     print(
-        f"{feeds} feeds at a 1-minute interval; min / median over "
+        f"{feeds} feeds at a {interval} s interval; min / median over "
         f"{len(next(iter(runs.values())))} runs"
     )
     header = (
@@ -456,6 +460,10 @@ def main() -> int:
     parser.add_argument("feeds", type=int, nargs="?", default=500, help="N feeds (default 500)")
     parser.add_argument("--workers", default="1,2,3", help="worker counts to run, e.g. 1,2,3")
     parser.add_argument("--minutes", type=float, default=1.0, help="the measured window")
+    parser.add_argument("--interval", type=int, default=60, help="seconds between polls")
+    parser.add_argument(
+        "--per-worker", action="store_true", help="N feeds per worker: 3 workers poll 3 N"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per worker count")
     parser.add_argument("--database", default=os.environ.get("TEST_DATABASE_URL"))
     args = parser.parse_args()
@@ -477,7 +485,9 @@ def main() -> int:
                 f"({time.monotonic() - began:.0f} s)",
                 flush=True,
             )
-    summarize(args.feeds, runs)
+    summarize(
+        f"{args.feeds} per worker" if args.per_worker else str(args.feeds), args.interval, runs
+    )
     return 0
 
 

@@ -100,11 +100,27 @@ def claim(
     return held
 
 
+def _in_order(session: Session, *conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """Match the rows of these conditions, locked in the order of their ids (byte order, as
+    Python sorts them): a worker's writes running at once (outcomes, renewals, releases)
+    then never deadlock. SQLite writes one at a time and needs no order."""
+    if session.get_bind().dialect.name != "postgresql":
+        return sa.and_(*conditions)
+    rows = (
+        select(SourceState.id)
+        .where(*conditions)
+        .order_by(sa.collate(col(SourceState.id), "C"))
+        .with_for_update()
+        .scalar_subquery()
+    )
+    return col(SourceState.id).in_(rows)
+
+
 def renew_claims(*, session: Session, worker: str, now: datetime, lease: timedelta) -> int:
     """Push back the end of every claim this worker holds; return how many it holds."""
     result = session.execute(
         sa.update(SourceState)
-        .where(col(SourceState.claimed_by) == worker)
+        .where(_in_order(session, col(SourceState.claimed_by) == worker))
         .values(claimed_until=now + lease)
         .execution_options(synchronize_session=False)
     )
@@ -113,17 +129,17 @@ def renew_claims(*, session: Session, worker: str, now: datetime, lease: timedel
 
 def release(*, session: Session, worker: str, source_ids: Iterable[str] | None = None) -> None:
     """Let go of these sources (all of this worker's when none are named)."""
+    mine = col(SourceState.claimed_by) == worker
     statement = (
         sa.update(SourceState)
-        .where(col(SourceState.claimed_by) == worker)
         .values(claimed_by=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
     if source_ids is None:
-        session.execute(statement)
+        session.execute(statement.where(_in_order(session, mine)))
         return
-    for chunk in _chunks(list(source_ids)):
-        session.execute(statement.where(col(SourceState.id).in_(chunk)))
+    for chunk in _chunks(sorted(source_ids)):
+        session.execute(statement.where(_in_order(session, mine, col(SourceState.id).in_(chunk))))
 
 
 def place(*, session: Session, slots: Mapping[str, tuple[datetime, datetime]]) -> None:
@@ -151,7 +167,7 @@ def place(*, session: Session, slots: Mapping[str, tuple[datetime, datetime]]) -
         .values(next_poll_at=sa.bindparam("first", type_=UTCDateTime)),
         [
             {"source_key": source_id, "first": first, "behind": behind}
-            for source_id, (first, behind) in slots.items()
+            for source_id, (first, behind) in sorted(slots.items())  # rows in id order
         ],
     )
 

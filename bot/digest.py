@@ -9,6 +9,7 @@ deletions and edits, then the stories told by the most sources.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -49,6 +50,22 @@ def due_at(day: date, at: time, zone: ZoneInfo) -> datetime:
     apscheduler fires it; a time that comes twice is the first.
     """
     return datetime.combine(day + timedelta(days=1), at, tzinfo=zone).astimezone(UTC)
+
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def read_day(text: str, *, today: date, timezone: str) -> date:
+    """Read a day written YYYY-MM-DD; a ValueError names what is wrong with it."""
+    if not _DAY.match(text):
+        raise ValueError(f"{text!r} is not a date; write it as YYYY-MM-DD")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"{text} is not a day of the calendar ({exc})") from None
+    if day > today:
+        raise ValueError(f"{text} has not begun yet in {timezone}")
+    return day
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import sys
 from datetime import UTC, date, datetime, timedelta
 
 from bot.app import App
 from bot.config import Config
-from bot.digest import Digest, digest_json, render_markdown
+from bot.digest import Digest, digest_json, read_day, render_markdown
 from bot.digest_delivery import MadeBy, make_digest, post_digest, today, utc
 from bot.settings import Settings
 from bot.status import existing_database
@@ -19,7 +18,6 @@ from bot.wording import counted
 from storage.db import Database
 
 EXIT_OK, EXIT_USAGE = 0, 2
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def add_command(
@@ -60,14 +58,10 @@ def run(settings: Settings, config: Config, args: argparse.Namespace) -> int:
     current = today(config, now)
     day = current - timedelta(days=1)
     if args.date is not None:
-        if not _DATE.match(args.date):
-            return _usage(f"--date {args.date!r} is not a date; write it as YYYY-MM-DD")
         try:
-            day = date.fromisoformat(args.date)
+            day = read_day(args.date, today=current, timezone=config.timezone)
         except ValueError as exc:
-            return _usage(f"--date {args.date} is not a day of the calendar ({exc})")
-        if day > current:
-            return _usage(f"--date {args.date} has not begun yet in {config.timezone}")
+            return _usage(f"--date {exc}")
     if args.watch is not None and args.watch not in {w.id for w in config.watches}:
         known = ", ".join(w.id for w in config.watches) or "none are configured"
         return _usage(f"no watch with id '{args.watch}' (watches are: {known})")

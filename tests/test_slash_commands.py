@@ -113,7 +113,9 @@ def test_watch_added_from_discord_alerts_at_once_and_survives_a_restart(
         assert discord.intents and not discord.intents[0] & PRIVILEGED
         assert discord.compression == ["zlib-stream"]
         names = {c["name"]: c for c in discord.commands}
-        assert set(names) >= {"watch", "source", "leakbot"}
+        assert set(names) == {"watch", "source", "leakbot", "digest"}
+        assert {o["name"] for o in names["digest"]["options"]} == {"now", "day"}
+        assert names["digest"].get("default_member_permissions") is None  # shown to everyone
         assert {o["name"] for o in names["watch"]["options"]} == {
             "add",
             "remove",
@@ -243,6 +245,14 @@ def test_source_added_from_discord_polls_silently_then_alerts(
         )
         _until(lambda: bool(_alerts(discord)), 30, bot)
         assert _alerts(discord) == ["Galaxy S30 Ultra in the wild"]
+        # the digest is read-only: any member may ask for today's so far, or a past day's
+        digest = discord.command("digest", "now", member=READER)
+        assert digest.deferred and _ok(digest)
+        told = "\n".join(str(f.get("content", "")) for f in digest.followups)
+        assert "Galaxy S30 Ultra in the wild" in told, told
+        assert "S30 leak, old" not in told  # recorded silently by the first poll
+        bad = _ok(discord.command("digest", "day", {"date": "2026-02-30"}, member=READER))
+        assert bad.startswith("2026-02-30 is not a day of the calendar"), bad
 
         feeds.fail("tipster", 503)
         _until(lambda: "source tipster: poll failed" in bot.output, 30, bot)

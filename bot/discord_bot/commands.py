@@ -1,5 +1,5 @@
-"""The slash commands: ``/watch``, ``/source`` and ``/leakbot``. Each callback parses the
-interaction, calls an action and sends its text back, ephemeral.
+"""The slash commands: ``/watch``, ``/source``, ``/leakbot`` and ``/digest``. Each callback
+parses the interaction, calls an action and sends its text back, ephemeral.
 
 Every group is hidden by Discord from members without Manage Server
 (``default_member_permissions``); a server's admins may show it to others, so adding,
@@ -10,6 +10,7 @@ deferred first, so that Discord's 3 s for the first answer never runs out.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -17,6 +18,8 @@ import discord
 from discord import app_commands
 
 from bot.app import App
+from bot.digest import read_day
+from bot.digest_delivery import digest_reply, today
 from bot.discord_bot import actions
 from bot.domain import ManagedKind
 from bot.managed import MAX_REPLY, may_change, refusal_for_member, source_spec, watch_spec
@@ -27,7 +30,7 @@ QUIET = discord.AllowedMentions.none()  # replies echo what members typed: ping 
 
 def command_groups(app: App) -> list[app_commands.Group]:
     """Return every group of slash commands; a new group is one more line here."""
-    return [WatchCommands(app), SourceCommands(app), LeakbotCommands(app)]
+    return [WatchCommands(app), SourceCommands(app), LeakbotCommands(app), DigestCommands(app)]
 
 
 async def reply(interaction: discord.Interaction, text: str) -> None:
@@ -240,3 +243,46 @@ class LeakbotCommands(app_commands.Group):
     async def status(self, interaction: discord.Interaction) -> None:
         """Show what ``leakbot status`` shows."""
         await deferred(interaction, actions.status(self.app))
+
+
+DIGEST_REPLIES = 10  # messages one /digest answer may take; a longer day says where the rest is
+
+
+class DigestCommands(app_commands.Group):
+    """``/digest now|day``: read-only, so Discord shows it to every member."""
+
+    def __init__(self, app: App) -> None:
+        super().__init__(name="digest", description="The daily digest", guild_only=True)
+        self.app = app
+
+    @app_commands.command(name="now", description="Today's digest so far")
+    async def now(self, interaction: discord.Interaction) -> None:
+        """Show today's digest so far."""
+        await self._show(interaction, None)
+
+    @app_commands.command(name="day", description="A past day's digest")
+    @app_commands.describe(date="the day, YYYY-MM-DD, in the digest's timezone")
+    async def day(self, interaction: discord.Interaction, date: str) -> None:
+        """Show a past day's digest."""
+        config = self.app.config
+        try:
+            day = read_day(date, today=today(config, self.app.now()), timezone=config.timezone)
+        except ValueError as exc:
+            await reply(interaction, str(exc))
+            return
+        await self._show(interaction, day)
+
+    async def _show(self, interaction: discord.Interaction, day: datetime.date | None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        app = self.app
+        parts = await digest_reply(app.database, app.config, day, now=app.now())
+        if len(parts) > DIGEST_REPLIES:
+            shown = DIGEST_REPLIES - 1
+            when = f" --date {day.isoformat()}" if day is not None else ""
+            rest = (
+                f"… and {len(parts) - shown} more parts: `leakbot digest{when}` on the bot's "
+                "host prints the whole day"
+            )
+            parts = [*parts[:shown], rest]
+        for part in parts:
+            await reply(interaction, part)

@@ -14,8 +14,9 @@ ETag: an unchanged feed is a 304) and notes the moment of every request; a Disco
 another process takes the alerts on four webhooks. For each number of workers, that many
 ``leakbot run`` processes start together on a fresh schema (``LEAKBOT_LOG_LEVEL=WARNING``:
 one line per poll is not what is measured). Once every feed has had its first poll (the
-silent baseline), matching posts arrive, one every two seconds on feeds taken in turn, and
-the measured window of ``--minutes`` begins. It prints, per run:
+silent baseline), matching posts arrive, one every two seconds on feeds taken in turn; once
+every feed has had its second (from there on it keeps its slot), the measured window of
+``--minutes`` begins. It prints, per run:
 
 - polls per minute in the window (the goal: N, every feed once a minute);
 - poll lateness p50 and p99: how long after its slot (``bot.timetable``) each poll's
@@ -306,17 +307,24 @@ def run_once(args: argparse.Namespace, workers: int) -> Figures:
             )
             for log in logs
         ]
-        started = time.time()
+        pipe = threading.Lock()  # the poster and this thread share the feed server's pipe
+
+        def polled(times: int, seconds: float) -> None:
+            """Wait until every feed was asked this many times."""
+            since = time.time()
+            while True:
+                time.sleep(2)
+                with pipe:
+                    ours.send("requests")
+                    asked = Counter(name for _, name in ours.recv())
+                done = sum(1 for n in asked.values() if n >= times)
+                if done == count:
+                    return
+                if time.time() - since > seconds:
+                    raise RuntimeError(f"only {done} of {count} feeds polled {times} times")
+
         # every feed's first poll: the silent baseline; posts before it would not alert
-        while True:
-            time.sleep(2)
-            ours.send("requests")
-            seen = {name for _, name in ours.recv()}
-            if len(seen) == count:
-                break
-            if time.time() - started > 300:
-                raise RuntimeError(f"only {len(seen)} of {count} feeds polled in 5 minutes")
-        baseline_done = time.time()
+        polled(1, 300)
         window = args.minutes * 60.0
         stop_posting = threading.Event()
 
@@ -325,13 +333,16 @@ def run_once(args: argparse.Namespace, workers: int) -> Figures:
             while not stop_posting.wait(POST_EVERY):
                 name = f"feed-{(n * 7919) % count}"
                 title = f"benchterm{n % WEBHOOKS} leak number {n}"
-                ours.send((name, f"{name}-new-{n}", title))
+                with pipe:
+                    ours.send((name, f"{name}-new-{n}", title))
                 titles.append(title)
                 n += 1
 
         poster = threading.Thread(target=post, daemon=True)
         poster.start()
-        time.sleep(10)  # the queue fills a little before the window opens
+        # a feed's first poll is placed; from its second on, it keeps its slot: the window
+        # opens once every feed is on its slots
+        polled(2, interval.total_seconds() * 2 + 60)
         processes = [psutil.Process(bot.pid) for bot in bots]
         database = postgres_processes()
         begin = time.time()
@@ -347,8 +358,9 @@ def run_once(args: argparse.Namespace, workers: int) -> Figures:
         database_after = cpu_seconds(database)
         stop_posting.set()
         poster.join(10)
-        ours.send("requests")
-        requests: list[tuple[float, str]] = ours.recv()
+        with pipe:
+            ours.send("requests")
+            requests: list[tuple[float, str]] = ours.recv()
         # the last post is polled within an interval, and sent soon after
         deadline = time.time() + interval.total_seconds() + 30
         expected = set(titles)
@@ -379,8 +391,11 @@ def run_once(args: argparse.Namespace, workers: int) -> Figures:
         if feeds.is_alive():
             feeds.kill()
         drop_schema(args.database, schema)
-    del baseline_done
 
+    if args.save_requests:
+        Path(args.save_requests).write_text(
+            json.dumps({"begin": begin, "end": end, "requests": requests})
+        )
     first: dict[str, float] = {}
     for at, name in requests:
         first.setdefault(name, at)
@@ -461,6 +476,7 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,3", help="worker counts to run, e.g. 1,2,3")
     parser.add_argument("--minutes", type=float, default=1.0, help="the measured window")
     parser.add_argument("--interval", type=int, default=60, help="seconds between polls")
+    parser.add_argument("--save-requests", help="write the feed requests here (JSON)")
     parser.add_argument(
         "--per-worker", action="store_true", help="N feeds per worker: 3 workers poll 3 N"
     )

@@ -12,11 +12,13 @@ short write. Storage only writes what it is told: when a source is due is decide
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from storage.models import SourceState, UTCDateTime
@@ -36,6 +38,17 @@ def _free(now: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(col(SourceState.claimed_until).is_(None), col(SourceState.claimed_until) <= now)
 
 
+def _among(session: Session, source_ids: Sequence[str]) -> sa.ColumnElement[bool]:
+    """Match the sources of these ids, sent as one value: an IN (...) of 15,000 bound
+    parameters costs the worker ~0.1 s of CPU at every claim, this a few milliseconds."""
+    if session.get_bind().dialect.name == "postgresql":
+        return col(SourceState.id) == sa.any_(
+            sa.bindparam("source_ids", list(source_ids), type_=postgresql.ARRAY(sa.Text))
+        )
+    listed = sa.func.json_each(sa.bindparam("source_ids", json.dumps(list(source_ids))))
+    return col(SourceState.id).in_(select(sa.column("value")).select_from(listed))
+
+
 def _due(now: datetime) -> sa.ColumnElement[bool]:
     # a source never placed (added while the workers ran) is due at once
     return sa.or_(col(SourceState.next_poll_at).is_(None), col(SourceState.next_poll_at) <= now)
@@ -53,7 +66,7 @@ def claim_due(
     """Claim at most ``limit`` of these sources that are due and free, the most overdue first."""
     if not source_ids or limit <= 0:
         return []
-    wanted = sa.and_(col(SourceState.id).in_(source_ids), _due(now), _free(now))
+    wanted = sa.and_(_among(session, source_ids), _due(now), _free(now))
     picked = (
         select(SourceState.id)
         .where(wanted)

@@ -33,9 +33,8 @@ from bot.watchlist import Watchlist
 from bot.worker import Worker
 from storage.db import Database, make_engine, migrate, session_scope
 from storage.managed import managed_entries, managed_revision
-from storage.models import SourceState
 from storage.outbox import sync_channels
-from storage.sources import all_sources, sync_sources
+from storage.sources import sync_sources
 
 if TYPE_CHECKING:
     from bot.sources.x import XTimeline
@@ -259,11 +258,6 @@ class App:
             await self.database.run(
                 lambda session: sync_channels(session=session, targets=added, now=moment)
             )
-
-    def source_states(self) -> dict[str, SourceState]:
-        """Return what the database knows about each source's fetching, by id."""
-        with session_scope(self.engine) as session:
-            return {row.id: row for row in all_sources(session=session)}
 
     async def poll(
         self, source_ids: list[str] | None = None, *, when_due: bool = False

@@ -267,11 +267,21 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         if result.delivered or result.failed:
             log.info("outbox: %d delivered, %d failed", result.delivered, result.failed)
 
+    sending: set[asyncio.Task[None]] = set()
+
+    async def dispatch_now() -> None:
+        with app.vitals.database_calls():
+            await dispatch()
+
     async def claim() -> None:
         await polls.tick()
-        if polls.alerted.is_set():
+        if polls.alerted.is_set() and not sending:
+            # new alerts go out now, not at the next dispatch tick (the outbox runs one
+            # pass at a time, so this waits for a pass under way)
             polls.alerted.clear()
-            scheduler.modify_job("dispatch", next_run_time=app.now())
+            task = asyncio.create_task(dispatch_now())
+            sending.add(task)
+            task.add_done_callback(sending.discard)
 
     async def renew() -> None:
         await worker.renew()
@@ -283,9 +293,13 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         await place_sources(app, list(polls.pollable().values()))
     scheduler.add_job(
         app.vitals.guarded(claim),
-        IntervalTrigger(seconds=CLAIM_EVERY.total_seconds()),
+        # ticks a second apart on average, each at a random moment: the first worker to tick
+        # after a source is due claims it, so workers ticking in step would leave one doing
+        # all (apscheduler counts the next tick from the jittered one)
+        IntervalTrigger(
+            seconds=CLAIM_EVERY.total_seconds() / 2, jitter=CLAIM_EVERY.total_seconds()
+        ),
         id="claim",
-        # workers started together tick at different moments, or the first would take all
         next_run_time=now + CLAIM_EVERY * random.random(),  # noqa: S311
         max_instances=1,
         coalesce=True,
@@ -340,6 +354,9 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         # a POST Discord may have accepted must first finish and be committed, or the alert
         # would go out twice
         await app.outbox.stop()
+        for task in sending:
+            task.cancel()
+        await asyncio.gather(*sending, return_exceptions=True)
         await polls.stop()
         scheduler.shutdown(wait=False)
         # the other workers take this one's sources and roles now, not when the leases run out

@@ -116,6 +116,8 @@ def write_plans(*, session: Session, plans: list[tuple[PollPlan, datetime]]) -> 
         if plan.source is not None
     ]
     if states:
+        # rows in id order: a worker's writes and renewals running at once never deadlock
+        states.sort(key=lambda state: state["source_key"])
         table: Any = SourceState.__table__  # type: ignore[attr-defined]
         columns = [name for name in states[0] if name != "source_key"]
         session.execute(

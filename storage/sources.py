@@ -55,9 +55,3 @@ def resume_source(*, session: Session, source_id: str, now: datetime) -> SourceS
         row.next_poll_at = now
         session.add(row)
     return row
-
-
-def next_polls(*, session: Session) -> dict[str, tuple[datetime | None, int]]:
-    """Return each source's next poll time and its failures in a row, by id."""
-    statement = select(SourceState.id, SourceState.next_poll_at, SourceState.consecutive_failures)
-    return {source_id: (at, failures) for source_id, at, failures in session.exec(statement)}

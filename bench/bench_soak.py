@@ -271,23 +271,9 @@ def run(args: argparse.Namespace) -> int:
     urls = ours.recv()
     home = Path(tempfile.mkdtemp(prefix="leakbot-soak-"))
     (home / "leakbot.yaml").write_text(config_text(urls, args.channels, args.interval))
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "LEAKBOT_CONFIG": str(home / "leakbot.yaml"),
-        "DATABASE_URL": url,
-        "DISCORD_API_BASE_URL": api_base,
-        "LEAKBOT_ALLOW_PRIVATE_URLS": "1",
-        "LEAKBOT_LOG_LEVEL": "INFO",
-    }
-    for name in (
-        "DISCORD_TOKEN",
-        "X_BEARER_TOKEN",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "LEAKBOT_HTTP_ADDR",
-    ):
-        env.pop(name, None)
+    from tests.running import bench_env
+
+    env = bench_env(home, database_url=url, api_base=api_base, log_level="INFO")
     log_path = home / "soak.log"
     soak = Soak(home, env, log=log_path.open("ab"))
     print(

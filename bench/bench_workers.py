@@ -267,23 +267,9 @@ def run_once(args: argparse.Namespace, workers: int) -> Figures:
     schema, url = fresh_schema(args.database)
     home = Path(tempfile.mkdtemp(prefix="leakbot-workers-"))
     (home / "leakbot.yaml").write_text(config_text(base, count, args.interval))
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "LEAKBOT_CONFIG": str(home / "leakbot.yaml"),
-        "DATABASE_URL": url,
-        "DISCORD_API_BASE_URL": api_base,
-        "LEAKBOT_ALLOW_PRIVATE_URLS": "1",
-        "LEAKBOT_LOG_LEVEL": "WARNING",
-    }
-    for name in (
-        "DISCORD_TOKEN",
-        "X_BEARER_TOKEN",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "LEAKBOT_HTTP_ADDR",
-    ):
-        env.pop(name, None)
+    from tests.running import bench_env
+
+    env = bench_env(home, database_url=url, api_base=api_base, log_level="WARNING")
     logs = [(home / f"worker-{k}.log").open("ab") for k in range(workers)]
     bots: list[subprocess.Popen[bytes]] = []
     titles: list[str] = []

@@ -13,6 +13,24 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
+# what a test machine may have set that must not reach a leakbot under test
+FOREIGN = ("DISCORD_TOKEN", "X_BEARER_TOKEN", "HTTP_PROXY", "HTTPS_PROXY", "LEAKBOT_HTTP_ADDR")
+
+
+def bench_env(home: Path, *, database_url: str, api_base: str, log_level: str) -> dict[str, str]:
+    """Return the environment of a leakbot a benchmark starts: its config in ``home``,
+    Discord faked at ``api_base``, loopback feeds allowed, nothing of the machine's secrets."""
+    env = {name: value for name, value in os.environ.items() if name not in FOREIGN}
+    return {
+        **env,
+        "PYTHONPATH": str(ROOT),
+        "LEAKBOT_CONFIG": str(home / "leakbot.yaml"),
+        "DATABASE_URL": database_url,
+        "DISCORD_API_BASE_URL": api_base,
+        "LEAKBOT_ALLOW_PRIVATE_URLS": "1",
+        "LEAKBOT_LOG_LEVEL": log_level,
+    }
+
 
 class Running:
     """A ``leakbot`` process whose combined output is collected as it comes."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,7 @@ import aiohttp
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from bot.clock import utc_now
 from bot.config import CONSOLE_CHANNEL, Config, webhook_parts
 from bot.domain import ManagedEntry, PollOutcome, SourceKind
 from bot.managed import Effective, with_managed
@@ -42,11 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POLLS_IN_FLIGHT = 32
-
-
-def utc_now() -> datetime:
-    """Return the current time in UTC."""
-    return datetime.now(UTC)
 
 
 class App:

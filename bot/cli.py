@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot import __version__, digest_cli, explain, outbox_cli, source_cli, status
 from bot.app import App
+from bot.clock import Now, utc_now
 from bot.config import Config, ConfigError, load_config
 from bot.database_trouble import DatabaseTroubleError, check_database_url, database_trouble
 from bot.domain import ChannelState, ManagedKind
@@ -84,8 +85,8 @@ def _configure_logging(level: str, verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return the exit status."""
+def main(argv: Sequence[str] | None = None, *, now: Now = utc_now) -> int:
+    """Run one command on ``now``'s clock; return the exit status."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -109,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     database_url = settings.database_url.get_secret_value()
     try:
-        code = _command(args, settings, config, path)
+        code = _command(args, settings, config, path, now)
         sys.stdout.flush()
         return code
     except KeyboardInterrupt:
@@ -129,29 +130,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _command(args: argparse.Namespace, settings: Settings, config: Config, path: Path) -> int:
+def _command(
+    args: argparse.Namespace, settings: Settings, config: Config, path: Path, now: Now
+) -> int:
     if args.command == "digest":
-        return digest_cli.run(settings, config, args)
+        return digest_cli.run(settings, config, args, now=now)
     if args.command == "explain":
-        return explain.run(settings, config, args)
+        return explain.run(settings, config, args, now=now)
     if args.command == "outbox":
-        return outbox_cli.run(settings, config, args)
+        return outbox_cli.run(settings, config, args, now=now)
     if args.command == "check-config":
-        return _check_config(settings, config, path)
+        return _check_config(settings, config, path, now)
     if args.command == "status":
-        return status.run(settings, config)
+        return status.run(settings, config, now=now)
     if args.command == "source":
-        return source_cli.run(settings, config, args)
+        return source_cli.run(settings, config, args, now=now)
     if args.command == "poll-once":
         unknown = [s for s in args.source or () if s not in {x.id for x in config.sources}]
         if unknown:
             print(f"{path}: no source with id {', '.join(unknown)}", file=sys.stderr)
             return EXIT_USAGE
         check_database_url(settings.database_url.get_secret_value())
-        return asyncio.run(_poll_once(settings, config, args.source))
+        return asyncio.run(_poll_once(settings, config, args.source, now))
     if args.command == "run":
         check_database_url(settings.database_url.get_secret_value())
-        return asyncio.run(_run(settings, config))
+        return asyncio.run(_run(settings, config, now))
     print(f"leakbot: unknown command {args.command}", file=sys.stderr)
     return EXIT_USAGE
 
@@ -171,7 +174,7 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
-def _check_config(settings: Settings, config: Config, path: Path) -> int:
+def _check_config(settings: Settings, config: Config, path: Path, now: Now) -> int:
     """Print what the config says, with each source's and channel's health from the
     database; 1 when the database cannot be read."""
     trouble: DatabaseTroubleError | None = None
@@ -180,7 +183,7 @@ def _check_config(settings: Settings, config: Config, path: Path) -> int:
     managed = _managed(settings, config)
     config = managed.config  # with the watches and sources set up from Discord
     try:
-        current = status.read_status(settings, config, datetime.now(UTC))
+        current = status.read_status(settings, config, now())
         health = {s.id: s.health for s in current.sources}
         health.update((c.id, c.health) for c in current.channels)
         outbox = current.outbox
@@ -240,8 +243,10 @@ def _managed(settings: Settings, config: Config) -> Effective:
         return Effective(config, {})  # the status read below says what is wrong
 
 
-async def _poll_once(settings: Settings, config: Config, source_ids: list[str] | None) -> int:
-    async with App(settings, config) as app:
+async def _poll_once(
+    settings: Settings, config: Config, source_ids: list[str] | None, now: Now
+) -> int:
+    async with App(settings, config, now=now) as app:
         # every source: those backing off wait for their retry; a named one is polled now
         reports = await app.poll(source_ids, when_due=source_ids is None)
         for report in reports:
@@ -254,14 +259,14 @@ async def _poll_once(settings: Settings, config: Config, source_ids: list[str] |
                 _say(f"outbox: {counted(result.failed, 'alert')} kept for a later retry")
             if not result.delivered or result.failed:
                 break
-        for line in await app.database.run(_held_alerts):
+        moment = now()
+        for line in await app.database.run(lambda session: _held_alerts(session, moment)):
             _say(line)
     return EXIT_OK
 
 
-def _held_alerts(session: Session) -> list[str]:
+def _held_alerts(session: Session, now: datetime) -> list[str]:
     """Say which channels hold alerts back, and the alerts Discord refused."""
-    now = datetime.now(UTC)
     summary = outbox_summary(session=session, now=now)
     lines = []
     for state in channel_states(session=session):
@@ -281,9 +286,9 @@ def _held_alerts(session: Session) -> list[str]:
     return lines
 
 
-async def _run(settings: Settings, config: Config) -> int:
+async def _run(settings: Settings, config: Config, now: Now) -> int:
     from bot.scheduler import run
 
-    async with App(settings, config) as app:
+    async with App(settings, config, now=now) as app:
         await run(app)
     return EXIT_OK

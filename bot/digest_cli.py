@@ -6,9 +6,10 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from bot.app import App
+from bot.clock import Now, utc_now
 from bot.config import Config
 from bot.digest import Digest, digest_json, read_day, render_markdown
 from bot.digest_delivery import MadeBy, make_digest, post_digest, today, utc
@@ -52,10 +53,10 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def run(settings: Settings, config: Config, args: argparse.Namespace) -> int:
+def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: Now = utc_now) -> int:
     """Print a day's digest; with ``--post``, queue it for the digest channels and deliver."""
-    now = datetime.now(UTC)
-    current = today(config, now)
+    moment = now()
+    current = today(config, moment)
     day = current - timedelta(days=1)
     if args.date is not None:
         try:
@@ -75,11 +76,11 @@ def run(settings: Settings, config: Config, args: argparse.Namespace) -> int:
             "the digest so far is printed"
         )
     if args.post:
-        return asyncio.run(_post(settings, config, day, args))
+        return asyncio.run(_post(settings, config, day, args, now))
     with existing_database(settings) as engine:
         database = Database(engine) if engine is not None else None
         try:
-            digest = asyncio.run(make_digest(database, config, day, now=now, watch=args.watch))
+            digest = asyncio.run(make_digest(database, config, day, now=moment, watch=args.watch))
         finally:
             if database is not None:
                 database.close()
@@ -94,12 +95,14 @@ def _print(digest: Digest, form: str) -> None:
         print(render_markdown(digest), end="")
 
 
-async def _post(settings: Settings, config: Config, day: date, args: argparse.Namespace) -> int:
-    async with App(settings, config) as app:
-        now = app.now()
-        digest = await make_digest(app.database, config, day, now=now)
+async def _post(
+    settings: Settings, config: Config, day: date, args: argparse.Namespace, now: Now
+) -> int:
+    async with App(settings, config, now=now) as app:
+        moment = app.now()
+        digest = await make_digest(app.database, config, day, now=moment)
         posting = await post_digest(
-            app.database, config, day, now=now, made_by=MadeBy.COMMAND, force=args.force
+            app.database, config, day, now=moment, made_by=MadeBy.COMMAND, force=args.force
         )
         _print(digest, args.format)
         for channel, since in posting.already:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 
+from bot.clock import Now, utc_now
 from bot.config import Config
 from bot.domain import ItemState, StoredPost
 from bot.durations import format_duration
@@ -37,7 +38,7 @@ def add_command(
     what.add_argument("--item", type=int, metavar="ITEM_ID", help="a stored post, by its id")
 
 
-def run(settings: Settings, config: Config, args: argparse.Namespace) -> int:
+def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: Now = utc_now) -> int:
     """Print a watch's verdict on a text or a stored post, or a post's deletion tracking."""
     if args.watch is None and args.item is None:
         print("leakbot explain: a text needs --watch ID to be judged by", file=sys.stderr)
@@ -65,7 +66,7 @@ def run(settings: Settings, config: Config, args: argparse.Namespace) -> int:
         headline = headline if len(headline) <= 80 else f"{headline[:79]}…"
         print(f"post {args.item} from {post.item.source_id}: {headline}")
         if args.watch is None:
-            for line in tracking(post, config, now=datetime.now(UTC)):
+            for line in tracking(post, config, now=now()):
                 print(line)
             for line in story_lines(post, story):
                 print(line)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from bot.clock import Now, utc_now
 from bot.config import Config
 from bot.domain import AlertState
 from bot.durations import format_duration
@@ -54,9 +55,9 @@ def add_command(
     drop.add_argument("id", metavar="ID", help="an alert id")
 
 
-def run(settings: Settings, config: Config, args: argparse.Namespace) -> int:
+def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: Now = utc_now) -> int:
     """Carry out one outbox command; 2 for an id the outbox does not know."""
-    now = datetime.now(UTC)
+    moment = now()
     with existing_database(settings) as engine:
         if engine is None:
             if args.action == "list":
@@ -67,17 +68,17 @@ def run(settings: Settings, config: Config, args: argparse.Namespace) -> int:
             if args.action == "list":
                 alerts = list_alerts(session=session, channel_id=args.channel, limit=LISTED + 1)
                 states = {s.channel_id: s for s in channel_states(session=session)}
-                _print_list(alerts[:LISTED], states, now, more=len(alerts) > LISTED)
+                _print_list(alerts[:LISTED], states, moment, more=len(alerts) > LISTED)
                 return EXIT_OK
             if args.action == "retry" and not args.id.isdigit():
-                if not retry_channel(session=session, channel_id=args.id, now=now):
+                if not retry_channel(session=session, channel_id=args.id, now=moment):
                     return _unknown(args.id)
                 print(f"channel {args.id}: tried again at the next pass")
                 return EXIT_OK
             if not args.id.isdigit():
                 return _unknown(args.id)
             act = retry_alert if args.action == "retry" else drop_alert
-            alert = act(session=session, alert_id=int(args.id), now=now)
+            alert = act(session=session, alert_id=int(args.id), now=moment)
             if alert is None:
                 return _unknown(args.id)
             print(_done(args.action, alert))

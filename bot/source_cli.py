@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 
+from bot.clock import Now, utc_now
 from bot.config import Config
 from bot.settings import Settings
 from bot.status import existing_database
@@ -30,18 +30,18 @@ def add_command(
     resume.add_argument("id", metavar="ID", help="a source id from the config")
 
 
-def run(settings: Settings, config: Config, args: argparse.Namespace) -> int:
+def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: Now = utc_now) -> int:
     """Carry out one source command; 2 for an id the config does not know."""
     if args.id not in {source.id for source in config.sources}:
         print(f"leakbot: no source with id {args.id} in the config", file=sys.stderr)
         return EXIT_USAGE
-    now = datetime.now(UTC)
+    moment = now()
     with existing_database(settings) as engine:
         if engine is None:
             print(f"source {args.id}: not polled yet; nothing to resume")
             return EXIT_OK
         with session_scope(engine) as session:
-            state = resume_source(session=session, source_id=args.id, now=now)
+            state = resume_source(session=session, source_id=args.id, now=moment)
     if state is None or state.last_polled_at is None:
         print(f"source {args.id}: not polled yet; nothing to resume")
     elif not state.consecutive_failures:

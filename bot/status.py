@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TextIO
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from bot.clock import Now, utc_now
 from bot.config import CONSOLE_CHANNEL, Config
 from bot.database_trouble import (
     DatabaseTroubleError,
@@ -240,10 +241,10 @@ def print_status(status: Status, out: TextIO) -> None:
     print(f"outbox: {status.outbox}", file=out)
 
 
-def run(settings: Settings, config: Config) -> int:
+def run(settings: Settings, config: Config, *, now: Now = utc_now) -> int:
     """Print the status; 1 with one line when the database cannot be read."""
     try:
-        status = read_status(settings, config, datetime.now(UTC))
+        status = read_status(settings, config, now())
     except DatabaseTroubleError as trouble:
         print(f"leakbot: {trouble}", file=sys.stderr)
         return EXIT_ERROR

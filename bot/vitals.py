@@ -11,9 +11,10 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import ParamSpec
 
+from bot.clock import utc_now
 from bot.database_trouble import database_trouble, is_outage
 from bot.domain import PollOutcome
 from bot.durations import format_duration
@@ -35,17 +36,13 @@ class Health:
     reason: str
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Vitals:
     """The running bot's health, from what its polls and its database calls report."""
 
     def __init__(
         self,
         *,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
         database_url: str = "",
         failed_polls: int = FAILED_POLLS_BEFORE_UNHEALTHY,
         database_grace: timedelta = DATABASE_GRACE,

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.cli import main
+from bot.clock import Now, utc_now
 from storage.db import make_engine, normalize_url
 from tests.fakes.discord import DiscordFake
 from tests.fakes.feed_server import FeedServer
@@ -84,6 +85,9 @@ class Leakbot:
     home: Path
     env: dict[str, str]
     capsys: pytest.CaptureFixture[str]
+    # the clock the in-process commands read: a test that fixes its posts' dates hands its
+    # own clock here, so that nothing depends on the day the suite runs
+    now: Now = utc_now
 
     @property
     def config_path(self) -> Path:
@@ -97,7 +101,7 @@ class Leakbot:
     def __call__(self, *args: str) -> Result:
         """Run ``leakbot ARGS`` in this process, as a user would from a shell."""
         self.capsys.readouterr()
-        code = main(list(args))
+        code = main(list(args), now=self.now)
         captured = self.capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
-from bot.app import App, utc_now
+from bot.app import App
+from bot.clock import utc_now
 from bot.config import load_config
 from bot.domain import AlertState, ChannelState
 from bot.outbox import LEASE

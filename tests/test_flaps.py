@@ -144,6 +144,7 @@ async def _follow(leakbot: Leakbot, feeds: FeedServer, discord: DiscordFake, lin
     discord.bucket = None  # twenty new-post alerts at once: no need to wait on Discord's bucket
     path = leakbot.write_config(CONFIG.format(feed=feeds.url("dcs")))
     clock = Clock(START)
+    leakbot.now = clock  # the commands the test runs read the bot's clock, not today's
     limits = Limits(total_seconds=0.5, connect_seconds=0.5, read_seconds=0.3)
     app = App(Settings(), load_config(path), now=clock, fetch_limits=limits)
     await app.__aenter__()

@@ -106,6 +106,7 @@ class Newsroom:
 
     async def start(self) -> App:
         path = self.leakbot.write_config(self.config)
+        self.leakbot.now = self.clock  # explain reads the clock the posts were seen on
         self.app = await App(Settings(), load_config(path), now=self.clock).__aenter__()
         return self.app
 

@@ -160,6 +160,16 @@ def sane_dates(items: tuple[Item, ...], *, now: datetime) -> tuple[Item, ...]:
     )
 
 
+def oldest_first(items: tuple[Item, ...], *, now: datetime) -> tuple[Item, ...]:
+    """Order a poll's new posts by publication time, oldest first, as a reader reads them.
+
+    A feed lists its posts newest first; queued in that order, a channel would read
+    "second" before "first". Posts of the same time keep their feed order, and a post with
+    no date counts as published now (it was first seen now), after every dated one.
+    """
+    return tuple(sorted(items, key=lambda item: item.published_at or now))
+
+
 def decide_poll(
     *,
     snapshot: SourceSnapshot,
@@ -302,7 +312,7 @@ class _Success:
 
         items = sane_dates(self.reading.items, now=now)
         known = self.snapshot.known_keys
-        new_items = tuple(item for item in items if item.key not in known)
+        new_items = oldest_first(tuple(item for item in items if item.key not in known), now=now)
         baseline = not state.baseline_done
         archive: list[Item] = []
         # a followed post the feed now shows under a new key was announced under its old one

@@ -149,3 +149,34 @@ def test_huge_post_still_makes_a_valid_discord_message(
     embed = message.body["embeds"][0]
     assert len(embed["title"]) <= 256
     assert embed["description"].startswith("**Pixel 9**")
+
+
+def test_a_polls_new_posts_reach_the_channel_oldest_first(
+    leakbot: Leakbot, feeds: FeedServer, discord: DiscordFake
+) -> None:
+    _start(leakbot, feeds, [OLD])
+
+    def at(minute: int) -> datetime:
+        return datetime(2026, 11, 20, 8, minute, tzinfo=UTC)
+
+    # as every feed lists them: newest first; two posts of one minute keep the feed's order
+    feeds.publish_rss(
+        "tipster",
+        [
+            Post("leak-4", "Pixel 9 fourth: the box", published=at(40)),
+            Post("leak-3", "Pixel 9 third: the price", published=at(20)),
+            Post("leak-3b", "Pixel 9 third, again: the colours", published=at(20)),
+            Post("leak-1", "Pixel 9 first: the renders", published=at(5)),
+            Post("leak-2", "Pixel 9 second: the specs", published=at(10)),
+            OLD,
+        ],
+    )
+    result = leakbot("poll-once")
+    assert result.code == 0, result.err
+    assert [m.body["embeds"][0]["title"] for m in discord.messages] == [
+        "Pixel 9 first: the renders",
+        "Pixel 9 second: the specs",
+        "Pixel 9 third: the price",
+        "Pixel 9 third, again: the colours",
+        "Pixel 9 fourth: the box",
+    ]

@@ -74,6 +74,8 @@ class Poller:
     now: Callable[[], datetime]
     rng: random.Random = field(default_factory=random.Random)
     skipped: Mapping[SourceKind, str] = field(default_factory=dict)
+    # told as soon as a write that queued alerts has committed, so that they leave at once
+    alerted: Callable[[], None] = field(default=lambda: None)
     _story_rules: tuple[Watchlist, StoryRules] | None = field(default=None, init=False, repr=False)
 
     async def poll(
@@ -184,6 +186,8 @@ class Poller:
             decision = decide(SourceSnapshot(state, frozenset(), {}))
         queued = await self.database.write(self._write_plans, (decision.plan, moment))
         self._count(decision, queued)
+        if queued:
+            self.alerted()
         if reader is None or not (decision.archive or decision.confirm):
             return decision.report
         return await self._follow_up(source, reader, decision)
@@ -214,6 +218,8 @@ class Poller:
         )
         queued = await self.database.write(self._write_plans, (plan, moment))
         _count_alerts(queued)
+        if queued:
+            self.alerted()
         deleted = sum(1 for c in confirmations if c.gone)
         report = decision.report
         notes = [n for n in (report.detail or "").split("; ") if n]

@@ -60,7 +60,6 @@ class Polls:
         self.app = app
         self.in_flight = in_flight
         self.running: dict[str, asyncio.Task[None]] = {}
-        self.alerted = asyncio.Event()  # a poll queued alerts: dispatch soon
         self._claiming = asyncio.Lock()
         self._behind = False  # the last claim filled the room: more may be due
         self._refills: set[asyncio.Task[None]] = set()
@@ -137,8 +136,6 @@ class Polls:
                 app.vitals.poll_done(report.outcome)
                 if report.outcome != PollOutcome.FAILED:
                     log.info("%s", report.line())
-                if report.alerts:
-                    self.alerted.set()
         except asyncio.CancelledError:
             # shutting down: what the poll had not written yet is read again next time
             log.info("source %s: poll cut short by the shutdown", source.id)
@@ -156,6 +153,48 @@ class Polls:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class Sending:
+    """The outbox's dispatch, started the moment a poll's alerts are committed.
+
+    One pass at a time; alerts written during a pass get one more pass right after it, so
+    none waits for the next tick. The periodic dispatch still retries what failed.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    def soon(self) -> None:
+        """Dispatch now, or right after the pass under way."""
+        self._again = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._passes())
+
+    async def _passes(self) -> None:
+        while self._again:
+            self._again = False
+            try:
+                with self.app.vitals.database_calls():
+                    await dispatch(self.app)
+            except Exception:
+                log.exception("outbox: dispatch failed")
+
+    async def stop(self) -> None:
+        """Cut a pass under way short (the outbox has let its deliveries finish first)."""
+        self._again = False
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+async def dispatch(app: App) -> None:
+    """Deliver what is due in the outbox, and log what happened."""
+    result = await app.dispatch()
+    if result.delivered or result.failed:
+        log.info("outbox: %d delivered, %d failed", result.delivered, result.failed)
 
 
 async def place_sources(app: App, sources: list[Source]) -> None:
@@ -262,26 +301,9 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
     polls = Polls(app)
     worker = app.worker
 
-    async def dispatch() -> None:
-        result = await app.dispatch()
-        if result.delivered or result.failed:
-            log.info("outbox: %d delivered, %d failed", result.delivered, result.failed)
-
-    sending: set[asyncio.Task[None]] = set()
-
-    async def dispatch_now() -> None:
-        with app.vitals.database_calls():
-            await dispatch()
-
-    async def claim() -> None:
-        await polls.tick()
-        if polls.alerted.is_set() and not sending:
-            # new alerts go out now, not at the next dispatch tick (the outbox runs one
-            # pass at a time, so this waits for a pass under way)
-            polls.alerted.clear()
-            task = asyncio.create_task(dispatch_now())
-            sending.add(task)
-            task.add_done_callback(sending.discard)
+    sending = Sending(app)
+    # a poll's alerts leave the moment its write commits, not at the next tick
+    app.poller.alerted = sending.soon
 
     async def renew() -> None:
         await worker.renew()
@@ -292,7 +314,7 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
     with app.vitals.database_calls():
         await place_sources(app, list(polls.pollable().values()))
     scheduler.add_job(
-        app.vitals.guarded(claim),
+        app.vitals.guarded(polls.tick),
         # ticks a second apart on average, each at a random moment: the first worker to tick
         # after a source is due claims it, so workers ticking in step would leave one doing
         # all (apscheduler counts the next tick from the jittered one)
@@ -312,7 +334,7 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         coalesce=True,
     )
     scheduler.add_job(
-        app.vitals.guarded(dispatch),
+        app.vitals.guarded(partial(dispatch, app)),
         IntervalTrigger(seconds=DISPATCH_EVERY.total_seconds()),
         id="dispatch",
         next_run_time=now,
@@ -354,9 +376,7 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         # a POST Discord may have accepted must first finish and be committed, or the alert
         # would go out twice
         await app.outbox.stop()
-        for task in sending:
-            task.cancel()
-        await asyncio.gather(*sending, return_exceptions=True)
+        await sending.stop()
         await polls.stop()
         scheduler.shutdown(wait=False)
         # the other workers take this one's sources and roles now, not when the leases run out

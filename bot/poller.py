@@ -100,16 +100,6 @@ class Poller:
             report = await self._settle(source, error)
         metrics.POLLS.labels(report.outcome).inc()
         metrics.POLL_SECONDS.observe(time.perf_counter() - started)
-        if report.outcome == PollOutcome.FAILED and report.error_kind is not None:
-            log.warning(
-                "source %s: poll failed: %s; %s at %s",
-                source.id,
-                report.detail,
-                f"paused after {report.failures} failures, next try"
-                if report.paused
-                else "next retry",
-                report.next_poll_at.isoformat(timespec="seconds") if report.next_poll_at else "?",
-            )
         return report
 
     async def _poll(self, source: Source, when_due: bool, known: Known | None) -> PollReport:

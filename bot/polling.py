@@ -118,6 +118,12 @@ class PollReport:
             f"{counted(self.alerts, 'alert')}{note}"
         )
 
+    def warning(self) -> str:
+        """Say why a poll failed and when the next try is, for the running bot's log."""
+        when = self.next_poll_at.isoformat(timespec="seconds") if self.next_poll_at else "?"
+        state = f"paused after {self.failures} failures, next try" if self.paused else "next retry"
+        return f"source {self.source_id}: poll failed: {self.detail}; {state} at {when}"
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:

@@ -134,7 +134,9 @@ class Polls:
             with app.vitals.database_calls():
                 report = await app.poller.poll(source, known=known)
                 app.vitals.poll_done(report.outcome)
-                if report.outcome != PollOutcome.FAILED:
+                if report.outcome == PollOutcome.FAILED:
+                    log.warning("%s", report.warning())
+                else:
                     log.info("%s", report.line())
         except asyncio.CancelledError:
             # shutting down: what the poll had not written yet is read again next time

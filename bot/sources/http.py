@@ -15,7 +15,7 @@ import aiohttp
 
 from bot import __version__
 from bot.errors import SourceError, SourceErrorKind
-from bot.sources.guard import GuardedConnector, PrivateAddressError, proxy_hosts
+from bot.sources.guard import GuardedConnector, PrivateAddressError
 
 USER_AGENT = f"leakbot/{__version__} (leak monitor; feed reader)"
 MAX_BYTES = 5 * 1024 * 1024
@@ -90,7 +90,7 @@ def new_session(*, allow_private: bool = True, per_host: int = PER_HOST) -> aioh
         connector = aiohttp.TCPConnector(limit=64, limit_per_host=per_host, ttl_dns_cache=300)
     else:
         connector = GuardedConnector(
-            trusted_hosts=proxy_hosts(), limit=64, limit_per_host=per_host, ttl_dns_cache=300
+            trusted=proxy_endpoints(), limit=64, limit_per_host=per_host, ttl_dns_cache=300
         )
     return aiohttp.ClientSession(
         headers={"User-Agent": USER_AGENT},
@@ -105,11 +105,29 @@ def new_session(*, allow_private: bool = True, per_host: int = PER_HOST) -> aioh
 def proxy_for(url: str) -> str | None:
     """Return the proxy for a URL from HTTP(S)_PROXY and NO_PROXY."""
     parts = urlsplit(url)
-    proxies = _proxies(tuple((os.environ.get(n.upper()), os.environ.get(n)) for n in _PROXY_VARS))
+    proxies = _environment_proxies()
     proxy = proxies.get(parts.scheme)
     if proxy is None or _bypass(parts.hostname or "", proxies):
         return None
     return proxy
+
+
+def proxy_endpoints() -> frozenset[tuple[str, int]]:
+    """Return the host and port of each proxy HTTP(S)_PROXY names: the operator's own."""
+    endpoints = set()
+    for scheme, proxy in _environment_proxies().items():
+        if scheme == "no":  # NO_PROXY lists hosts to reach directly, not proxies to trust
+            continue
+        parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        with contextlib.suppress(ValueError):  # a port that is no number names no proxy
+            default = 443 if parts.scheme == "https" else 80
+            if parts.hostname:
+                endpoints.add((parts.hostname.lower(), parts.port or default))
+    return frozenset(endpoints)
+
+
+def _environment_proxies() -> dict[str, str]:
+    return _proxies(tuple((os.environ.get(n.upper()), os.environ.get(n)) for n in _PROXY_VARS))
 
 
 _PROXY_VARS = ("http_proxy", "https_proxy", "no_proxy")

@@ -19,14 +19,16 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from bot.domain import SourceKind
 from bot.durations import parse_duration
 from bot.errors import LeakbotError
-from bot.masking import mask_text
+from bot.masking import HIDDEN, mask_text
 from bot.matching import Rule, TermError
 from bot.settings import environment
 
@@ -36,8 +38,17 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 CONSOLE_CHANNEL = "console"
 _ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+_X_PATTERN = r"^@?[A-Za-z0-9_]{1,15}$"
+_SNOWFLAKE_PATTERN = r"^[0-9]{15,21}$"
+# the shape a webhook is told to have: ID and TOKEN, not <id>, so that the README's own
+# placeholder value is not this very text (masking it would garble the message)
+WEBHOOK_SHAPE = "https://discord.com/api/webhooks/ID/TOKEN"
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _MIN_INTERVAL = timedelta(seconds=10)
+EMPTY_FILE = (
+    "the file is empty: it names no source to watch; write at least one under 'sources:' "
+    "(config/example.yaml shows how)"
+)
 
 
 @dataclass(frozen=True)
@@ -98,7 +109,7 @@ class Source(_Model):
 
     id: Id
     feed: str | None = None
-    x: Annotated[str, Field(pattern=r"^@?[A-Za-z0-9_]{1,15}$")] | None = None
+    x: Annotated[str, Field(pattern=_X_PATTERN)] | None = None
     interval: Interval | None = None
     track_deletions: bool = False
     deleted_markers: tuple[str, ...] = ()
@@ -131,7 +142,7 @@ class Channel(_Model):
     """Where alerts go: a Discord channel the bot posts in, or a webhook."""
 
     id: Id
-    discord_channel: Annotated[str, Field(pattern=r"^[0-9]{15,21}$")] | None = None
+    discord_channel: Annotated[str, Field(pattern=_SNOWFLAKE_PATTERN)] | None = None
     webhook: SecretStr | None = None
 
     @field_validator("discord_channel", mode="before")
@@ -141,18 +152,34 @@ class Channel(_Model):
 
     @field_validator("webhook")
     @classmethod
-    def _webhook_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and webhook_parts(value.get_secret_value()) is None:
+    def _webhook_shape(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None or webhook_parts(value.get_secret_value()) is not None:
+            return value
+        url = value.get_secret_value()
+        references: Mapping[str, str] = (info.context or {}).get("references", {})
+        if url in references:
             raise ValueError(
-                "a webhook must look like https://discord.com/api/webhooks/<id>/<token>"
+                f"{references[url]} is not a Discord webhook URL: a webhook looks like "
+                f"{WEBHOOK_SHAPE}"
             )
-        return value
+        shown = _webhook_shown(url)
+        got = f" (got {shown!r})" if shown else ""
+        raise ValueError(f"not a Discord webhook URL{got}: a webhook looks like {WEBHOOK_SHAPE}")
 
     @model_validator(mode="after")
     def _one_target(self) -> Channel:
         if (self.discord_channel is None) == (self.webhook is None):
             raise ValueError("a channel needs exactly one of 'discord_channel' or 'webhook'")
         return self
+
+
+def _webhook_shown(url: str) -> str:
+    """Show of a would-be webhook URL only what holds no secret: up to ``/webhooks/``."""
+    cut = url.find("/webhooks/")
+    if cut >= 0:
+        return url[: cut + len("/webhooks/")] + HIDDEN
+    found = re.match(r"^(https?://)(?:[^@/\s]*@)?([^/\s]+)", url)
+    return f"{found.group(1)}{found.group(2)}/{HIDDEN}" if found else ""
 
 
 def webhook_parts(url: str) -> tuple[str, str] | None:
@@ -357,10 +384,13 @@ class _Document:
         values = sorted((v for v in self.expanded if len(v) >= 4), key=len, reverse=True)
 
         def hidden(message: str) -> str:
+            # the wording's own example is no value: a value that happens to be it (or a
+            # part of it) must not be swapped in there
+            parts = message.split(WEBHOOK_SHAPE)
             for value in values:
-                message = message.replace(repr(value), self.expanded[value])
-                message = message.replace(value, self.expanded[value])
-            return mask_text(message)
+                reference = self.expanded[value]
+                parts = [p.replace(repr(value), reference).replace(value, reference) for p in parts]
+            return mask_text(WEBHOOK_SHAPE.join(parts))
 
         return [Problem(p.line, p.key, hidden(p.message)) for p in problems]
 
@@ -391,22 +421,87 @@ def _pydantic_problems(
     problems = []
     for detail in error.errors():
         path = _data_path((*prefix, *detail["loc"]), data)
-        message = detail["msg"]
-        if detail["type"] == "extra_forbidden":
-            unknown = path[-1]
-            siblings = _allowed_keys(path[:-1], data)
-            guess = difflib.get_close_matches(str(unknown), siblings, n=1)
-            message = f"unknown key '{unknown}'" + (
-                f"; did you mean '{guess[0]}'?" if guess else ""
-            )
-        elif message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        elif detail["type"] == "string_pattern_mismatch" and path and path[-1] == "id":
-            message = f"an id uses lowercase letters, digits and dashes, got {detail['input']!r}"
-        else:
-            message = f"{message[0].lower()}{message[1:]}, got {detail['input']!r}"
-        problems.append(Problem(document.line_of(path), key_name(path), message))
+        problems.append(
+            Problem(document.line_of(path), key_name(path), _worded(detail, path, data))
+        )
     return problems
+
+
+# what a key of this name holds, for a value of the wrong shape or type
+_SHAPES = {
+    "id": "an id uses lowercase letters, digits and dashes",
+    "x": "an X username is 1 to 15 letters, digits or underscores, with or without an @",
+    "discord_channel": "a Discord channel id is 15 to 21 digits",
+}
+_PATTERN_SHAPES = {
+    _ID_PATTERN: _SHAPES["id"],
+    _X_PATTERN: _SHAPES["x"],
+    _SNOWFLAKE_PATTERN: _SHAPES["discord_channel"],
+}
+# an entry of a section, or a section, given something other than keys and values
+_MAPPINGS = {
+    "Source": "a source: keys such as id and feed (or x)",
+    "Channel": "a channel: keys such as id and webhook (or discord_channel)",
+    "Watch": "a watch: keys such as id and any",
+    "Stories": "true, false, or keys such as window: 72h",
+}
+_EXPECTED = {
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "tuple_type": "expected a list such as [a, b] (one item: [a])",
+    "list_type": "expected a list such as [a, b] (one item: [a])",
+    "time_type": 'expected a time of day such as "09:00"',
+    "time_parsing": 'expected a time of day such as "09:00"',
+    "dict_type": "expected keys and values",
+    "model_type": "expected keys and values",
+    "model_attributes_type": "expected keys and values",
+}
+
+
+def _worded(detail: ErrorDetails, path: Path_, data: Any) -> str:
+    """Say what pydantic found wrong in the file's terms: what the key holds, and what it got."""
+    kind, value = detail["type"], detail.get("input")
+    context = detail.get("ctx") or {}
+    key = path[-1] if path else ""
+    got = f", got {_shown(value)}"
+    if kind == "extra_forbidden":
+        guess = difflib.get_close_matches(str(key), _allowed_keys(path[:-1], data), n=1)
+        return f"unknown key '{key}'" + (f"; did you mean '{guess[0]}'?" if guess else "")
+    if kind in ("value_error", "assertion_error"):
+        return str(detail["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind == "missing":
+        return f"'{key}' is required here"
+    if kind == "string_pattern_mismatch":
+        return _PATTERN_SHAPES.get(context.get("pattern", ""), "not in the expected form") + got
+    if kind == "string_type" and isinstance(key, str) and key in _SHAPES:
+        return _SHAPES[key] + got
+    if len(path) >= 2 and path[-2] == "all" and kind in ("string_type", "tuple_type"):
+        # an entry of `all` is a term or a list of aliases: pydantic tried both
+        return "expected a term, or a list of aliases such as [Xiaomi, 小米]" + got
+    if kind == "greater_than_equal":
+        return f"expected {context['ge']} or more{got}"
+    if kind == "less_than_equal":
+        return f"expected {context['le']} or less{got}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        what = _MAPPINGS.get(str(context.get("class_name", "")))
+        return (f"expected {what}" if what else _EXPECTED[kind]) + got
+    if kind in _EXPECTED:
+        return _EXPECTED[kind] + got
+    message = str(detail["msg"])
+    return f"{message[0].lower()}{message[1:]}{got}"
+
+
+def _shown(value: object) -> str:
+    """Write a value from the file as the file writes it: true, nothing, 'text'."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
 
 
 def _data_path(loc: tuple[int | str, ...], data: Any) -> Path_:
@@ -488,10 +583,13 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     """
     document = _Document(path, environment() if env is None else env)
     data = document.read(text)
+    if data == {} and not document.problems:
+        # nothing but blanks and comments: such a file watches nothing, surely a mistake
+        raise ConfigError(path, [Problem(None, "", EMPTY_FILE)])
     if not isinstance(data, dict):
         raise ConfigError(path, [Problem(1, "", "the file must be a mapping of keys to values")])
     try:
-        config = Config.model_validate(data)
+        config = Config.model_validate(data, context={"references": document.expanded})
     except ValidationError as exc:
         problems = document.problems + _pydantic_problems(exc, document, data)
         raise ConfigError(path, document.hide_secrets(_first_per_key(problems))) from None

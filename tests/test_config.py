@@ -51,7 +51,7 @@ watches:
             GOOD.replace("track_deletions: true", "track_deletions: often"),
             7,
             "sources[1].track_deletions",
-            "valid boolean",
+            "expected true or false, got 'often'",
         ),
         (
             GOOD.replace("channels: [leaks-hook]", "channels: [leaks]"),
@@ -140,6 +140,145 @@ def test_bad_config_names_file_line_and_key(
     assert reported, f"nothing reported at {where}:\n{result.err}"
     assert message in reported[0]
     assert "Traceback" not in result.err
+
+
+# each kind of mistake pydantic finds, as a newcomer makes it, after a good first source
+# (lines 1-3): what is added, the line of the mistake, and what the file is told
+NEWCOMER_MISTAKES = [
+    (
+        "channels:\n  - id: leaks\n    discord_channel: abc\n",
+        6,
+        "channels[0].discord_channel: a Discord channel id is 15 to 21 digits, got 'abc'",
+    ),
+    (
+        "channels:\n  - id: leaks\n    discord_channel: [12]\n",
+        6,
+        "channels[0].discord_channel: a Discord channel id is 15 to 21 digits, got [12]",
+    ),
+    (
+        "watches:\n  - id: leica\n    any: Leica\n",
+        6,
+        "watches[0].any: expected a list such as [a, b] (one item: [a]), got 'Leica'",
+    ),
+    (
+        "watches:\n  - id: leica\n    any: [Leica]\n    all: [5]\n",
+        7,
+        "watches[0].all[0]: expected a term, or a list of aliases such as [Xiaomi, 小米], got 5",
+    ),
+    (
+        "watches:\n  - id: leica\n    any: [{Leica: 1}]\n",
+        6,
+        "watches[0].any[0]: expected text, got {'Leica': 1}",
+    ),
+    (
+        "watches:\n  - id: leica\n    any: [Leica]\n    stories: sometimes\n",
+        7,
+        "watches[0].stories: expected true or false, got 'sometimes'",
+    ),
+    (
+        "  - id: tipster\n    x: Ice Universe\n",
+        5,
+        "sources[1].x: an X username is 1 to 15 letters, digits or underscores, with or "
+        "without an @, got 'Ice Universe'",
+    ),
+    ("  - feed: https://example.com/feed\n", 4, "sources[1].id: 'id' is required here"),
+    (
+        "  - example\n",
+        4,
+        "sources[1]: expected a source: keys such as id and feed (or x), got 'example'",
+    ),
+    (
+        "defaults:\n  failures_before_pause: 0\n",
+        5,
+        "defaults.failures_before_pause: expected 1 or more, got 0",
+    ),
+    (
+        "defaults:\n  failures_before_pause: 5000\n",
+        5,
+        "defaults.failures_before_pause: expected 1000 or less, got 5000",
+    ),
+    (
+        "defaults:\n  failures_before_pause: 2.5\n",
+        5,
+        "defaults.failures_before_pause: expected a whole number, got 2.5",
+    ),
+    ("defaults: 10m\n", 4, "defaults: expected keys and values, got '10m'"),
+    ("digest:\n  at: [9]\n", 5, 'digest.at: expected a time of day such as "09:00", got [9]'),
+    ("timezone: 1\n", 4, "timezone: expected text, got 1"),
+    ("stories: 3\n", 4, "stories: expected true, false, or keys such as window: 72h, got 3"),
+]
+
+
+@pytest.mark.parametrize(("added", "line", "expected"), NEWCOMER_MISTAKES)
+def test_config_errors_speak_the_files_terms(
+    cli: Leakbot, added: str, line: int, expected: str
+) -> None:
+    """pydantic's own wording ("input should be a valid tuple", "string should match
+    pattern '^[0-9]{15,21}$'") never reaches the user: each error says what the key holds."""
+    path = cli.write_config(
+        "sources:\n  - id: gsmarena\n    feed: https://example.com/feed\n" + added
+    )
+
+    result = cli("check-config")
+
+    assert result.code == 2
+    assert result.err.splitlines() == [f"{path}:{line}: {expected}"], result.err
+    for pydantic_wording in ("nput should", "should match", "pattern", "Field required"):
+        assert pydantic_wording not in result.err
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# sources: to come\n\n# watches: later\n", "{}\n"])
+def test_an_empty_config_file_is_an_error(cli: Leakbot, text: str) -> None:
+    """A file that names nothing (or only comments) watches nothing: not "OK, 0 sources"."""
+    path = cli.write_config(text)
+
+    result = cli("check-config")
+
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err == (
+        f"{path}: the file is empty: it names no source to watch; write at least one under "
+        "'sources:' (config/example.yaml shows how)\n"
+    )
+    assert cli("poll-once").code == 2
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        "https://discord.com/api/webhooks/<id>/<token>",  # the README's .env, as written
+        "https://discord.com/api/webhooks/ID/TOKEN",  # the shape the message shows
+        "https://discord.com",
+    ],
+)
+def test_a_placeholder_webhook_says_the_shape_and_names_its_variable(
+    cli: Leakbot, monkeypatch: pytest.MonkeyPatch, placeholder: str
+) -> None:
+    monkeypatch.setenv("LEAKS_WEBHOOK_URL", placeholder)
+    path = cli.write_config(GOOD)
+
+    result = cli("check-config")
+
+    assert result.code == 2
+    assert result.err == (
+        f"{path}:10: channels[0].webhook: ${{LEAKS_WEBHOOK_URL}} is not a Discord webhook URL: "
+        "a webhook looks like https://discord.com/api/webhooks/ID/TOKEN\n"
+    )
+
+
+def test_a_malformed_webhook_in_the_file_never_shows_its_token(cli: Leakbot) -> None:
+    path = cli.write_config(
+        GOOD.replace("${LEAKS_WEBHOOK_URL}", "https://discord.com/api/webhooks/leaks/s3cret-t0ken")
+    )
+
+    result = cli("check-config")
+
+    assert result.code == 2
+    assert result.err == (
+        f"{path}:10: channels[0].webhook: not a Discord webhook URL "
+        "(got 'https://discord.com/api/webhooks/***'): a webhook looks like "
+        "https://discord.com/api/webhooks/ID/TOKEN\n"
+    )
 
 
 def test_good_config_prints_a_summary(cli: Leakbot) -> None:

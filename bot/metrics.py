@@ -2,11 +2,28 @@
 
 The running bot serves them on ``LEAKBOT_HTTP_ADDR`` at ``/metrics``. They live in one
 registry of their own, so that nothing else a library registers leaks into the page.
+Every label value known in advance has its series at 0 from the start, so that ``rate()``
+and alert rules see a counter that has not moved rather than no counter at all.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from collections.abc import Iterable
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+)
+
+from bot.domain import PollOutcome
+
+# the ``_created`` series double the page and no query of ours reads them; the library reads
+# this switch each time it writes the page, whichever module imported the library first
+# (the PROMETHEUS_DISABLE_CREATED_SERIES variable is read once, at the library's import)
+disable_created_metrics()  # type: ignore[no-untyped-call]  # the library's is unannotated
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -65,3 +82,22 @@ DISCORD_429 = Counter(
     ["scope"],
     registry=REGISTRY,
 )
+
+ITEM_STATES = ("new", "seen")
+# what Discord's X-RateLimit-Scope says (bot.sinks.discord_rest.classify), "global" included
+DISCORD_429_SCOPES = ("user", "global", "shared")
+PER_CHANNEL = (ALERTS_QUEUED, ALERTS_DELIVERED, ALERTS_FAILED, ALERTS_SET_ASIDE)
+
+for _outcome in PollOutcome:
+    POLLS.labels(_outcome.value)
+for _state in ITEM_STATES:
+    ITEMS.labels(_state)
+for _scope in DISCORD_429_SCOPES:
+    DISCORD_429.labels(_scope)
+
+
+def know_channels(channel_ids: Iterable[str]) -> None:
+    """Start every per-channel alert counter of these channels at 0."""
+    for channel_id in channel_ids:
+        for counter in PER_CHANNEL:
+            counter.labels(channel_id)

@@ -7,21 +7,24 @@ import sys
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
 from bot.clock import Now, utc_now
-from bot.config import Config
+from bot.config import CONSOLE_CHANNEL, Config
 from bot.domain import AlertState
 from bot.durations import format_duration
 from bot.masking import mask_text
 from bot.settings import Settings
-from bot.status import existing_database
+from bot.status import channel_health, existing_database, waits_for_token
 from bot.wording import counted
 from storage.db import session_scope
 from storage.models import AlertRow
 from storage.outbox import (
-    ChannelStatus,
+    AlertChange,
     channel_states,
     drop_alert,
     list_alerts,
+    outbox_summary,
     retry_alert,
     retry_channel,
 )
@@ -64,25 +67,71 @@ def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: No
                 print("the outbox is empty (no database yet: leakbot has not run here)")
                 return EXIT_OK
             return _unknown(args.id)
-        with session_scope(engine) as session:
-            if args.action == "list":
+        if args.action == "list":
+            with session_scope(engine) as session:
                 alerts = list_alerts(session=session, channel_id=args.channel, limit=LISTED + 1)
                 states = {s.channel_id: s for s in channel_states(session=session)}
-                _print_list(alerts[:LISTED], states, moment, more=len(alerts) > LISTED)
-                return EXIT_OK
-            if args.action == "retry" and not args.id.isdigit():
-                if not retry_channel(session=session, channel_id=args.id, now=moment):
-                    return _unknown(args.id)
-                print(f"channel {args.id}: tried again at the next pass")
-                return EXIT_OK
-            if not args.id.isdigit():
-                return _unknown(args.id)
-            act = retry_alert if args.action == "retry" else drop_alert
-            alert = act(session=session, alert_id=int(args.id), now=moment)
-            if alert is None:
-                return _unknown(args.id)
-            print(_done(args.action, alert))
+            heads = {
+                channel_id: channel_health(
+                    settings, config, channel_id, states.get(channel_id), moment
+                )
+                for channel_id in {alert.channel_id for alert in alerts}
+            }
+            _print_list(alerts[:LISTED], heads, moment, more=len(alerts) > LISTED)
             return EXIT_OK
+        with session_scope(engine) as session:
+            said = _act(session, settings, config, args, moment)
+        # said only once the change is committed: a write that fails says so instead
+        if said is None:
+            return _unknown(args.id)
+        print(said)
+        return EXIT_OK
+
+
+def _act(
+    session: Session, settings: Settings, config: Config, args: argparse.Namespace, now: datetime
+) -> str | None:
+    """Retry or drop what the id names; say what was done, or None for an unknown id."""
+    if args.action == "retry" and not args.id.isdigit():
+        return _retry_channel(session, settings, config, args.id, now)
+    if not args.id.isdigit():
+        return None
+    act = retry_alert if args.action == "retry" else drop_alert
+    change = act(session=session, alert_id=int(args.id), now=now)
+    if change is None:
+        return None
+    said = _done(args.action, change)
+    channel_id = change.alert.channel_id
+    if change.alert.state == AlertState.PENDING and waits_for_token(settings, config, channel_id):
+        said += f"; but nothing is sent to channel {channel_id} until DISCORD_TOKEN is set"
+    return said
+
+
+def _retry_channel(
+    session: Session, settings: Settings, config: Config, channel_id: str, now: datetime
+) -> str | None:
+    """Try a held channel now; say what that changes, or None for a channel nobody knows."""
+    held = retry_channel(session=session, channel_id=channel_id, now=now)
+    counts = outbox_summary(session=session, now=now).channels.get(channel_id)
+    pending = counts.pending if counts is not None else 0
+    configured = channel_id in ([c.id for c in config.channels] or [CONSOLE_CHANNEL])
+    if not (held or configured or pending):
+        return None
+    waiting = f"its {counted(pending, 'alert')}" if pending else "nothing waits in it: its alerts"
+    if not configured:
+        return (
+            f"channel {channel_id} is not in the config: {waiting} wait for nothing "
+            "(`leakbot outbox drop ID` drops one)"
+        )
+    if waits_for_token(settings, config, channel_id):
+        return (
+            f"channel {channel_id}: nothing is sent to it until DISCORD_TOKEN is set; "
+            f"then {waiting} go at the next pass"
+        )
+    if not held:
+        # no row yet: the channel never failed, so nothing holds it back
+        return f"channel {channel_id}: not held; {waiting} go at the next pass"
+    return f"channel {channel_id}: tried again at the next pass"
 
 
 def _unknown(alert_id: str) -> int:
@@ -94,21 +143,22 @@ def _unknown(alert_id: str) -> int:
     return EXIT_USAGE
 
 
-def _done(action: str, alert: AlertRow) -> str:
+def _done(action: str, change: AlertChange) -> str:
+    alert, before = change.alert, change.before
+    if before == AlertState.DELIVERED:
+        return f"alert {alert.id} was delivered already: nothing to {action}"
     if action == "drop":
-        if alert.state == AlertState.DROPPED:
-            return f"alert {alert.id} dropped: it will not be sent"
-        return f"alert {alert.id} is {alert.state}: nothing to drop"
-    if alert.state == AlertState.PENDING:
-        return (
-            f"alert {alert.id} waits in channel {alert.channel_id} in its place; "
-            "the channel is tried at the next pass"
-        )
-    return f"alert {alert.id} is {alert.state}: nothing to retry"
+        if before == AlertState.DROPPED:
+            return f"alert {alert.id} was dropped already: nothing to do"
+        return f"alert {alert.id} dropped: it will not be sent"
+    return (
+        f"alert {alert.id} waits in channel {alert.channel_id} in its place; "
+        "the channel is tried at the next pass"
+    )
 
 
 def _print_list(
-    alerts: list[AlertRow], states: Mapping[str, ChannelStatus], now: datetime, *, more: bool
+    alerts: list[AlertRow], heads: Mapping[str, str], now: datetime, *, more: bool
 ) -> None:
     if not alerts:
         print("the outbox is empty")
@@ -117,11 +167,7 @@ def _print_list(
     for alert in alerts:
         if alert.channel_id != channel:
             channel = alert.channel_id
-            state = states.get(channel)
-            said = f"{state.state}" if state else "ok"
-            if state and state.reason:
-                said += f" ({mask_text(state.reason)})"
-            print(f"channel {channel}: {said}")
+            print(f"channel {channel}: {heads[channel]}")
         age = format_duration(max(now - alert.created_at, timedelta(seconds=1)))
         title = str(alert.message.get("title") or "(untitled post)")[:80]
         print(f"  #{alert.id:<6} {alert.state:<9} {age:>6} ago  {alert.kind:<9} {title}")

@@ -160,26 +160,13 @@ def _channels(
     now: datetime,
 ) -> tuple[ChannelLine, ...]:
     by_id = {state.channel_id: state for state in states}
-    configured = [c.id for c in config.channels] or [CONSOLE_CHANNEL]
+    configured = _configured(config)
     lines = []
     for channel_id in configured:
-        channel = config.channel(channel_id)
         state = by_id.get(channel_id)
-        queue = _queue(counts.get(channel_id))
-        if channel is not None and channel.discord_channel and not settings.discord_token:
-            health = "waiting: DISCORD_TOKEN is not set, so nothing is sent to it"
-        elif state is None or state.state == ChannelState.OK:
-            health = "ok"
-        elif state.state == ChannelState.BACKING_OFF:
-            until = _at(state.retry_at, now)
-            health = f"backing off ({state.reason or 'no reason given'}); next try {until}"
-        else:
-            health = (
-                f"BROKEN since {_at(state.since, now)}: {state.reason or 'no reason given'}; "
-                f"its alerts are held: fix the channel, then `leakbot outbox retry {channel_id}`"
-            )
+        health = channel_health(settings, config, channel_id, state, now)
         broken = state is not None and state.state == ChannelState.BROKEN
-        lines.append(ChannelLine(channel_id, mask_text(health + queue), broken))
+        lines.append(ChannelLine(channel_id, health + _queue(counts.get(channel_id)), broken))
     for channel_id, channel_counts in counts.items():
         if channel_id not in configured and channel_counts.pending:
             waiting = counted(channel_counts.pending, "alert")
@@ -191,6 +178,39 @@ def _channels(
                 )
             )
     return tuple(lines)
+
+
+def _configured(config: Config) -> list[str]:
+    return [c.id for c in config.channels] or [CONSOLE_CHANNEL]
+
+
+def waits_for_token(settings: Settings, config: Config, channel_id: str) -> bool:
+    """Tell whether a channel is a bot channel that nothing is sent to: no DISCORD_TOKEN."""
+    channel = config.channel(channel_id)
+    token = settings.discord_token
+    has_token = token is not None and bool(token.get_secret_value())
+    return channel is not None and channel.discord_channel is not None and not has_token
+
+
+def channel_health(
+    settings: Settings, config: Config, channel_id: str, state: ChannelStatus | None, now: datetime
+) -> str:
+    """Say whether a channel's alerts go out, and if not, why and what to do; masked."""
+    if channel_id not in _configured(config):
+        health = "not in the config: its alerts wait for nothing (`leakbot outbox drop ID`)"
+    elif waits_for_token(settings, config, channel_id):
+        health = "waiting: DISCORD_TOKEN is not set, so nothing is sent to it"
+    elif state is None or state.state == ChannelState.OK:
+        health = "ok"
+    elif state.state == ChannelState.BACKING_OFF:
+        until = _at(state.retry_at, now)
+        health = f"backing off ({state.reason or 'no reason given'}); next try {until}"
+    else:
+        health = (
+            f"BROKEN since {_at(state.since, now)}: {state.reason or 'no reason given'}; "
+            f"its alerts are held: fix the channel, then `leakbot outbox retry {channel_id}`"
+        )
+    return mask_text(health)
 
 
 def _queue(counts: ChannelCounts | None) -> str:

@@ -422,20 +422,29 @@ def list_alerts(
     return list(session.exec(statement).all())
 
 
-def retry_alert(*, session: Session, alert_id: int, now: datetime) -> AlertRow | None:
+@dataclass(frozen=True, slots=True)
+class AlertChange:
+    """An alert the operator acted on, as it is now, and the state it was in before."""
+
+    alert: AlertRow
+    before: AlertState
+
+
+def retry_alert(*, session: Session, alert_id: int, now: datetime) -> AlertChange | None:
     """Put an alert back in its place in the queue, and let its channel go at once.
 
     A set-aside alert is pending again, ahead of the alerts queued after it; a broken or
     backing-off channel is tried again now. Return None for an unknown alert.
     """
-    alert = session.get(AlertRow, alert_id)
+    alert = session.get(AlertRow, alert_id, with_for_update=True)
     if alert is None:
         return None
-    if alert.state in (AlertState.SET_ASIDE, AlertState.DROPPED):
+    before = AlertState(alert.state)
+    if before in (AlertState.SET_ASIDE, AlertState.DROPPED):
         alert.state, alert.settled_at = AlertState.PENDING, None
         session.add(alert)
     retry_channel(session=session, channel_id=alert.channel_id, now=now)
-    return alert
+    return AlertChange(alert, before)
 
 
 def retry_channel(*, session: Session, channel_id: str, now: datetime) -> bool:
@@ -449,12 +458,14 @@ def retry_channel(*, session: Session, channel_id: str, now: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def drop_alert(*, session: Session, alert_id: int, now: datetime) -> AlertRow | None:
+def drop_alert(*, session: Session, alert_id: int, now: datetime) -> AlertChange | None:
     """Take a pending or set-aside alert out of the queue for good; None if unknown."""
-    alert = session.get(AlertRow, alert_id)
+    # locked: two operators dropping it at once, or a dispatcher sending it, go one by one
+    alert = session.get(AlertRow, alert_id, with_for_update=True)
     if alert is None:
         return None
-    if alert.state in (AlertState.PENDING, AlertState.SET_ASIDE):
+    before = AlertState(alert.state)
+    if before in (AlertState.PENDING, AlertState.SET_ASIDE):
         alert.state, alert.settled_at = AlertState.DROPPED, now
         session.add(alert)
-    return alert
+    return AlertChange(alert, before)

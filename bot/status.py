@@ -18,14 +18,14 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from bot.clock import Now, utc_now
-from bot.config import CONSOLE_CHANNEL, Config
+from bot.config import CONSOLE_CHANNEL, Config, Source
 from bot.database_trouble import (
     DatabaseTroubleError,
     check_database_url,
     database_trouble,
     sqlite_path,
 )
-from bot.domain import ChannelState
+from bot.domain import ChannelState, SourceKind
 from bot.durations import format_duration
 from bot.health import describe
 from bot.masking import mask_text
@@ -120,7 +120,10 @@ def read_status(settings: Settings, config: Config, now: datetime) -> Status:
     with existing_database(settings) as engine:
         if engine is None:
             return Status(
-                tuple(SourceStatus(s.id, "not polled yet") for s in config.sources),
+                tuple(
+                    SourceStatus(s.id, skipped(settings, s) or "not polled yet")
+                    for s in config.sources
+                ),
                 _channels(settings, config, [], {}, now),
                 "empty",
                 note="no database yet: leakbot has not run here",
@@ -129,7 +132,7 @@ def read_status(settings: Settings, config: Config, now: datetime) -> Status:
             with session_scope(engine) as session:
                 summary = outbox_summary(session=session, now=now)
                 return Status(
-                    _sources(session, config, now),
+                    _sources(session, settings, config, now),
                     _channels(
                         settings, config, channel_states(session=session), summary.channels, now
                     ),
@@ -139,11 +142,25 @@ def read_status(settings: Settings, config: Config, now: datetime) -> Status:
             raise database_trouble(exc, url) or exc from None
 
 
-def _sources(session: Session, config: Config, now: datetime) -> tuple[SourceStatus, ...]:
+def skipped(settings: Settings, source: Source) -> str | None:
+    """Say why no poll looks at a source, as ``poll-once`` says it; None when one does."""
+    token = settings.x_bearer_token
+    if source.kind == SourceKind.X and (token is None or not token.get_secret_value()):
+        return "skipped: X_BEARER_TOKEN is not set"
+    return None
+
+
+def _sources(
+    session: Session, settings: Settings, config: Config, now: datetime
+) -> tuple[SourceStatus, ...]:
     states = {row.id: row for row in all_sources(session=session)}
     sources = []
     for source in config.sources:
         state = states.get(source.id)
+        reason = skipped(settings, source)
+        if reason is not None:
+            sources.append(SourceStatus(source.id, reason))
+            continue
         health = describe(state, now)
         paused = state is not None and state.paused_at is not None
         if state is not None and not state.consecutive_failures and state.last_success_at:
@@ -278,7 +295,7 @@ def log_start_summary(
     """Log what an operator should know as the bot starts: paused sources, broken channels,
     alerts waiting."""
     with session_scope(engine) as session:
-        sources = _sources(session, config, now)
+        sources = _sources(session, settings, config, now)
         summary = outbox_summary(session=session, now=now)
         channels = _channels(
             settings, config, channel_states(session=session), summary.channels, now

@@ -127,3 +127,36 @@ def test_run_says_at_start_what_is_paused_broken_and_waiting(
     assert re.search(r"WARNING .*source gone: PAUSED since .*HTTP 503", output), output
     assert re.search(r"WARNING .*channel leaks: BROKEN since .*Unknown Webhook", output), output
     assert WEBHOOK_TOKEN not in output
+
+
+X_CONFIG = """
+    sources:
+      - id: tipster
+        feed: {feed}
+      - id: ice
+        x: UniverseIce
+    watches:
+      - id: pixel
+        any: ["Pixel 11"]
+"""
+
+
+def test_x_sources_without_a_token_are_said_to_be_skipped(
+    leakbot: Leakbot, feeds: FeedServer
+) -> None:
+    """What poll-once says of an X source with no X_BEARER_TOKEN, status and check-config
+    say too, before and after a poll, instead of "not polled yet"."""
+    feeds.publish_rss("tipster", [Post("a", "Old news")])
+    leakbot.write_config(X_CONFIG.format(feed=feeds.url("tipster")))
+    skipped = "skipped: X_BEARER_TOKEN is not set"
+
+    before = leakbot("status")
+    polled = leakbot("poll-once")
+    after = leakbot("status")
+    checked = leakbot("check-config")
+
+    assert "ice: skipped (X_BEARER_TOKEN is not set)" in polled.out
+    assert re.search(rf"^  ice\s+{skipped}$", before.out, re.M), before.out
+    assert re.search(rf"^  ice\s+{skipped}$", after.out, re.M), after.out
+    assert re.search(r"^  tipster\s+ok, last success", after.out, re.M), after.out
+    assert re.search(rf"^  ice\s+x .*\n\s+health: {skipped}$", checked.out, re.M), checked.out

@@ -23,6 +23,9 @@ class SourceErrorKind(StrEnum):
     PARSE = "parse"  # the parser overran its deadline or memory, died, or raised
     X_API = "x-api"
     UNEXPECTED = "unexpected"  # a bug of ours, caught so that it costs only its source
+    # leakbot's own parser could not run (its worker pool broke, again and again): the
+    # source is not counted as failing, only tried again at its next slot
+    PARSER_DOWN = "parser-down"
 
 
 class SourceError(LeakbotError):

@@ -194,6 +194,8 @@ def decide_poll(
     (``decide_stories``), against the stories open at that moment.
     """
     if isinstance(reading, SourceError):
+        if reading.kind == SourceErrorKind.PARSER_DOWN:
+            return _not_polled(snapshot.source, reading, rules, now)
         return _failed(snapshot.source, reading, routes, rules, now, rng)
     return _Success(snapshot, reading, watchlist, routes, rules, now, stories).decide()
 
@@ -243,6 +245,25 @@ def _failed(
         error_kind=error.kind,
     )
     return Decision(PollPlan(state.id, after, alerts=alerts), report)
+
+
+def _not_polled(
+    state: SourceRecord, error: SourceError, rules: PollRules, now: datetime
+) -> Decision:
+    """Leave a source as it was when leakbot itself could not read it: no failure counted,
+    no pause; it is tried again at its next slot."""
+    retry = next_slot(state.id, rules.interval, now)
+    after = dataclasses.replace(state, next_poll_at=retry)
+    report = PollReport(
+        state.id,
+        PollOutcome.SKIPPED,
+        detail=f"{error}; next try at {retry.isoformat(timespec='seconds')}",
+        next_poll_at=retry,
+        failures=state.consecutive_failures,
+        paused=state.paused_at is not None,
+        error_kind=error.kind,
+    )
+    return Decision(PollPlan(state.id, after), report)
 
 
 def _source_notice(

@@ -2,7 +2,8 @@
 
 The poll path and the dispatcher report to one Vitals: each poll's outcome, and each time
 the database answered or failed. A database outage is logged twice, when it starts and when
-it ends, however many jobs fail in between.
+it ends, however many jobs fail in between. The feed parser reports when it cannot parse
+(its worker pool broke) and when it parses again; it logs that itself.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class Vitals:
         self.database_down_since: datetime | None = None
         self.database_error: str | None = None
         self._database_failures = 0
+        self.parser_down_since: datetime | None = None
+        self.parser_error: str | None = None
 
     def poll_done(self, outcome: PollOutcome | str) -> None:
         """Note how one poll of one source ended; a skipped poll says nothing."""
@@ -94,6 +97,17 @@ class Vitals:
             self.database_error,
         )
 
+    def parser_failed(self, reason: str) -> None:
+        """Note that no feed can be parsed now (the parse pool broke), and why."""
+        if self.parser_down_since is None:
+            self.parser_down_since = self._now()
+        self.parser_error = reason
+
+    def parser_ok(self) -> None:
+        """Note that feeds are parsed again."""
+        self.parser_down_since = None
+        self.parser_error = None
+
     @contextmanager
     def database_calls(self, *, ends_outage: bool = True) -> Iterator[None]:
         """Run a job's database work: an outage it meets is noted, not raised.
@@ -124,8 +138,8 @@ class Vitals:
         return run
 
     def health(self) -> Health:
-        """Say whether the bot is healthy: unhealthy when every poll has been failing, or
-        the database has been failing for a while."""
+        """Say whether the bot is healthy: unhealthy when every poll has been failing, the
+        database has been failing for a while, or no feed can be parsed."""
         now = self._now()
         if (
             self.database_down_since is not None
@@ -133,6 +147,9 @@ class Vitals:
         ):
             down = format_duration(now - self.database_down_since)
             return Health(False, f"database failing for {down}: {self.database_error}")
+        if self.parser_down_since is not None:
+            broke = self.parser_down_since.isoformat(timespec="seconds")
+            return Health(False, f"the feed parser cannot parse since {broke}: {self.parser_error}")
         if self.failed_polls >= self._failed_polls_allowed:
             since = self.polls_failing_since or now
             return Health(

@@ -8,7 +8,9 @@
 The IO a decision asks for (the images of a new matching post, the page of a long-missing
 one) runs next, and its results go through a second decide and write. Database work runs
 off the event loop. Whatever goes wrong in one source, a bug of ours included, becomes that
-source's failure, never the pass's.
+source's failure, never the pass's; but when leakbot's own feed parser is down (its worker
+pool broke again and again) no source is to blame: the poll is skipped, not counted, and the
+source tried again at its next slot.
 """
 
 from __future__ import annotations

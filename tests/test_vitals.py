@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 import socket
 
+import aiohttp
 import pytest
 import sqlalchemy as sa
 
 from bot.domain import PollOutcome
+from bot.http_server import HttpServer
 from bot.vitals import Vitals
 from storage.db import make_engine
 from tests.clock import Clock
@@ -105,3 +107,37 @@ def test_only_a_job_that_needs_the_database_ends_an_outage() -> None:
     with vitals.database_calls():
         pass  # the outbox pass read the database
     assert vitals.database_down_since is None
+
+
+async def test_healthz_says_the_feed_parser_cannot_parse_until_it_can() -> None:
+    """/healthz answers 503 naming the parser while it cannot parse, then 200 again."""
+    clock = Clock()
+    vitals = Vitals(now=clock)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = HttpServer(vitals, "127.0.0.1", port)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def healthz() -> tuple[int, dict[str, str]]:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    return response.status, await response.json()
+
+            assert await healthz() == (200, {"status": "ok", "reason": "ok"})
+            vitals.parser_failed("a worker process died while no parse ran in it")
+            clock.advance(seconds=30)
+            vitals.parser_failed("pebble: Unexpected error within the Pool")  # still down
+            assert await healthz() == (
+                503,
+                {
+                    "status": "unhealthy",
+                    "reason": "the feed parser cannot parse since 2026-11-24T08:00:00+00:00: "
+                    "pebble: Unexpected error within the Pool",
+                },
+            )
+            vitals.parser_ok()
+            assert await healthz() == (200, {"status": "ok", "reason": "ok"})
+    finally:
+        await server.stop()

@@ -13,6 +13,9 @@ from storage.db import session_scope
 from storage.sources import resume_source
 
 EXIT_OK, EXIT_USAGE = 0, 2
+# how soon `leakbot run` polls a resumed source: its claim tick reads the database every
+# 0.5 to 1.5 s (bot.scheduler.CLAIM_EVERY, jittered); resume to fetch measured 0.1-1.2 s
+RESUMED_WITHIN_S = 2
 
 
 def add_command(
@@ -49,7 +52,7 @@ def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: No
     else:
         paused = " (paused)" if state.paused_at is not None else ""
         print(
-            f"source {args.id}{paused}: tried at once — within a minute by `leakbot run`, "
-            "or now by `leakbot poll-once`"
+            f"source {args.id}{paused}: tried at once — within {RESUMED_WITHIN_S} s by "
+            "`leakbot run`, or now by `leakbot poll-once`"
         )
     return EXIT_OK

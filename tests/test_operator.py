@@ -5,10 +5,12 @@ and counts worded right."""
 from __future__ import annotations
 
 import os
+import random
 import re
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +20,9 @@ from bot.masking import mask_text, mask_url
 from tests.conftest import ROOT, WEBHOOK_TOKEN, Leakbot
 from tests.fakes.discord import DiscordFake
 from tests.fakes.feed_server import FeedServer, Post
+from tests.running import Running
+
+RESUMES = 10  # resumes timed against one running bot
 
 CONFIG = """
     sources:
@@ -404,3 +409,32 @@ def test_an_address_already_in_use_is_one_line(cli: Leakbot) -> None:
         "(Address already in use); pick a free port, or unset LEAKBOT_HTTP_ADDR"
     ), result.err
     assert "Traceback" not in result.err
+
+
+def test_a_running_bot_polls_a_resumed_source_as_soon_as_resume_says(
+    leakbot: Leakbot, feeds: FeedServer
+) -> None:
+    """``source resume`` says how soon a running bot tries the source; it does, each time."""
+    feeds.publish_rss("tipster", [Post("a", "Old news")])
+    feeds.fail("tipster", 503)
+    leakbot.write_config(CONFIG.format(feed=feeds.url("tipster")))
+    assert "1 failure in a row" in leakbot("poll-once").out  # next retry in ~10 minutes
+    bot = Running(["run"], leakbot.home, leakbot.env)
+    delays = []
+    try:
+        bot.wait_for(re.compile(r"leakbot running"), 30)
+        for _ in range(RESUMES):
+            time.sleep(random.uniform(0, 1))  # anywhere between two claim ticks
+            hits = len(feeds.hits("tipster"))
+            resumed = time.monotonic()
+            said = leakbot("source", "resume", "tipster")
+            while len(feeds.hits("tipster")) == hits and time.monotonic() - resumed < 30:
+                time.sleep(0.01)
+            delays.append(time.monotonic() - resumed)
+        assert bot.stop() == 0, bot.output
+    finally:
+        bot.kill()
+    print("resume to poll, s:", sorted(round(d, 2) for d in delays))
+    within = re.search(r"within (\d+) s by `leakbot run`", said.out)
+    assert within is not None, said.out
+    assert max(delays) <= int(within.group(1)), delays

@@ -3,14 +3,15 @@
 Pure: ``build_digest`` turns what storage read for a day (``DayActivity``) into a
 ``Digest``; ``render_markdown`` and ``digest_json`` print it; ``split_parts`` cuts it into
 Discord-sized messages at entry boundaries, never inside an entry; ``digest_alerts``
-makes those parts alerts for the outbox. The most important entries come first:
+makes those parts alerts for the outbox. Names and errors are escaped for Discord only in
+what is posted: the terminal shows them as they are. The most important entries come first:
 deletions and edits, then the stories told by the most sources.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -34,6 +35,8 @@ TITLE_CHARS = 200
 SAID_CHARS = 300
 ALSO_SHOWN = 12  # other sources of a story named in its entry; the rest are counted
 DIGEST_SOURCE = "leakbot"
+
+Escape = Callable[[str], str]  # how names and errors are written: for Discord, or as they are
 
 
 def day_span(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -287,11 +290,20 @@ class Section:
     entries: tuple[str, ...]
 
 
-def sections(digest: Digest) -> list[Section]:
-    """Lay the digest out as sections of entries, the most important first."""
+def as_is(text: str) -> str:
+    """Return the text unchanged: a terminal shows Discord's escapes as backslashes."""
+    return text
+
+
+def sections(digest: Digest, escape: Escape = escape_markdown) -> list[Section]:
+    """Lay the digest out as sections of entries, the most important first.
+
+    An empty day is its summary line, then only its trouble (sources failing all day,
+    channels that could not be reached) when it has any.
+    """
     zone = ZoneInfo(digest.zone)
     clock = _Clock(digest.day, zone, digest.named_times)
-    lead = [_summary(digest)]
+    lead = [_summary(digest, escape)]
     if digest.late is not None and digest.made_at is not None:
         lead.append(
             f"_Late: leakbot was not running at {clock.at(digest.late)}, "
@@ -300,23 +312,26 @@ def sections(digest: Digest) -> list[Section]:
     laid = [Section("", tuple(lead))]
     if digest.changes:
         laid.append(
-            Section("**Deleted or edited**", tuple(_change_line(c, clock) for c in digest.changes))
+            Section(
+                "**Deleted or edited**",
+                tuple(_change_line(c, clock, escape) for c in digest.changes),
+            )
         )
     for section in digest.watches:
-        heading = f"**{escape_markdown(section.watch_id)}** · {counted(section.posts, 'post')}"
-        laid.append(Section(heading, tuple(_entry_line(e, clock) for e in section.entries)))
+        heading = f"**{escape(section.watch_id)}** · {counted(section.posts, 'post')}"
+        laid.append(Section(heading, tuple(_entry_line(e, clock, escape) for e in section.entries)))
     if digest.failing_sources:
         laid.append(
             Section(
                 "**Failing all day**",
-                tuple(_source_line(s, clock) for s in digest.failing_sources),
+                tuple(_source_line(s, clock, escape) for s in digest.failing_sources),
             )
         )
     if digest.broken_channels:
         laid.append(
             Section(
                 "**Could not deliver to**",
-                tuple(_channel_line(c, clock) for c in digest.broken_channels),
+                tuple(_channel_line(c, clock, escape) for c in digest.broken_channels),
             )
         )
     if not digest.empty:
@@ -324,21 +339,21 @@ def sections(digest: Digest) -> list[Section]:
             Section(
                 "**Counts**",
                 (
-                    "By watch: " + _counts(digest.by_watch),
-                    "By source: " + _counts(digest.by_source),
+                    "By watch: " + _counts(digest.by_watch, escape),
+                    "By source: " + _counts(digest.by_source, escape),
                 ),
             )
         )
     return laid
 
 
-def _summary(digest: Digest) -> str:
+def _summary(digest: Digest, escape: Escape) -> str:
     where = digest.zone
     hours = round((digest.end - digest.start).total_seconds() / 3600)
     if hours != 24 and digest.until is None:
         where += f", a {hours}-hour day"
     if digest.watch is not None:
-        where += f" · watch {escape_markdown(digest.watch)}"
+        where += f" · watch {escape(digest.watch)}"
     if digest.until is not None:
         clock = _Clock(digest.day, ZoneInfo(digest.zone), digest.named_times)
         where += f" · until {clock.at(digest.until)}"
@@ -377,20 +392,20 @@ class _Clock:
         return shown
 
 
-def _link(title: str, link: str | None) -> str:
-    text = escape_markdown(title)
+def _link(title: str, link: str | None, escape: Escape) -> str:
+    text = escape(title)
     if link and link.startswith(("http://", "https://")):
         return f"[{text}]({link.replace('(', '%28').replace(')', '%29').replace(' ', '%20')})"
     return text
 
 
-def _entry_line(entry: Entry, clock: _Clock) -> str:
+def _entry_line(entry: Entry, clock: _Clock, escape: Escape) -> str:
     line = (
-        f"- {_link(entry.title, entry.link)} · {escape_markdown(entry.source_id)} "
+        f"- {_link(entry.title, entry.link, escape)} · {escape(entry.source_id)} "
         f"{clock.at(entry.at)}"
     )
     if entry.also:
-        named = [f"{escape_markdown(s.source_id)} {clock.at(s.at)}" for s in entry.also]
+        named = [f"{escape(s.source_id)} {clock.at(s.at)}" for s in entry.also]
         shown = ", ".join(named[:ALSO_SHOWN])
         if len(named) > ALSO_SHOWN:
             shown += f" and {len(named) - ALSO_SHOWN} more"
@@ -398,8 +413,8 @@ def _entry_line(entry: Entry, clock: _Clock) -> str:
     return line
 
 
-def _change_line(change: ChangeEntry, clock: _Clock) -> str:
-    where = f"{_link(change.title, change.link)} · {escape_markdown(change.source_id)}"
+def _change_line(change: ChangeEntry, clock: _Clock, escape: Escape) -> str:
+    where = f"{_link(change.title, change.link, escape)} · {escape(change.source_id)}"
     if change.kind == AlertKind.DELETED:
         minutes = (change.lived or timedelta()) // timedelta(minutes=1)
         lived = format_duration(timedelta(minutes=minutes)) if minutes else "under a minute"
@@ -411,7 +426,7 @@ def _change_line(change: ChangeEntry, clock: _Clock) -> str:
             line += " · since restored"
         said = " ".join(change.said.split())
         if said and said != change.title.rstrip("…"):
-            line += f"\n  said: {escape_markdown(_clip(said, SAID_CHARS))}"
+            line += f"\n  said: {escape(_clip(said, SAID_CHARS))}"
         return line
     times = f", {change.edits} times" if change.edits > 1 else ""
     line = f"- **Edited** {where} · {clock.at(change.at)}{times}"
@@ -419,22 +434,21 @@ def _change_line(change: ChangeEntry, clock: _Clock) -> str:
     return f"{line}\n  {_clip(diff, SAID_CHARS)}"
 
 
-def _source_line(source: SourceTrouble, clock: _Clock) -> str:
+def _source_line(source: SourceTrouble, clock: _Clock, escape: Escape) -> str:
     error = _clip(" ".join((source.error or "no answer").split()), 300)
     last = clock.at(source.last_success_at) if source.last_success_at else "never"
     paused = ", paused" if source.paused else ""
-    name = escape_markdown(source.source_id)
-    return f"- {name}: {escape_markdown(error)} (last success {last}{paused})"
+    return f"- {escape(source.source_id)}: {escape(error)} (last success {last}{paused})"
 
 
-def _channel_line(channel: ChannelTrouble, clock: _Clock) -> str:
+def _channel_line(channel: ChannelTrouble, clock: _Clock, escape: Escape) -> str:
     reason = _clip(" ".join((channel.reason or "refused").split()), 300)
     since = f" (since {clock.at(channel.since)})" if channel.since else ""
-    return f"- {escape_markdown(channel.channel_id)}: {escape_markdown(reason)}{since}"
+    return f"- {escape(channel.channel_id)}: {escape(reason)}{since}"
 
 
-def _counts(counts: Sequence[tuple[str, int]]) -> str:
-    return " · ".join(f"{escape_markdown(name)} {count}" for name, count in counts) or "none"
+def _counts(counts: Sequence[tuple[str, int]], escape: Escape) -> str:
+    return " · ".join(f"{escape(name)} {count}" for name, count in counts) or "none"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -445,13 +459,13 @@ def _long_day(day: date) -> str:
     return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
 
 
-def _units(digest: Digest) -> list[tuple[str, str, str]]:
+def _units(digest: Digest, escape: Escape) -> list[tuple[str, str, str]]:
     """Return the digest's units in order: (what joins it on, the unit, its section's heading).
 
     A section's first unit is its heading with its first entry, so no heading ends a part.
     """
     units = []
-    for section in sections(digest):
+    for section in sections(digest, escape):
         for index, entry in enumerate(section.entries):
             if index == 0:
                 first = f"{section.heading}\n{entry}" if section.heading else entry
@@ -461,9 +475,9 @@ def _units(digest: Digest) -> list[tuple[str, str, str]]:
     return units
 
 
-def render_markdown(digest: Digest) -> str:
-    """Render the whole digest as Markdown, its title first."""
-    body = "".join(joint + unit for joint, unit, _ in _units(digest))
+def render_markdown(digest: Digest, escape: Escape = as_is) -> str:
+    """Render the whole digest as Markdown, its title first; for a terminal unless told."""
+    body = "".join(joint + unit for joint, unit, _ in _units(digest, escape))
     return f"**{digest.title}**{body}\n"
 
 
@@ -475,7 +489,8 @@ def split_parts(digest: Digest, limit: int = PART_LIMIT) -> list[str]:
     """
     parts: list[str] = []
     current = ""
-    for joint, unit, heading in _units(digest):
+    # parts are posted: Discord reads Markdown in names and errors unless escaped
+    for joint, unit, heading in _units(digest, escape_markdown):
         if current and len(current) + len(joint) + len(unit) <= limit:
             current += joint + unit
             continue

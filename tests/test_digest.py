@@ -6,20 +6,32 @@ TEST_DATABASE_URL is set) at fixed moments and reads the digest the bot would po
   and an edited post, a failing source, a broken channel) on the day Berlin's clocks go
   back, a 25-hour day whose 02:30 comes twice;
 - a day in Asia/Shanghai, whose UTC dates differ from its own;
-- an empty day says so in one line; ``--watch`` narrows the digest to one watch;
+- an empty day says so in one line, then only its trouble (failing sources, channels
+  that could not be reached); ``--watch`` narrows the digest to one watch;
+- the terminal shows names and errors as they are; what is posted keeps Discord's escapes;
 - 500 entries split into messages the Discord fake accepts, no entry cut in half.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digest import PART_LIMIT, build_digest, day_span, render_markdown, split_parts
+from bot.alerts import escape_markdown
+from bot.digest import (
+    PART_LIMIT,
+    Digest,
+    build_digest,
+    day_span,
+    digest_alerts,
+    render_markdown,
+    split_parts,
+)
 from bot.digest_delivery import digest_reply, make_digest
 from bot.domain import DayActivity, DayPost
 from storage.db import Database
@@ -55,13 +67,23 @@ def day_db(database_url: str) -> Iterator[Day]:
     day.close()
 
 
-def read(day_db: Day, text: str, day: date, now: datetime, watch: str | None = None) -> str:
+def make(day_db: Day, text: str, day: date, now: datetime, watch: str | None = None) -> Digest:
     database = Database(day_db.engine)
     try:
-        digest = asyncio.run(make_digest(database, config(text), day, now=now, watch=watch))
+        return asyncio.run(make_digest(database, config(text), day, now=now, watch=watch))
     finally:
         database.close()
-    return render_markdown(digest)
+
+
+def read(day_db: Day, text: str, day: date, now: datetime, watch: str | None = None) -> str:
+    """Return the digest as ``leakbot digest`` prints it on a terminal."""
+    return render_markdown(make(day_db, text, day, now, watch))
+
+
+def posted(digest: Digest) -> str:
+    """Return the digest as Discord shows its one message: the title, then the text."""
+    [alert] = digest_alerts(digest)
+    return f"**{alert.title}**\n\n{alert.excerpt}\n"
 
 
 def test_the_day_berlin_clocks_go_back_reads_as_lived_there(day_db: Day) -> None:
@@ -134,9 +156,11 @@ def test_the_day_berlin_clocks_go_back_reads_as_lived_there(day_db: Day) -> None
         "leaks-hook", since=utc(2026, 10, 25, 11, 0), reason="Unknown Webhook (code 10015)"
     )
 
-    text = read(day_db, BERLIN, date(2026, 10, 25), now=utc(2026, 10, 26, 8, 0))
+    digest = make(day_db, BERLIN, date(2026, 10, 25), now=utc(2026, 10, 26, 8, 0))
 
-    assert text == EXPECTED_BERLIN
+    assert posted(digest) == EXPECTED_BERLIN
+    # the terminal shows names and errors as they are, not Discord's escapes
+    assert render_markdown(digest) == EXPECTED_BERLIN.replace("\\", "")
 
 
 EXPECTED_BERLIN = """\
@@ -195,12 +219,12 @@ def test_a_shanghai_day_spans_two_utc_dates(day_db: Day) -> None:
         "\n"
         "Asia/Shanghai · 2 matched posts in 1 watch\n"
         "\n"
-        "**xiaomi\\-leica** · 2 posts\n"
+        "**xiaomi-leica** · 2 posts\n"
         "- [小米17 徕卡 凌晨](https://ithome.example/ithome-1) · ithome 00:30\n"
         "- [小米17 徕卡 深夜](https://ithome.example/ithome-2) · ithome 23:59\n"
         "\n"
         "**Counts**\n"
-        "By watch: xiaomi\\-leica 2\n"
+        "By watch: xiaomi-leica 2\n"
         "By source: ithome 2\n"
     )
 
@@ -222,6 +246,34 @@ def test_an_empty_day_says_so_in_one_line(day_db: Day) -> None:
         "Nothing matched on Tuesday 24 November 2026 (Europe/Berlin), "
         "and nothing was deleted or edited.\n"
     )
+
+
+def test_an_empty_day_is_one_line_then_its_trouble(day_db: Day) -> None:
+    day_db.failing(
+        "dcs",
+        last_success=utc(2026, 11, 20, 9, 0),
+        last_polled=utc(2026, 11, 24, 22, 0),
+        error="rsshub.app:443: [Errno -2] Name or service not known",
+    )
+    day_db.broken("leaks-hook", since=utc(2026, 11, 23, 11, 0), reason="Unknown Webhook")
+
+    digest = make(day_db, BERLIN, date(2026, 11, 24), now=utc(2026, 11, 25, 9, 0))
+
+    assert render_markdown(digest) == (
+        "**leakbot digest · Tuesday 24 November 2026**\n"
+        "\n"
+        "Nothing matched on Tuesday 24 November 2026 (Europe/Berlin), "
+        "and nothing was deleted or edited.\n"
+        "\n"
+        "**Failing all day**\n"
+        "- dcs: rsshub.app:443: [Errno -2] Name or service not known "
+        "(last success 20 Nov 10:00, paused)\n"
+        "\n"
+        "**Could not deliver to**\n"
+        "- leaks-hook: Unknown Webhook (since 23 Nov 12:00)\n"
+    )
+    # Discord reads Markdown: there the error keeps its escapes
+    assert "- dcs: rsshub.app\\:443\\: \\[Errno \\-2\\] Name or service" in posted(digest)
 
 
 def test_today_so_far_and_one_watch(day_db: Day) -> None:
@@ -278,7 +330,7 @@ def test_parts_end_between_entries_and_lead_with_the_biggest_stories() -> None:
     zone = ZoneInfo("UTC")
     start, _ = day_span(date(2026, 11, 24), zone)
     digest = build_digest(_posts(500, start), day=date(2026, 11, 24), zone=zone)
-    whole = render_markdown(digest)
+    whole = render_markdown(digest, escape_markdown)  # as posted
     parts = split_parts(digest)
 
     assert len(parts) > 5
@@ -339,7 +391,9 @@ def test_500_entries_reach_discord_as_valid_messages_in_order(
         for line in body["description"].splitlines()
         if line.startswith("- ")
     ]
-    assert sent == printed  # every entry once, whole, in order, none clipped
+    # every entry once, whole, in order, none clipped; escaped for Discord only
+    assert [re.sub(r"\\(.)", r"\1", line) for line in sent] == printed
+    assert sent[0].startswith("- [Leak 0\\: Leica") and printed[0].startswith("- [Leak 0: Leica")
     assert [b["title"].rsplit(" ", 1)[-1] for b in bodies] == [
         f"({n}/{len(bodies)})" for n in range(1, len(bodies) + 1)
     ]

@@ -95,16 +95,36 @@ class DatabaseTroubleError(LeakbotError):
 
 def check_database_url(url: str) -> None:
     """Raise DatabaseTroubleError when DATABASE_URL cannot name a database leakbot can open."""
+    problem = database_url_problem(url)
+    if problem is not None:
+        raise DatabaseTroubleError(f"DATABASE_URL is {problem}")
+
+
+def database_url_problem(url: str) -> str | None:
+    """Say why a database URL cannot be used, the URL masked; None when it can be."""
     try:
         parsed = make_url(normalize_url(url))
         dialect = parsed.get_dialect()
         dialect.import_dbapi()
-    except (sa.exc.ArgumentError, ValueError, ImportError, sa.exc.NoSuchModuleError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DatabaseTroubleError(
-            f"DATABASE_URL is not a database URL leakbot can use ({_shown(url)}): "
-            f"{_without_url(reason, url)}; write it as {URL_EXAMPLE}"
-        ) from None
+    except sa.exc.NoSuchModuleError:
+        # the scheme is the text before '://', so naming it shows no password
+        reason = f"no database kind is named {url.partition('://')[0]!r}"
+    except ImportError as exc:
+        reason = f"its driver is not installed ({exc.name or 'unknown module'})"
+    except (ValueError, sa.exc.ArgumentError) as exc:
+        # SQLAlchemy's own words may quote the port, which a mistyped URL fills with what
+        # follows the password
+        port = isinstance(exc, ValueError) and "int()" in str(exc)
+        reason = (
+            "the port after the host is not a number"
+            if port
+            else "it cannot be read as scheme://user:password@host:port/database"
+        )
+    else:
+        return None
+    return (
+        f"not a database URL leakbot can use ({_shown(url)}): {reason}; write it as {URL_EXAMPLE}"
+    )
 
 
 def database_trouble(error: BaseException, url: str) -> DatabaseTroubleError | None:
@@ -205,7 +225,3 @@ def _host(url: str) -> str:
 def _shown(url: str) -> str:
     # a value with no scheme may be a bare password pasted in the wrong place
     return mask_url(url) if "://" in url else "a value with no scheme://, not shown"
-
-
-def _without_url(reason: str, url: str) -> str:
-    return reason.replace(url, _shown(url))

@@ -2,7 +2,9 @@
 
 A URL is shown with its password, its secret-looking query values and a Discord webhook's
 token replaced by ``***``, so that a feed, a webhook or a database URL can still be told
-apart in a log line without giving away what lets anyone use it.
+apart in a log line without giving away what lets anyone use it. A web URL's password ends
+where its host begins (RFC 3986); a database URL's is read as leakbot connects with it,
+unencoded '@', '#', '/' and '?' included.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ import logging
 import re
 from urllib.parse import SplitResult, urlsplit
 
+from storage.db import split_userinfo
+
 HIDDEN = "***"
+WEB_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 
 # query keys whose values are credentials: ?key=, ?api_key=, ?token=, ?access_token=, ?sig=…
 _SECRET_KEY = re.compile(
@@ -26,6 +31,9 @@ _TRAILING = ".,;:)]}"
 
 def mask_url(url: str) -> str:
     """Return the URL with its password, secret query values and webhook token hidden."""
+    scheme, separator, _ = url.partition("://")
+    if separator and scheme.lower() not in WEB_SCHEMES:
+        return _mask_database_url(url)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -52,11 +60,31 @@ def _mask_userinfo(parts: SplitResult) -> str:
     if "@" not in parts.netloc:
         return parts.netloc
     userinfo, _, host = parts.netloc.rpartition("@")
+    return f"{_masked_userinfo(userinfo)}@{host}"
+
+
+def _masked_userinfo(userinfo: str) -> str:
     user, colon, _password = userinfo.partition(":")
     if colon:
-        return f"{user}:{HIDDEN}@{host}"
+        return f"{user}:{HIDDEN}"
     # a lone userinfo is a token as often as a user name (https://TOKEN@host/)
-    return f"{HIDDEN}@{host}" if len(user) > 16 else parts.netloc
+    return HIDDEN if len(user) > 16 else userinfo
+
+
+def _mask_database_url(url: str) -> str:
+    """Mask a database URL read as SQLAlchemy reads it: the query starts at the first '?'
+    after the host, and a password may hold '#', '/', '?' and even '@' unencoded."""
+    split = split_userinfo(url)
+    if split is None:
+        scheme, _, rest = url.partition("://")
+        head = f"{scheme}://"
+    else:
+        scheme, userinfo, rest = split
+        head = scheme + _masked_userinfo(userinfo)
+    place, question, query = rest.partition("?")
+    if question:
+        query = "&".join(_mask_pair(pair) for pair in query.split("&"))
+    return head + place + question + query
 
 
 def _mask_pair(pair: str) -> str:

@@ -10,6 +10,8 @@ from dotenv import dotenv_values
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.database_trouble import database_url_problem
+
 DEFAULT_DATABASE_URL = "sqlite:///data/leakbot.db"
 DEFAULT_CONFIG = Path("config/leakbot.yaml")
 EMBEDDED_CONFIG = Path(__file__).parent / "defaults" / "leakbot.yaml"
@@ -22,7 +24,12 @@ class Settings(BaseSettings):
     """The environment of one leakbot process."""
 
     model_config = SettingsConfigDict(
-        env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
+        # a validation error must not quote DATABASE_URL or a token back, password and all
+        hide_input_in_errors=True,
     )
 
     leakbot_config: Path | None = None
@@ -44,6 +51,15 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}, got {value!r}")
         return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: SecretStr) -> SecretStr:
+        # a wrong DATABASE_URL is a wrong setting (exit 2), found before anything starts
+        problem = database_url_problem(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @field_validator("leakbot_http_addr")
     @classmethod

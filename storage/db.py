@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,10 +25,44 @@ W = TypeVar("W")
 WRITE_BATCH = 200  # writes that share one transaction at most
 WRITE_LINGER = 0.005  # seconds a write waits for others to share its transaction
 
+_SCHEME = re.compile(r"[\w+]+://")
+# what may follow a database URL's userinfo: a host (or [IPv6]), a port, a database and a
+# query, none holding an unencoded '@'; a password may, as people type them
+_AFTER_USERINFO = re.compile(
+    r"(?:\[[^\]@]*\]|[^/:?@\[\]]*)(?::[^/?@]*)?(?:/[^?@]*)?(?:\?[^@]*)?", re.DOTALL
+)
+
+
+def split_userinfo(url: str) -> tuple[str, str, str] | None:
+    """Split a URL into ``scheme://``, its userinfo and the ``@host…`` rest; None without one.
+
+    The userinfo ends at the first '@' that a host, port, database and query free of '@'
+    follow, so that ``user:p@ss#word@host`` has the password ``p@ss#word``: SQLAlchemy would
+    end it at the first '@' and take ``ss#word@host`` for the host.
+    """
+    scheme = _SCHEME.match(url)
+    if scheme is None:
+        return None
+    rest = url[scheme.end() :]
+    ats = [index for index, char in enumerate(rest) if char == "@"]
+    if not ats or "/" in rest[: ats[0]].partition(":")[0]:
+        return None  # no '@', or one in a path (sqlite:///data/a@b.db): no userinfo
+    at = next((i for i in ats if _AFTER_USERINFO.fullmatch(rest, i + 1)), ats[-1])
+    return scheme.group(0), rest[:at], rest[at:]
+
+
+def parse_url(url: str) -> URL:
+    """Read a database URL as SQLAlchemy does, but with any '@' in the password its own."""
+    split = split_userinfo(url)
+    if split is not None:
+        scheme, userinfo, rest = split
+        url = scheme + userinfo.replace("@", "%40") + rest
+    return make_url(url)
+
 
 def normalize_url(url: str) -> str:
-    """Pick the psycopg 3 driver for a plain ``postgresql://`` URL."""
-    parsed = make_url(url)
+    """Pick the psycopg 3 driver for a plain ``postgresql://`` URL; encode the password."""
+    parsed = parse_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)

@@ -37,10 +37,13 @@ from storage.models import (
     ItemRow,
     MatchRow,
     SourceState,
+    UTCDateTime,
 )
 from storage.outbox import add_alert
 
 CHUNK = 500  # ids per IN (...)
+# when a source was first polled (0011; a poll's write fills it once); NULL: before 0011
+_first_polled_at = sa.column("first_polled_at", UTCDateTime)
 
 
 def read_day(*, session: Session, start: datetime, end: datetime) -> DayActivity:
@@ -167,11 +170,14 @@ def _edits_within(
 
 
 def _failing_sources(session: Session, start: datetime) -> tuple[SourceTrouble, ...]:
-    """Sources with no success since before the day began, and tried since it began."""
+    """Sources polled before the day began, with no success since before it began, and
+    tried since it began: failing all day."""
     rows = session.exec(
         select(SourceState)
         .where(
             col(SourceState.consecutive_failures) > 0,
+            # a source first polled within the day or after it was not failing all day
+            sa.or_(_first_polled_at.is_(None), _first_polled_at < start),
             sa.or_(
                 col(SourceState.last_success_at).is_(None),
                 col(SourceState.last_success_at) < start,

@@ -3,7 +3,8 @@
 - an impossible or future date, an unknown watch, and options that do not go together
   exit 2 with a message that names the problem;
 - ``--format json`` prints the digest for scripts;
-- ``--post`` posts once; again, it says so and posts nothing; ``--post --force`` posts again.
+- ``--post`` posts once; again, it says so and posts nothing; ``--post --force`` posts again;
+- "Failing all day" names only sources polled before the day began.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.clock import Clock
 from tests.conftest import WEBHOOK_ID, Leakbot
 from tests.fakes.discord import DiscordFake
+from tests.fakes.feed_server import FeedServer, Post
 
 CONFIG = """
     timezone: Asia/Shanghai
@@ -97,3 +100,41 @@ def test_post_once_then_say_so_then_force(leakbot: Leakbot, discord: DiscordFake
     # what --post prints is the digest it posted
     assert first.out.startswith("**leakbot digest · ")
     assert discord.messages[0].body["embeds"][0]["description"] in first.out
+
+
+def test_failing_all_day_names_only_sources_polled_before_the_day(
+    leakbot: Leakbot, feeds: FeedServer
+) -> None:
+    names = ("early", "midday", "later")
+    for name in names:
+        feeds.publish_rss(name, [Post("a", "Old news")])
+        feeds.fail(name, 503)
+    sources = "".join(f"\n          - id: {n}\n            feed: {feeds.url(n)}" for n in names)
+    leakbot.write_config(
+        f"""
+        sources:{sources}
+        watches:
+          - {{id: leica, any: [Leica]}}
+        """
+    )
+    clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    leakbot.now = clock  # the polls and the digest read this clock, not today's
+    assert leakbot("poll-once", "--source", "early").code == 0  # the day before
+    clock.advance(hours=26)  # 24 November, 12:00 UTC
+    for name in ("early", "midday"):
+        assert leakbot("poll-once", "--source", name).code == 0
+    clock.advance(hours=21)  # 25 November, 09:00: the day is over
+    for name in names:
+        assert leakbot("poll-once", "--source", name).code == 0
+
+    result = leakbot("digest", "--date", "2026-11-24")
+
+    assert result.code == 0, result.err
+    assert result.out == (
+        "**leakbot digest · Tuesday 24 November 2026**\n"
+        "\n"
+        "Nothing matched on Tuesday 24 November 2026 (UTC), and nothing was deleted or edited.\n"
+        "\n"
+        "**Failing all day**\n"
+        "- early: HTTP 503 Service Unavailable (last success never)\n"
+    )

@@ -35,6 +35,7 @@ from bot.digest import (
 from bot.digest_delivery import digest_reply, make_digest
 from bot.domain import DayActivity, DayPost
 from storage.db import Database
+from tests.clock import Clock
 from tests.conftest import WEBHOOK_ID, Leakbot
 from tests.digest_day import Day, config
 from tests.fakes.discord import DiscordFake
@@ -361,7 +362,8 @@ def test_500_entries_reach_discord_as_valid_messages_in_order(
           - {id: xiaomi-leica, any: [Leica]}
         """
     )
-    day = datetime.now(UTC).date() - timedelta(days=3)
+    leakbot.now = Clock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+    day = date(2026, 11, 24)
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     rows = Day.open(database_url, ["gsmarena", "ithome"])
     try:

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -83,7 +83,8 @@ def test_json_for_scripts(cli: Leakbot) -> None:
 def test_post_once_then_say_so_then_force(leakbot: Leakbot, discord: DiscordFake) -> None:
     discord.bucket = None
     leakbot.write_config(CONFIG)
-    day = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+    leakbot.now = Clock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    day = "2026-11-24"
 
     first = leakbot("digest", "--post", "--date", day)
     second = leakbot("digest", "--post", "--date", day)

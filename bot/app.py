@@ -12,6 +12,7 @@ import aiohttp
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from bot import metrics
 from bot.clock import utc_now
 from bot.config import CONSOLE_CHANNEL, Config, webhook_parts
 from bot.domain import ManagedEntry, PollOutcome, SourceKind
@@ -226,6 +227,7 @@ class App:
         self.watchlist = Watchlist(self.config)
         self.routes = Routes(self.config)
         self._sources = {source.id: source for source in self.config.sources}
+        metrics.know_channels([c.id for c in self.config.channels] or [CONSOLE_CHANNEL])
         if self._poller is not None:
             self._poller.config = self.config
             self._poller.watchlist = self.watchlist

@@ -37,13 +37,10 @@ from storage.models import (
     ItemRow,
     MatchRow,
     SourceState,
-    UTCDateTime,
 )
 from storage.outbox import add_alert
 
 CHUNK = 500  # ids per IN (...)
-# when a source was first polled (0011; a poll's write fills it once); NULL: before 0011
-_first_polled_at = sa.column("first_polled_at", UTCDateTime)
 
 
 def read_day(*, session: Session, start: datetime, end: datetime) -> DayActivity:
@@ -177,7 +174,10 @@ def _failing_sources(session: Session, start: datetime) -> tuple[SourceTrouble, 
         .where(
             col(SourceState.consecutive_failures) > 0,
             # a source first polled within the day or after it was not failing all day
-            sa.or_(_first_polled_at.is_(None), _first_polled_at < start),
+            sa.or_(
+                col(SourceState.first_polled_at).is_(None),
+                col(SourceState.first_polled_at) < start,
+            ),
             sa.or_(
                 col(SourceState.last_success_at).is_(None),
                 col(SourceState.last_success_at) < start,

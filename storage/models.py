@@ -49,6 +49,8 @@ class SourceState(SQLModel, table=True):
     baseline_done: bool = False
     consecutive_failures: int = 0
     last_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # the first poll's moment: the digest's "failing all day" is about sources polled before it
+    first_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
     next_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -123,7 +123,16 @@ def write_plans(*, session: Session, plans: list[tuple[PollPlan, datetime]]) -> 
         session.execute(
             table.update()
             .where(table.c.id == sa.bindparam("source_key"))
-            .values({name: sa.bindparam(name) for name in columns}),
+            .values(
+                {
+                    **{name: sa.bindparam(name) for name in columns},
+                    # kept from the first poll on: the digest asks whether it was before a day
+                    "first_polled_at": sa.func.coalesce(
+                        table.c.first_polled_at,
+                        sa.bindparam("last_polled_at", type_=table.c.last_polled_at.type),
+                    ),
+                }
+            ),
             states,
         )
     opened: dict[int, int] = {}  # stories opened by these plans: decided number -> id

@@ -167,7 +167,8 @@ def test_metrics_and_healthz_follow_the_polls(cli: Leakbot, feeds: FeedServer) -
         assert _get(f"{base}/healthz") == (200, '{"status": "ok", "reason": "ok"}')
         metrics = _get(f"{base}/metrics")[1]
         assert "leakbot_poll_seconds_count 3.0" in metrics
-        assert 'leakbot_polls_total{outcome="failed"}' not in metrics
+        # there from the start at 0, so that rate() and alert rules see it before a failure
+        assert 'leakbot_polls_total{outcome="failed"} 0.0' in metrics
 
         for name in names:
             feeds.fail(name, 503)

@@ -10,9 +10,14 @@ import sys
 
 def run() -> int:
     """Run the command line and return its exit status."""
-    from bot.cli import main
+    try:
+        from bot.cli import main
 
-    return main()
+        return main()
+    except KeyboardInterrupt:
+        # Ctrl-C before the command took charge of it (while importing, reading the config
+        # or opening the database): a stop the user asked for, not a crash to show
+        return 0
 
 
 if __name__ == "__main__":  # worker processes import this module too, and must not run it

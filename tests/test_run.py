@@ -237,3 +237,25 @@ def test_healthz_and_the_log_follow_a_database_outage(
     )
     assert "Traceback" not in bot.output
     assert "password" not in bot.output.lower()
+
+
+@pytest.mark.parametrize("after", [0.1, 0.3, 0.6])
+def test_ctrl_c_while_starting_is_a_quiet_stop(cli: Leakbot, after: float) -> None:
+    """Ctrl-C before the bot is up (importing, reading the config) stops it without a
+    traceback, as Ctrl-C once it runs does."""
+    cli.write_config(
+        """
+        sources:
+          - id: tipster
+            feed: https://example.com/feed
+        """
+    )
+    bot = Running(["run"], cli.home, cli.env)
+    try:
+        time.sleep(after)
+        code = bot.stop(signal.SIGINT)
+    finally:
+        bot.kill()
+    assert code == 0, bot.output
+    assert "Traceback" not in bot.output
+    assert "KeyboardInterrupt" not in bot.output

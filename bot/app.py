@@ -108,7 +108,7 @@ class App:
             allow_private=self.settings.leakbot_allow_private_urls,
             per_host=self.fetch_limits.per_host,
         )
-        self._parser = ParsePool(self.parse_limits)
+        self._parser = ParsePool(self.parse_limits, health=self.vitals)
         self.sinks = self._make_sinks(self._http)
         return self
 

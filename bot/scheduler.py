@@ -16,7 +16,7 @@ import os
 import random
 import signal
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -263,7 +263,12 @@ class Gateway:
         self.app = app
         self.bot: DiscordBot | None = None
         self.role = Role(
-            app.worker, GATEWAY, ttl=GATEWAY_LEASE, gained=self._gained, lost=self._lost
+            app.worker,
+            GATEWAY,
+            ttl=GATEWAY_LEASE,
+            gained=self._gained,
+            lost=self._lost,
+            fenced=self._fenced,
         )
 
     async def _gained(self, lease: Lease) -> None:
@@ -277,6 +282,17 @@ class Gateway:
     async def _lost(self, lease: Lease) -> None:
         log.warning(
             "the Discord gateway went to another worker (pid %d on %s)", lease.pid, lease.host
+        )
+        await self._close()
+
+    async def _fenced(self, expires_at: datetime) -> None:
+        # on Discord every live session receives every interaction: this one must be gone
+        # before another worker may take the lease and open its own
+        log.warning(
+            "cannot renew the Discord gateway lease: closing the gateway session before it "
+            "runs out at %s (it opens again once the database answers, unless another worker "
+            "took it)",
+            expires_at.isoformat(timespec="seconds"),
         )
         await self._close()
 

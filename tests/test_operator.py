@@ -59,15 +59,7 @@ DATABASES: dict[str, tuple[Callable[[Path], str], str]] = {
         r"cannot reach PostgreSQL at 127\.0\.0\.1:\d+ \(.*refused.*\); start it, or fix the "
         r"host and port in DATABASE_URL",
     ),
-    "malformed url": (
-        lambda home: "postgresql://leakbot:hunter2-secret@db:port/leakbot",
-        r"DATABASE_URL is not a database URL leakbot can use "
-        r"\(postgresql://leakbot:\*\*\*@db:port/leakbot\): .*; write it as postgresql://",
-    ),
-    "not a url": (
-        lambda home: "hunter2-secret",
-        r"DATABASE_URL is not a database URL leakbot can use",
-    ),
+    # a URL leakbot cannot use at all is a wrong setting (exit 2): tests/test_database_url.py
     "corrupt sqlite": (
         _corrupt_sqlite,
         r"the SQLite file .*corrupt\.db is corrupt or not a SQLite database \(file is not a "

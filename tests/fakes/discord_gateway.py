@@ -104,6 +104,23 @@ class Answer:
 
 
 @dataclass
+class Live:
+    """A gateway session on one connection: live from its IDENTIFY or RESUME until the
+    connection closed (monotonic seconds); on real Discord it receives every interaction."""
+
+    session_id: str
+    began: float
+    how: str  # "identify" or "resume"
+    ended: float | None = None
+
+    def overlaps(self, other: Live) -> bool:
+        """Say whether the two were live at one moment."""
+        end = self.ended if self.ended is not None else float("inf")
+        other_end = other.ended if other.ended is not None else float("inf")
+        return self.began < other_end and other.began < end
+
+
+@dataclass
 class _Session:
     session_id: str
     sequence: int = 0
@@ -117,6 +134,7 @@ class _Socket:
     request: web.Request
     deflate: Any | None  # a zlib compressor for zlib-stream
     session: _Session | None = None
+    live: Live | None = None
 
     async def send(self, payload: dict[str, Any]) -> None:
         data = json.dumps(payload)
@@ -139,6 +157,7 @@ class DiscordBotFake(DiscordFake):
     compression: list[str] = field(default_factory=list)
     commands: list[dict[str, Any]] = field(default_factory=list)  # as the bot synced them
     answers: dict[str, Answer] = field(default_factory=dict)  # by interaction token
+    lives: list[Live] = field(default_factory=list)  # every session's live time, in order
     _sessions: dict[str, _Session] = field(default_factory=dict)
     _current: _Session | None = None
     _changed: threading.Condition = field(default_factory=threading.Condition)
@@ -250,6 +269,29 @@ class DiscordBotFake(DiscordFake):
                     return answer
                 self._changed.wait(left)
 
+    def live_now(self) -> list[Live]:
+        """Return the sessions live at this moment."""
+        with self._changed:
+            return [live for live in self.lives if live.ended is None]
+
+    def overlapping(self) -> list[tuple[Live, Live]]:
+        """Return each pair of sessions that were live at one moment."""
+        with self._changed:
+            lives = list(self.lives)
+        return [(a, b) for n, a in enumerate(lives) for b in lives[n + 1 :] if a.overlaps(b)]
+
+    def wait_live(self, count: int, seconds: float, *, identifies: int = 0) -> None:
+        """Wait until ``count`` sessions are live and more than ``identifies`` identified."""
+        deadline = time.monotonic() + seconds
+        with self._changed:
+            while not (
+                sum(live.ended is None for live in self.lives) == count
+                and self.identifies > identifies
+            ):
+                left = deadline - time.monotonic()
+                assert left > 0, f"not {count} live sessions: {self.lives}"
+                self._changed.wait(left)
+
     def drop(self) -> None:
         """Drop the bot's connection without a close frame, as a network failure does."""
         assert self._server is not None
@@ -286,7 +328,21 @@ class DiscordBotFake(DiscordFake):
                 await self._resume(socket, payload["d"])
         if socket.session is not None and socket.session.socket is socket:
             socket.session.socket = None
+        self._ended(socket)
         return ws
+
+    def _began(self, socket: _Socket, session: _Session, how: str) -> None:
+        self._ended(socket)  # a socket that identifies again starts another session
+        with self._changed:
+            socket.live = Live(session.session_id, time.monotonic(), how)
+            self.lives.append(socket.live)
+            self._changed.notify_all()
+
+    def _ended(self, socket: _Socket) -> None:
+        with self._changed:
+            if socket.live is not None and socket.live.ended is None:
+                socket.live.ended = time.monotonic()
+                self._changed.notify_all()
 
     async def _identify(self, socket: _Socket, data: dict[str, Any]) -> None:
         if data.get("token") != TOKEN:
@@ -302,6 +358,7 @@ class DiscordBotFake(DiscordFake):
         session.socket, socket.session = socket, session
         self._current = session
         self.identifies += 1
+        self._began(socket, session, "identify")
         await self._send_event(
             session,
             "READY",
@@ -326,6 +383,7 @@ class DiscordBotFake(DiscordFake):
             return
         self.resumes += 1
         session.socket, socket.session = socket, session
+        self._began(socket, session, "resume")
         for event in session.events:
             if event["s"] > int(data.get("seq") or 0):
                 await socket.send(event)
@@ -346,7 +404,8 @@ class DiscordBotFake(DiscordFake):
         session = self._current
         if session is not None and session.socket is not None:
             transport = session.socket.request.transport
-            session.socket = None
+            socket, session.socket = session.socket, None
+            self._ended(socket)
             if transport is not None:
                 transport.abort()
 

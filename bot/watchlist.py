@@ -10,7 +10,7 @@ are then decided. A Watchlist never changes: build a new one when the watches ch
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -168,6 +168,12 @@ class Watchlist:
     def judge(self, watch_id: str, text: str) -> Verdict:
         """Decide one watch on a text the way ``matches`` does, whatever its sources."""
         return self._decide(self._index(watch_id), _Pass(self._automata, text))
+
+    def judge_each(self, text: str) -> Iterator[Verdict]:
+        """Decide every watch on a text, in config order, folding it and finding terms once."""
+        post = _Pass(self._automata, text)
+        for index in range(len(self._rules)):
+            yield self._decide(index, post)
 
     def _candidates(self, post: _Pass) -> list[int]:
         candidates = set(self._always)

@@ -8,7 +8,10 @@ the other workers see the database's counter move within seconds.
 from __future__ import annotations
 
 import asyncio
+import functools
+import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import StringIO
@@ -28,12 +31,13 @@ from bot.managed import (
     fit,
     show_watch,
     source_lines,
-    test_text,
     watch_lines,
     with_managed,
 )
 from bot.masking import mask_text
+from bot.matching import Verdict
 from bot.status import print_status, read_status
+from bot.watchlist import Watchlist
 from bot.wording import counted
 from storage.managed import add_entry, remove_entry
 from storage.sources import resume_source, sync_sources
@@ -174,9 +178,64 @@ def show(app: App, watch_id: str) -> str:
     return show_watch(app.managed, app.routes, watch)
 
 
-def test(app: App, text: str) -> str:
-    """Say whether a text matches each watch, and why."""
-    return test_text(app.watchlist, text)
+TEST_BUDGET = 5.0  # seconds of matching one /watch test may take; the watches left are named
+TESTS_WAITING = 3  # /watch test calls that may queue behind the running one; more are refused
+NAMED_UNTESTED = 10  # watch ids a reply names when the budget ran out
+
+
+class _Tester:
+    """One thread for ``/watch test``: matching thousands of terms runs off the event loop,
+    one text at a time, so members cannot fill the threads the database and X calls use."""
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watch-test")
+        self._queued = 0  # only touched on the event loop's thread
+
+    async def run(self, watchlist: Watchlist, text: str) -> str:
+        if self._queued > TESTS_WAITING:
+            return (
+                f"{self._queued} tests are already waiting for the matcher; "
+                "try again in a few seconds"
+            )
+        self._queued += 1
+        try:
+            work = functools.partial(test_within, watchlist, text, TEST_BUDGET)
+            return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+        finally:
+            self._queued -= 1
+
+
+_TESTER = _Tester()
+
+
+async def test(app: App, text: str) -> str:
+    """Say whether a text matches each watch, and why, matching on a thread of its own."""
+    return await _TESTER.run(app.watchlist, text)
+
+
+def test_within(watchlist: Watchlist, text: str, budget: float) -> str:
+    """Say whether a text matches each watch and why, matches first (``leakbot explain``);
+    stop deciding once ``budget`` seconds are spent and name the watches left untested."""
+    deadline = time.monotonic() + budget
+    verdicts: list[Verdict] = []
+    # watch by watch, so a watchlist too costly for this text stops at the budget
+    for verdict in watchlist.judge_each(text):
+        verdicts.append(verdict)
+        if time.monotonic() > deadline:
+            break
+    if not verdicts:
+        return "no watches to test against"
+    matched = [v for v in verdicts if v.matched]
+    lines = [line for v in sorted(verdicts, key=lambda v: not v.matched) for line in v.explain()]
+    head = f"{len(matched)} of {len(verdicts)} watches match"
+    left = [watch.id for watch in watchlist.watches[len(verdicts) :]]
+    if left:
+        named = ", ".join(left[:NAMED_UNTESTED]) + (", …" if len(left) > NAMED_UNTESTED else "")
+        head += (
+            f"; {counted(len(left), 'watch', 'watches')} not tested, as matching this text "
+            f"took over {budget:g} s: {named}"
+        )
+    return fit(head, lines, code=True)
 
 
 def list_sources(app: App) -> str:

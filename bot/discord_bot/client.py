@@ -28,6 +28,16 @@ GroupFactory = Callable[[App], app_commands.Group]
 RETRY_FIRST, RETRY_LAST = 5, 300  # seconds before a new session after one failed
 
 
+def quiet_discord_logging() -> None:
+    """Keep discord.py's loggers at INFO or quieter, whatever LEAKBOT_LOG_LEVEL says."""
+    # at DEBUG, discord.gateway and discord.http log whole payloads and request URLs:
+    # interaction tokens and webhook tokens in clear. Their children (discord.gateway,
+    # discord.http, discord.client, discord.state, discord.webhook…) inherit this level;
+    # client.start, unlike client.run, leaves logging alone, so this stays as set.
+    root = logging.getLogger().getEffectiveLevel()
+    logging.getLogger("discord").setLevel(max(logging.INFO, root))
+
+
 def point_at(api_base: str, gateway: str) -> None:
     """Send discord.py's REST calls (webhooks and interactions too) and its gateway here."""
     # discord.py builds every REST URL from Route.BASE and opens DEFAULT_GATEWAY
@@ -77,6 +87,7 @@ class DiscordBot:
         self, app: App, token: str, *, groups: Sequence[GroupFactory] | None = None
     ) -> None:
         settings = app.settings
+        quiet_discord_logging()
         point_at(settings.discord_api, settings.discord_gateway_url)
         self._app = app
         self._groups = list(groups) if groups is not None else None

@@ -5,11 +5,13 @@ Every group is hidden by Discord from members without Manage Server
 (``default_member_permissions``); a server's admins may show it to others, so adding,
 removing and resuming check again at run time: Manage Server, or a role named in the
 config's ``discord: {admin_roles: [...]}``. Work that reads or writes the database is
-deferred first, so that Discord's 3 s for the first answer never runs out.
+deferred first, and ``/watch test`` is deferred once it has run a second, so that
+Discord's 3 s for the first answer never runs out. Every reply has its URLs masked.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -23,6 +25,7 @@ from bot.digest_delivery import digest_reply, today
 from bot.discord_bot import actions
 from bot.domain import ManagedKind
 from bot.managed import MAX_REPLY, may_change, refusal_for_member, source_spec, watch_spec
+from bot.masking import mask_text
 
 ADMINS = discord.Permissions(manage_guild=True)
 QUIET = discord.AllowedMentions.none()  # replies echo what members typed: ping nobody
@@ -33,8 +36,13 @@ def command_groups(app: App) -> list[app_commands.Group]:
     return [WatchCommands(app), SourceCommands(app), LeakbotCommands(app), DigestCommands(app)]
 
 
+QUICK = 1.0  # seconds a reply may take before the member is told one is coming
+
+
 async def reply(interaction: discord.Interaction, text: str) -> None:
-    """Answer only the member who asked, within Discord's limit."""
+    """Answer only the member who asked, URLs masked, within Discord's limit."""
+    # a feed's ?token=, ?key= or ?sig= shown in a channel is as good as posted: mask as logs do
+    text = mask_text(text)
     if len(text) > MAX_REPLY:
         text = text[: MAX_REPLY - 1] + "…"
     if interaction.response.is_done():
@@ -47,6 +55,15 @@ async def deferred(interaction: discord.Interaction, work: Awaitable[str]) -> No
     """Tell Discord an answer is coming, then send it when the work is done."""
     await interaction.response.defer(ephemeral=True, thinking=True)
     await reply(interaction, await work)
+
+
+async def soon_or_deferred(interaction: discord.Interaction, work: Awaitable[str]) -> None:
+    """Answer at once when the work is done within QUICK seconds; else defer, then answer."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=QUICK)
+    if not done:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    await reply(interaction, await task)
 
 
 def member_of(interaction: discord.Interaction) -> actions.Member:
@@ -157,7 +174,7 @@ class WatchCommands(app_commands.Group):
     @app_commands.command(name="test", description="Whether a text matches each watch, and why")
     async def test(self, interaction: discord.Interaction, text: str) -> None:
         """Test a text against every watch."""
-        await reply(interaction, actions.test(self.app, text))
+        await soon_or_deferred(interaction, actions.test(self.app, text))
 
     @property
     def _admin_roles(self) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import URL, make_url
 
 from bot.errors import LeakbotError
 from bot.masking import mask_url
-from storage.db import normalize_url
+from storage.db import NoAnswerError, normalize_url
 
 URL_EXAMPLE = "postgresql://USER:PASSWORD@HOST:5432/NAME or sqlite:///data/leakbot.db"
 
@@ -132,6 +132,8 @@ def database_trouble(error: BaseException, url: str) -> DatabaseTroubleError | N
     for cause in _chain(error):
         if isinstance(cause, DatabaseTroubleError):
             return cause
+        if isinstance(cause, NoAnswerError):
+            return _no_answer(cause, url)
         if isinstance(cause, sa.exc.OperationalError | sa.exc.InterfaceError):
             return _worded(cause, url)
         if isinstance(cause, sa.exc.DatabaseError) and _is_sqlite(url):
@@ -153,8 +155,22 @@ def database_trouble(error: BaseException, url: str) -> DatabaseTroubleError | N
 def is_outage(error: BaseException) -> bool:
     """Tell whether an error is the database being unreachable or failing, not a bug."""
     return any(
-        isinstance(cause, sa.exc.OperationalError | sa.exc.InterfaceError | DatabaseTroubleError)
+        isinstance(
+            cause,
+            sa.exc.OperationalError | sa.exc.InterfaceError | DatabaseTroubleError | NoAnswerError,
+        )
         for cause in _chain(error)
+    )
+
+
+def _no_answer(error: NoAnswerError, url: str) -> DatabaseTroubleError:
+    """Word a call given up on: the connection is open, and nothing comes back on it."""
+    where = (
+        f"the SQLite file {sqlite_path(url)}" if _is_sqlite(url) else f"PostgreSQL at {_host(url)}"
+    )
+    return DatabaseTroubleError(
+        f"{where} did not answer within {error.seconds:g} s (connected, but nothing comes "
+        "back: a network partition or a stuck server); check the network and the server"
     )
 
 

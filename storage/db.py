@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
+import queue
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +28,23 @@ T = TypeVar("T")
 W = TypeVar("W")
 WRITE_BATCH = 200  # writes that share one transaction at most
 WRITE_LINGER = 0.005  # seconds a write waits for others to share its transaction
+# seconds a call on a networked database may wait with no answer at all before its caller
+# is told of an outage: a partition keeps connections open and silent, and each call would
+# hang until the kernel gave up on the connection (about 15 minutes)
+ANSWER_WITHIN = 3.0
+CLOSE_WITHIN = 2.0  # seconds closing waits for database work still running
+# libpq's settings for each PostgreSQL connection: connecting gives up after 10 s; an idle
+# pooled connection whose peer is gone is found by keepalives (10 s idle, then 3 probes 5 s
+# apart); and data left unacknowledged for 15 s fails the socket, so that a thread stuck in
+# a partition comes back instead of waiting for the kernel's 15 minutes
+POSTGRES_TCP: dict[str, int] = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15_000,  # milliseconds
+}
 
 _SCHEME = re.compile(r"[\w+]+://")
 # what may follow a database URL's userinfo: a host (or [IPv6]), a port, a database and a
@@ -79,8 +100,7 @@ def make_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    # a database that does not answer is an error after 10 s, not a hang
-    return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=dict(POSTGRES_TCP))
 
 
 def _sqlite_pragmas(connection: Any, _record: object) -> None:
@@ -142,6 +162,109 @@ def session_scope(engine: sa.Engine) -> Iterator[Session]:
             raise
 
 
+class NoAnswerError(TimeoutError):
+    """The database did not answer a call in time: it is unreachable, or stuck."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the database did not answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+class _Call:
+    """One unit of work handed to a database thread, as its caller waits for it."""
+
+    __slots__ = ("given_up", "waiting_since")
+
+    def __init__(self) -> None:
+        # when it last began to wait on the database (queued, connecting, a statement
+        # sent); None while Python runs between statements
+        self.waiting_since: float | None = time.monotonic()
+        self.given_up = False
+
+
+_calls = threading.local()  # the call a database thread is running, for the engine events
+
+
+def _call_here() -> _Call | None:
+    call: _Call | None = getattr(_calls, "call", None)
+    return call
+
+
+def _waiting(*_: object) -> None:
+    """Mark the running call as waiting on the database; stop one its caller gave up on."""
+    call = _call_here()
+    if call is None:
+        return
+    if call.given_up:
+        # its caller was told it failed: what it began must not be committed
+        raise NoAnswerError(ANSWER_WITHIN)
+    call.waiting_since = time.monotonic()
+
+
+def _listen_for_answers(engine: sa.Engine, answered: Callable[..., None]) -> None:
+    sa.event.listen(engine, "before_cursor_execute", _waiting)
+    sa.event.listen(engine, "commit", _waiting)
+    sa.event.listen(engine, "after_cursor_execute", answered)
+
+
+class _Threads(Executor):
+    """A few daemon threads that run database work in turn.
+
+    A thread stuck on a partitioned database must not keep the process from exiting, as a
+    ThreadPoolExecutor's threads do (they are joined at exit).
+    """
+
+    def __init__(self, count: int, name: str) -> None:
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._closed = False
+        self._threads = [
+            threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True)
+            for i in range(count)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        """Queue ``fn(*args, **kwargs)`` for the next free thread."""
+        if self._closed:
+            raise RuntimeError("the database is closed")
+        future: Future[T] = Future()
+        self._queue.put((future, lambda: fn(*args, **kwargs)))
+        return future
+
+    def _work(self) -> None:
+        while (job := self._queue.get()) is not None:
+            future, work = job
+            if not future.set_running_or_notify_cancel():
+                continue  # its caller stopped waiting before it began
+            try:
+                result = work()
+            except BaseException as exc:  # the caller's to see, whatever it is
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Take no more work; drop what waits; let each thread end after its current job,
+        waiting for them at most ``CLOSE_WITHIN`` seconds when ``wait``."""
+        self._closed = True
+        if cancel_futures:
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    job = self._queue.get_nowait()
+                    if job is not None:
+                        job[0].cancel()
+        for _ in self._threads:
+            self._queue.put(None)
+        if wait:
+            deadline = time.monotonic() + CLOSE_WITHIN
+            for thread in self._threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+
+_Job = tuple[Future[Any], Callable[[], Any]]
+
+
 class Database:
     """The engine, with each unit of work run in one transaction off the event loop.
 
@@ -151,19 +274,83 @@ class Database:
     Writes queued while the database is busy share one transaction (``write``): a pass
     over thousands of sources commits a few dozen times, not once a source. Should one
     of them fail, each is run again alone, so that only its own caller sees the error.
+
+    On PostgreSQL a call that waits ``answer_within`` seconds while the database says
+    nothing at all, to it or to any other call, raises NoAnswerError: a network partition
+    is an outage the caller can report, not a hang. A thread cannot be interrupted, so
+    the call is given up on: it stops at its next statement and rolls back, and work that
+    had not begun is never run. SQLite, a local file, waits as long as it must.
     """
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, answer_within: float | None = None) -> None:
         self.engine = engine
-        workers = 1 if engine.dialect.name == "sqlite" else 4
-        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="leakbot-db")
+        sqlite = engine.dialect.name == "sqlite"
+        self.answer_within = None if sqlite else (answer_within or ANSWER_WITHIN)
+        self._executor = _Threads(1 if sqlite else 4, "leakbot-db")
         self._writes: dict[Callable[..., Any], list[tuple[Any, asyncio.Future[Any]]]] = {}
         self._writer: asyncio.Task[None] | None = None
+        self._heard = time.monotonic()  # the last answer the database gave any call
+        self._finish_by: float | None = None  # once stopping: no call waits past it
+        self._finish_within = 0.0
+        _listen_for_answers(engine, self._answered)
+
+    def _answered(self, *_: object) -> None:
+        call = _call_here()
+        if call is not None:
+            call.waiting_since = None
+        self._heard = time.monotonic()
+
+    def finish_within(self, seconds: float) -> None:
+        """Give every call, running or to come, at most ``seconds`` more: stopping waits
+        on the database that long at most, whatever it does."""
+        finish_by = time.monotonic() + seconds
+        if self._finish_by is None or finish_by < self._finish_by:
+            self._finish_by = finish_by
+            self._finish_within = seconds
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run ``work(session)`` in a transaction on a database thread; commit on success."""
+        return await self._call(self._transaction, work)
+
+    async def _call(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function(*args)`` on a database thread; give up on it once the database
+        has said nothing for ``answer_within`` seconds while it waited."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._transaction, work)
+        call = _Call()
+        future = loop.run_in_executor(self._executor, self._on_thread, call, function, *args)
+        limit = self.answer_within
+        try:
+            while True:
+                since = call.waiting_since
+                now = time.monotonic()
+                left = math.inf
+                if limit is not None:
+                    left = limit if since is None else limit - (now - max(since, self._heard))
+                    if left <= 0:
+                        raise NoAnswerError(limit)
+                if self._finish_by is not None:
+                    left = min(left, self._finish_by - now)
+                    if left <= 0:
+                        raise NoAnswerError(self._finish_within)
+                done, _ = await asyncio.wait({future}, timeout=None if left == math.inf else left)
+                if done:
+                    return future.result()
+        except BaseException:
+            # a cancelled caller as much as a silent database: the thread must not commit
+            # what nobody waits for
+            call.given_up = True
+            future.cancel()
+            raise
+
+    def _on_thread(self, call: _Call, function: Callable[..., T], *args: Any) -> T:
+        if call.given_up:
+            raise NoAnswerError(ANSWER_WITHIN)
+        call.waiting_since = time.monotonic()  # connecting, or checking out, waits too
+        _calls.call = call
+        try:
+            return function(*args)
+        finally:
+            _calls.call = None
 
     async def write(self, apply: Callable[[Session, list[W]], list[T]], item: W) -> T:
         """Write ``item`` with ``apply(session, items)``, in one transaction with the other
@@ -176,7 +363,6 @@ class Database:
         return await done
 
     async def _write_queued(self) -> None:
-        loop = asyncio.get_running_loop()
         while self._writes:
             if sum(len(q) for q in self._writes.values()) < WRITE_BATCH:
                 # a pass's polls finish one by one: waiting a moment lets a few share a
@@ -191,9 +377,16 @@ class Database:
                 del self._writes[apply]
             items = [item for item, _ in batch]
             try:
-                results = await loop.run_in_executor(
-                    self._executor, self._write_batch, apply, items
-                )
+                results = await self._call(self._write_batch, apply, items)
+            except NoAnswerError as exc:
+                # the database is not answering: every write queued meanwhile is told so
+                # now, rather than each waiting its turn to be told
+                waiting = [*batch, *(entry for q in self._writes.values() for entry in q)]
+                self._writes.clear()
+                for _, done in waiting:
+                    if not done.done():
+                        done.set_exception(NoAnswerError(exc.seconds))
+                continue
             except BaseException as exc:  # cancelled: the callers must not wait for ever
                 for _, done in batch:
                     if not done.done():
@@ -214,8 +407,9 @@ class Database:
             with session_scope(self.engine) as session:
                 return apply(session, items)
         except Exception as exc:
-            if len(items) == 1:
-                return [exc]
+            call = _call_here()
+            if len(items) == 1 or (call is not None and call.given_up):
+                return [exc] * len(items)
         results: list[Any] = []
         for item in items:
             try:
@@ -230,5 +424,6 @@ class Database:
             return work(session)
 
     def close(self) -> None:
-        """Let running work finish, then stop the threads."""
-        self._executor.shutdown(wait=True)
+        """Let running work finish, a few seconds at most, then stop the threads; work
+        stuck on a database that does not answer is left to its daemon thread."""
+        self._executor.shutdown(wait=True, cancel_futures=True)

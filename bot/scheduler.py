@@ -390,6 +390,9 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         await stop.wait()
     finally:
         log.info("stopping")
+        # a database that does not answer (a partition) must not hold the stop: what is
+        # left undone there, the leases and claims, runs out by itself
+        app.database.finish_within()
         scheduler.pause()
         # a POST Discord may have accepted must first finish and be committed, or the alert
         # would go out twice

@@ -33,6 +33,7 @@ WRITE_LINGER = 0.005  # seconds a write waits for others to share its transactio
 # hang until the kernel gave up on the connection (about 15 minutes)
 ANSWER_WITHIN = 3.0
 CLOSE_WITHIN = 2.0  # seconds closing waits for database work still running
+STOP_WITHIN = 5.0  # seconds stopping waits on the database at most, all calls together
 # libpq's settings for each PostgreSQL connection: connecting gives up after 10 s; an idle
 # pooled connection whose peer is gone is found by keepalives (10 s idle, then 3 probes 5 s
 # apart); and data left unacknowledged for 15 s fails the socket, so that a thread stuck in
@@ -300,7 +301,7 @@ class Database:
             call.waiting_since = None
         self._heard = time.monotonic()
 
-    def finish_within(self, seconds: float) -> None:
+    def finish_within(self, seconds: float = STOP_WITHIN) -> None:
         """Give every call, running or to come, at most ``seconds`` more: stopping waits
         on the database that long at most, whatever it does."""
         finish_by = time.monotonic() + seconds

@@ -118,6 +118,8 @@ class App:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        # a database that does not answer (a partition) holds the exit a few seconds at most
+        self.database.finish_within()
         outbox: Outbox | None = getattr(self, "outbox", None)
         if outbox is not None:
             await outbox.stop()  # deliveries in flight finish and commit before the close

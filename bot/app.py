@@ -165,7 +165,9 @@ class App:
         sinks: dict[str, Sink] = {}
         api = self.settings.discord_api
         token = self.settings.discord_token
-        limits = RateLimits()  # Discord's buckets, as this process learns them
+        # Discord's buckets, as this process learns them; its global holds, as every worker
+        # does (on the real clock, as Discord's own: never the injected one)
+        limits = RateLimits.shared_through(self.database)
         self._rate_limits = limits
         for channel in self.config.channels:
             if channel.webhook is not None:

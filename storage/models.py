@@ -262,3 +262,12 @@ class DigestRow(SQLModel, table=True):
     late: bool = False  # caught up after the bot was down at the scheduled time
     parts: int = 1  # the messages it was split into
     made_by: str = Field(max_length=16)  # schedule, catch-up or command
+
+
+class DiscordHoldRow(SQLModel, table=True):
+    """Until when every request to Discord waits (its global rate limit), for every worker."""
+
+    __tablename__ = "discord_hold"
+
+    scope: str = Field(primary_key=True, max_length=16)  # "global"
+    until: datetime = Field(sa_type=UTCDateTime)

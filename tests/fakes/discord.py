@@ -11,8 +11,8 @@ otherwise), says so in the ``X-RateLimit-*`` headers of every answer, and answer
 the requests sent before a ``retry_after`` had passed.
 
 ``python -m tests.fakes.discord --port N`` serves it alone (for the soak benchmark), with
-``--chaos P`` answering 429, 500 or 502 at random to a share P of requests, and its log at
-``GET /_fake/report``.
+``--chaos P`` answering 429, 500 or 502 at random to a share P of requests, ``--global-429 P``
+answering a share P with Discord's global 429, and its log at ``GET /_fake/report``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ WEBHOOK_PATH = "/webhooks/{webhook_id}/{webhook_token}"
 MESSAGES_PATH = "/channels/{channel_id}/messages"
 WEBHOOK_MESSAGE_PATH = "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"
 CHANNEL_MESSAGE_PATH = "/channels/{channel_id}/messages/{message_id}"
+# a request that comes this soon after a global 429 was on its way before the 429 was known
+GLOBAL_GRACE = 0.05  # seconds
 
 
 @cache
@@ -171,6 +173,7 @@ class DiscordFake:
     bucket: tuple[int, float] | None = (5, 2.0)  # requests per seconds, per webhook or channel
     delay: float = 0.0  # seconds between taking a message and answering
     chaos: float = 0.0  # the share of requests answered 429, 500 or 502 at random
+    global_chaos: float = 0.0  # the share of requests answered with a global 429 at random
     seed: int = 0
     _script: dict[str | None, deque[Answer]] = field(default_factory=dict)
     _refusals: dict[str, Answer] = field(default_factory=dict)
@@ -276,6 +279,18 @@ class DiscordFake:
                     held[request.target] = max(held.get(request.target, 0.0), until)
         return early
 
+    def early_after_global(self, grace: float = GLOBAL_GRACE) -> list[Request]:
+        """Return the requests that came more than ``grace`` after a global 429 and before
+        its ``retry_after`` had passed: sent when the hold was known, to any target."""
+        with self._lock:
+            requests = sorted(self.requests, key=lambda r: r.at)
+        holds = [
+            (r.at, r.at + r.retry_after)
+            for r in requests
+            if r.status == 429 and r.scope == "global" and r.retry_after is not None
+        ]
+        return [r for r in requests if any(at + grace < r.at < end for at, end in holds)]
+
     async def _webhook(self, request: web.Request) -> web.Response:
         return await self._receive(
             request, "webhook", request.match_info["webhook_id"], WEBHOOK_PATH
@@ -311,6 +326,15 @@ class DiscordFake:
                 return self._script[key].popleft(), headers
         if target in self._refusals:
             return self._refusals[target], headers
+        if self.global_chaos and self._rng.random() < self.global_chaos:
+            wait = round(self._rng.uniform(0.5, 3.0), 3)
+            body = {"message": "You are being rate limited.", "retry_after": wait, "global": True}
+            extra = {
+                "Retry-After": str(int(wait + 0.999)),
+                "X-RateLimit-Global": "true",
+                "X-RateLimit-Scope": "global",
+            }
+            return (429, body, extra), {}
         if self.chaos and self._rng.random() < self.chaos:
             status = self._rng.choice((429, 500, 502))
             if status != 429:
@@ -503,6 +527,7 @@ class DiscordFake:
     def report(self) -> dict[str, Any]:
         """Return the log of requests and messages as JSON-safe data."""
         early = len(self.early_requests())
+        early_after_global = len(self.early_after_global())
         with self._lock:
             return {
                 "requests": [
@@ -514,6 +539,7 @@ class DiscordFake:
                     for m in self.messages
                 ],
                 "early": early,
+                "early_after_global": early_after_global,
                 "rejected": len(self.rejected),
             }
 
@@ -532,10 +558,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bucket", type=int, default=5, help="requests per window (0: none)")
     parser.add_argument("--window", type=float, default=2.0, help="the bucket's seconds")
+    parser.add_argument("--global-429", type=float, default=0.0, help="share of global 429s")
     args = parser.parse_args()
     fake = DiscordFake(
         bucket=(args.bucket, args.window) if args.bucket else None,
         chaos=args.chaos,
+        global_chaos=args.global_429,
         seed=args.seed,
     )
     stop = threading.Event()

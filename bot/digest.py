@@ -28,6 +28,7 @@ from bot.domain import (
     SourceTrouble,
 )
 from bot.durations import format_duration
+from bot.masking import mask_text
 from bot.wording import counted
 
 PART_LIMIT = 3900  # characters of one message: under an embed's 4096, with room to spare
@@ -435,7 +436,8 @@ def _change_line(change: ChangeEntry, clock: _Clock, escape: Escape) -> str:
 
 
 def _source_line(source: SourceTrouble, clock: _Clock, escape: Escape) -> str:
-    error = _clip(" ".join((source.error or "no answer").split()), 300)
+    # an error may name a URL with its token (a redirect, aiohttp's own words): masked
+    error = _clip(" ".join(mask_text(source.error or "no answer").split()), 300)
     last = clock.at(source.last_success_at) if source.last_success_at else "never"
     paused = ", paused" if source.paused else ""
     return f"- {escape(source.source_id)}: {escape(error)} (last success {last}{paused})"

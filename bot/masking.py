@@ -25,7 +25,8 @@ _SECRET_KEY = re.compile(
     re.IGNORECASE,
 )
 _URL = re.compile(r"""\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'"<>`]+""")
-_WEBHOOK_TOKEN = re.compile(r"(/webhooks/[0-9]+/)[^/?#\s]+")
+# a webhook's token, and an interaction's (discord.py names its callback URL in a 429 warning)
+_WEBHOOK_TOKEN = re.compile(r"(/(?:webhooks|interactions)/[0-9]+/)[^/?#\s]+")
 _TRAILING = ".,;:)]}"
 
 

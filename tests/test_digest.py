@@ -424,3 +424,19 @@ def test_the_discord_reply_is_today_so_far_in_messages_discord_takes(day_db: Day
     assert replies[0].startswith("**leakbot digest · Tuesday 24 November 2026, so far**\n\n")
     entries = [line for reply in replies for line in reply.splitlines() if line.startswith("- ")]
     assert len(entries) == 60
+
+
+def test_a_failing_sources_error_is_shown_masked(day_db: Day) -> None:
+    """An error may name the URL it failed on, with its token: the digest masks it."""
+    day_db.failing(
+        "dcs",
+        last_success=utc(2026, 11, 20, 9, 0),
+        last_polled=utc(2026, 11, 24, 22, 0),
+        error="redirect from https down to plain http (http://feeds.example/f?token=s3cret)",
+    )
+
+    digest = make(day_db, BERLIN, date(2026, 11, 24), now=utc(2026, 11, 25, 9, 0))
+
+    for text in (render_markdown(digest), posted(digest)):
+        assert "s3cret" not in text
+    assert "token=***" in render_markdown(digest)

@@ -351,6 +351,10 @@ def test_counts_are_worded_right(cli: Leakbot) -> None:
             f"https://discord.com/api/webhooks/112233445566778899/{WEBHOOK_TOKEN}",
             "https://discord.com/api/webhooks/112233445566778899/***",
         ),
+        (  # discord.py names an interaction's callback, token and all, in its 429 warning
+            "https://discord.com/api/v10/interactions/123456789012345678/aW50ZXJhY3Rpb24/callback",
+            "https://discord.com/api/v10/interactions/123456789012345678/***/callback",
+        ),
         ("postgresql://leakbot:pw@db:5432/leakbot", "postgresql://leakbot:***@db:5432/leakbot"),
         ("postgresql://leakbot:pw@db:port/leakbot", "postgresql://leakbot:***@db:port/leakbot"),
         (

@@ -157,7 +157,7 @@ async def test_a_holder_that_let_go_stays_out_when_another_worker_took_the_lease
         database.close()
 
 
-# --- three workers, the holder's database cut off ---------------------------------------------
+# --- three workers, the holder's database away ---------------------------------------------
 
 CONFIG = """
     defaults:
@@ -179,11 +179,13 @@ FENCED = re.compile(
 )
 
 
-def test_three_workers_never_hold_two_gateway_sessions_while_the_holders_database_is_cut(
-    leakbot: Leakbot, database_url: str, feeds: FeedServer
+@pytest.mark.parametrize("outage", ["cut", "partition"])
+def test_three_workers_never_hold_two_gateway_sessions_while_the_holders_database_is_away(
+    leakbot: Leakbot, database_url: str, feeds: FeedServer, outage: str
 ) -> None:
-    """The holder's renewals fail; it closes its session before another worker may take the
-    lease, and stays closed once the database is back, since another worker holds it."""
+    """The holder's renewals fail (cut: refused at once; partition: nothing answers); it
+    closes its session before another worker may take the lease, and stays closed once the
+    database is back, since another worker holds it."""
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite is for one process; workers share PostgreSQL (TEST_DATABASE_URL)")
     feeds.publish_rss("tipster", [Post("a", "Old news")])
@@ -213,13 +215,19 @@ def test_three_workers_never_hold_two_gateway_sessions_while_the_holders_databas
             assert gateway.identifies == 1
             [held] = gateway.lives
 
-            relay.cut()
+            if outage == "cut":
+                relay.cut()
+            else:
+                relay.partition()
             cut_at = time.monotonic()
             # the lease runs out 30 s after the holder's last renewal; another worker takes
             # it at its next tick, 10 s apart
             gateway.wait_live(1, 55, identifies=1)
             taken = gateway.lives[-1]
-            relay.restore()
+            if outage == "cut":
+                relay.restore()
+            else:
+                relay.heal()
             _until(
                 lambda: "the Discord gateway went to another worker" in holder.output, 25, holder
             )
@@ -241,7 +249,8 @@ def test_three_workers_never_hold_two_gateway_sessions_while_the_holders_databas
     # it let go within 25 s of losing the database: 5 s before its lease could run out
     assert held.ended - cut_at <= 25.5, held.ended - cut_at
     print(
-        f"holder closed {held.ended - cut_at:.1f} s after the cut; the next session began "
+        f"{outage}: the holder closed {held.ended - cut_at:.1f} s after it began; the next "
+        f"session began "
         f"{taken.began - held.ended:.1f} s after that"
     )
     fenced = FENCED.findall(holder.output)

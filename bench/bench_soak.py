@@ -4,6 +4,11 @@ Run from the repository root with PostgreSQL at hand (a fresh schema is made and
 
     python bench/bench_soak.py [--database URL] [--sources 200] [--alerts 1000] [--seconds 120]
 
+The global-429 mode: three ``leakbot run`` workers on the one PostgreSQL, and Discord
+answering a share of requests with its global 429 (every route of the bot held):
+
+    python bench/bench_soak.py --workers 3 --global-429 0.03
+
 The feed server and the Discord fake each run in a process of their own. After a first
 ``leakbot poll-once`` has recorded every source (the silent baseline), matching posts
 arrive over ``--seconds`` at random moments, spread over the sources and over
@@ -18,12 +23,17 @@ When the posts have all arrived the restarts stop, the last bot drains the outbo
 - doubled: posts Discord got twice, put down to the stop that came right after the first
   copy (SIGTERM or SIGKILL), and how many sends the bot itself knew were in doubt;
 - out of order: messages that reached a webhook after one queued later for it;
-- 429s, and requests sent before a 429's ``retry_after`` had passed (early);
+- 429s, and requests sent before a 429's ``retry_after`` had passed (early); of them,
+  requests sent into a global hold: those that reached Discord more than 50 ms after a
+  global 429 (any worker's) and before its ``retry_after`` ran out, and how early they came;
 - restarts, the slowest SIGTERM stop, and the delay from a post's arrival to Discord.
 
-Goals: 0 lost, 0 out of order, 0 early, 0 doubled on SIGTERM; doubles on SIGKILL are the
-documented window of at-least-once delivery (a crash after Discord accepted a message and
-before the commit).
+With ``--workers N``, N ``leakbot run`` workers share the database, and the restarts take
+them in turn.
+
+Goals: 0 lost, 0 out of order, 0 early (0 into a global hold), 0 doubled on SIGTERM;
+doubles on SIGKILL are the documented window of at-least-once delivery (a crash after
+Discord accepted a message and before the commit).
 """
 
 from __future__ import annotations
@@ -132,11 +142,11 @@ class Soak:
     env: dict[str, str]
     stops: list[Stop] = field(default_factory=list)
     poll_once_codes: list[int] = field(default_factory=list)
-    bot: subprocess.Popen[bytes] | None = None
+    bots: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)  # by worker number
     log: Any = None
 
-    def start_bot(self) -> None:
-        self.bot = subprocess.Popen(
+    def start_bot(self, worker: int = 0) -> None:
+        self.bots[worker] = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
             cwd=self.home,
             env=self.env,
@@ -145,20 +155,20 @@ class Soak:
             start_new_session=True,
         )
 
-    def stop_bot(self, signum: signal.Signals) -> None:
-        assert self.bot is not None
+    def stop_bot(self, signum: signal.Signals, worker: int = 0) -> None:
+        bot = self.bots.pop(worker)
         began = time.monotonic()
         if signum == signal.SIGKILL:
-            os.killpg(self.bot.pid, signal.SIGKILL)  # the whole container dies: workers too
+            os.killpg(bot.pid, signal.SIGKILL)  # the whole container dies: workers too
         else:
-            self.bot.send_signal(signum)
+            bot.send_signal(signum)
         try:
-            code: int | None = self.bot.wait(30)
+            code: int | None = bot.wait(30)
         except subprocess.TimeoutExpired:
-            os.killpg(self.bot.pid, signal.SIGKILL)
-            self.bot.wait(5)
+            os.killpg(bot.pid, signal.SIGKILL)
+            bot.wait(5)
             code = None
-        with_workers_gone(self.bot.pid)
+        with_workers_gone(bot.pid)
         self.stops.append(Stop(began, signum.name, time.monotonic() - began, code))
 
     def poll_once(self) -> None:
@@ -259,6 +269,8 @@ def run(args: argparse.Namespace) -> int:
             str(args.chaos),
             "--seed",
             str(args.seed),
+            "--global-429",
+            str(args.global_429),
         ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -278,13 +290,15 @@ def run(args: argparse.Namespace) -> int:
     soak = Soak(home, env, log=log_path.open("ab"))
     print(
         f"soak: {args.sources} sources, {args.alerts} posts over {args.seconds:g} s to "
-        f"{args.channels} webhooks; a stop every {args.restart_every:g} s; chaos {args.chaos:g}; "
+        f"{args.channels} webhooks; {args.workers} leakbot run worker(s); a stop every "
+        f"{args.restart_every:g} s; chaos {args.chaos:g}; global 429s {args.global_429:g}; "
         f"schema {schema}; log {log_path}",
         flush=True,
     )
     try:
         soak.poll_once()  # migrates, and records every source: posts seen now never alert
-        soak.start_bot()
+        for worker in range(args.workers):
+            soak.start_bot(worker)
         start = time.time()
         ours.send(start)
         began = time.monotonic()
@@ -299,10 +313,14 @@ def run(args: argparse.Namespace) -> int:
         signals = [signal.SIGTERM, signal.SIGKILL]
         turn = 0
         while time.monotonic() - began < args.seconds + args.interval * 2:
+            if args.restart_every <= 0:
+                time.sleep(1)  # no restarts
+                continue
             time.sleep(args.restart_every)
-            soak.stop_bot(signals[turn % 2])
+            worker = turn % args.workers
+            soak.stop_bot(signals[turn // args.workers % 2], worker)
             turn += 1
-            soak.start_bot()
+            soak.start_bot(worker)
         poll_once_stop.set()
         beside.join(300)
         ours.recv()  # every post is out
@@ -315,12 +333,14 @@ def run(args: argparse.Namespace) -> int:
             time.sleep(2)
         drained = time.monotonic() - began
         time.sleep(1)
-        soak.stop_bot(signal.SIGTERM)
+        for worker in list(soak.bots):
+            soak.stop_bot(signal.SIGTERM, worker)
         report = fetch_json(f"{fake}/_fake/report")
         alerts, in_doubt, pending = outbox_rows(url)
     finally:
-        if soak.bot is not None and soak.bot.poll() is None:
-            os.killpg(soak.bot.pid, signal.SIGKILL)
+        for bot in soak.bots.values():
+            if bot.poll() is None:
+                os.killpg(bot.pid, signal.SIGKILL)
         discord.terminate()
         discord.wait(10)
         ours.send("stop")
@@ -387,9 +407,17 @@ def summarize(
         f"sends the bot knew were in doubt: {in_doubt}"
     )
     print(f"out of order: {out_of_order}")
+    global_429s = sum(1 for r in report["requests"] if r[3] == 429 and r[5] == "global")
+    into_hold = sorted(report["early_after_global"])
     print(
-        f"requests: {sum(statuses.values())}; 429s: {statuses[429]}; 500s: {statuses[500]}; "
-        f"502s: {statuses[502]}; early (before retry_after): {report['early']}"
+        f"requests: {sum(statuses.values())}; 429s: {statuses[429]} (global {global_429s}); "
+        f"500s: {statuses[500]}; 502s: {statuses[502]}; early (before retry_after): "
+        f"{report['early']}"
+    )
+    print(
+        f"sent into a global hold (more than 50 ms after a global 429, before its "
+        f"retry_after ran out): {len(into_hold)}"
+        + (f", {into_hold[0]:.2f}-{into_hold[-1]:.2f} s before its end" if into_hold else "")
     )
     print(
         f"stops: {len(terms)} SIGTERM (slowest {max((s.seconds for s in terms), default=0):.1f} s, "
@@ -403,7 +431,9 @@ def summarize(
             f"p95 {delays[int(len(delays) * 0.95) - 1]:.1f} s, max {delays[-1]:.1f} s; "
             f"all delivered {drained:.0f} s after the first post"
         )
-    failed = lost or out_of_order or report["early"] or blame["SIGTERM"] or blame["no stop"]
+    failed = (
+        lost or out_of_order or report["early"] or into_hold or blame["SIGTERM"] or blame["no stop"]
+    )
     return 1 if failed else 0
 
 
@@ -415,9 +445,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=120, help="how long posts arrive")
     parser.add_argument("--channels", type=int, default=8, help="webhooks the posts go to")
     parser.add_argument("--interval", type=int, default=20, help="each source's poll interval")
-    parser.add_argument("--restart-every", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="leakbot run workers at once")
+    parser.add_argument("--restart-every", type=float, default=10, help="0: no restarts")
     parser.add_argument("--poll-once-every", type=float, default=15)
     parser.add_argument("--chaos", type=float, default=0.1, help="share of 429/500/502 answers")
+    parser.add_argument(
+        "--global-429", type=float, default=0.0, help="share of answers that are global 429s"
+    )
     parser.add_argument("--drain", type=float, default=240, help="longest wait for the last alerts")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the schema and the log")

@@ -261,27 +261,32 @@ class DiscordFake:
         with self._lock:
             return [r.status for r in self.requests if target in (None, r.target)]
 
-    def early_requests(self) -> list[Request]:
-        """Return the requests that came before a 429's ``retry_after`` had passed."""
+    def early_requests(self, global_grace: float = 0.0) -> list[Request]:
+        """Return the requests that came before a 429's ``retry_after`` had passed; those
+        within ``global_grace`` of a global 429 were on their way before it, and do not count
+        against it."""
         with self._lock:
             requests = sorted(self.requests, key=lambda r: r.at)
         held: dict[str, float] = {}
-        held_all = 0.0
+        held_all: list[tuple[float, float]] = []  # each global 429: when it came, its end
         early = []
         for request in requests:
-            if request.at < max(held.get(request.target, 0.0), held_all):
+            if request.at < held.get(request.target, 0.0) or any(
+                at + global_grace <= request.at < until for at, until in held_all
+            ):
                 early.append(request)
             if request.status == 429 and request.retry_after is not None:
                 until = request.at + request.retry_after
                 if request.scope == "global":
-                    held_all = max(held_all, until)
+                    held_all.append((request.at, until))
                 else:
                     held[request.target] = max(held.get(request.target, 0.0), until)
         return early
 
-    def early_after_global(self, grace: float = GLOBAL_GRACE) -> list[Request]:
+    def early_after_global(self, grace: float = GLOBAL_GRACE) -> list[tuple[Request, float]]:
         """Return the requests that came more than ``grace`` after a global 429 and before
-        its ``retry_after`` had passed: sent when the hold was known, to any target."""
+        its ``retry_after`` had passed (sent when the hold was known, to any target), each
+        with how many seconds before the hold's end it came."""
         with self._lock:
             requests = sorted(self.requests, key=lambda r: r.at)
         holds = [
@@ -289,7 +294,12 @@ class DiscordFake:
             for r in requests
             if r.status == 429 and r.scope == "global" and r.retry_after is not None
         ]
-        return [r for r in requests if any(at + grace < r.at < end for at, end in holds)]
+        early = []
+        for request in requests:
+            ends = [end for at, end in holds if at + grace < request.at < end]
+            if ends:
+                early.append((request, max(ends) - request.at))
+        return early
 
     async def _webhook(self, request: web.Request) -> web.Response:
         return await self._receive(
@@ -526,8 +536,8 @@ class DiscordFake:
 
     def report(self) -> dict[str, Any]:
         """Return the log of requests and messages as JSON-safe data."""
-        early = len(self.early_requests())
-        early_after_global = len(self.early_after_global())
+        early = len(self.early_requests(global_grace=GLOBAL_GRACE))
+        early_after_global = [round(by, 3) for _, by in self.early_after_global()]
         with self._lock:
             return {
                 "requests": [
@@ -539,6 +549,7 @@ class DiscordFake:
                     for m in self.messages
                 ],
                 "early": early,
+                # seconds before the hold's end each request sent into a global hold came
                 "early_after_global": early_after_global,
                 "rejected": len(self.rejected),
             }

@@ -399,6 +399,14 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         await app.outbox.stop()
         await sending.stop()
         await polls.stop()
+        # a job under way (a renewal waiting on a silent database) ends within the bound
+        # above; cancelled by the shutdown, apscheduler would log it with a traceback (it
+        # keeps its jobs' tasks to itself)
+        jobs: set[asyncio.Future[object]] = getattr(
+            scheduler._lookup_executor("default"), "_pending_futures", set()
+        )
+        if under_way := {job for job in jobs if not job.done()}:
+            await asyncio.wait(under_way, timeout=2)
         scheduler.shutdown(wait=False)
         # the other workers take this one's sources and roles now, not when the leases run out
         with suppress(Exception), app.vitals.database_calls(ends_outage=False):

@@ -28,10 +28,12 @@ T = TypeVar("T")
 W = TypeVar("W")
 WRITE_BATCH = 200  # writes that share one transaction at most
 WRITE_LINGER = 0.005  # seconds a write waits for others to share its transaction
-# seconds a call on a networked database may wait with no answer at all before its caller
-# is told of an outage: a partition keeps connections open and silent, and each call would
-# hang until the kernel gave up on the connection (about 15 minutes)
-ANSWER_WITHIN = 3.0
+# seconds a call on a networked database may wait while the database answers nothing at
+# all, to any call, before its caller is told of an outage: a partition keeps connections
+# open and silent, and each call would hang until the kernel gave up on the connection
+# (about 15 minutes). Short, so that /healthz, 503 ten seconds into an outage, says a
+# partition within 15 s; a busy database still answers some call every 2 s
+ANSWER_WITHIN = 2.0
 CLOSE_WITHIN = 2.0  # seconds closing waits for database work still running
 STOP_WITHIN = 5.0  # seconds stopping waits on the database at most, all calls together
 # libpq's settings for each PostgreSQL connection: connecting gives up after 10 s; an idle
@@ -192,14 +194,10 @@ def _call_here() -> _Call | None:
 
 
 def _waiting(*_: object) -> None:
-    """Mark the running call as waiting on the database; stop one its caller gave up on."""
+    """Mark the running call as waiting on the database."""
     call = _call_here()
-    if call is None:
-        return
-    if call.given_up:
-        # its caller was told it failed: what it began must not be committed
-        raise NoAnswerError(ANSWER_WITHIN)
-    call.waiting_since = time.monotonic()
+    if call is not None:
+        call.waiting_since = time.monotonic()
 
 
 def _listen_for_answers(engine: sa.Engine, answered: Callable[..., None]) -> None:
@@ -218,12 +216,9 @@ class _Threads(Executor):
     def __init__(self, count: int, name: str) -> None:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._closed = False
-        self._threads = [
-            threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True)
-            for i in range(count)
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._count = count
+        self._name = name
+        self._threads: list[threading.Thread] = []
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         """Queue ``fn(*args, **kwargs)`` for the next free thread."""
@@ -231,6 +226,14 @@ class _Threads(Executor):
             raise RuntimeError("the database is closed")
         future: Future[T] = Future()
         self._queue.put((future, lambda: fn(*args, **kwargs)))
+        if len(self._threads) < self._count:
+            # started as work comes, as ThreadPoolExecutor does: a Database never used
+            # costs no thread
+            thread = threading.Thread(
+                target=self._work, name=f"{self._name}-{len(self._threads)}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
         return future
 
     def _work(self) -> None:
@@ -279,8 +282,10 @@ class Database:
     On PostgreSQL a call that waits ``answer_within`` seconds while the database says
     nothing at all, to it or to any other call, raises NoAnswerError: a network partition
     is an outage the caller can report, not a hang. A thread cannot be interrupted, so
-    the call is given up on: it stops at its next statement and rolls back, and work that
-    had not begun is never run. SQLite, a local file, waits as long as it must.
+    work under way is left to finish on its thread when the database answers again (a
+    delivery's mark, sent before the partition, then lands rather than the alert going out
+    twice), and work that had not begun is never run. SQLite, a local file, waits as long
+    as it must.
     """
 
     def __init__(self, engine: sa.Engine, *, answer_within: float | None = None) -> None:
@@ -337,8 +342,7 @@ class Database:
                 if done:
                     return future.result()
         except BaseException:
-            # a cancelled caller as much as a silent database: the thread must not commit
-            # what nobody waits for
+            # a cancelled caller as much as a silent database: work not begun is dropped
             call.given_up = True
             future.cancel()
             raise
@@ -409,6 +413,7 @@ class Database:
                 return apply(session, items)
         except Exception as exc:
             call = _call_here()
+            # its callers, told of an outage already, wait for no verdict item by item
             if len(items) == 1 or (call is not None and call.given_up):
                 return [exc] * len(items)
         results: list[Any] = []

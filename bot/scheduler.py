@@ -283,7 +283,7 @@ class Gateway:
         log.warning(
             "the Discord gateway went to another worker (pid %d on %s)", lease.pid, lease.host
         )
-        await self._close()
+        await self.close()
 
     async def _fenced(self, expires_at: datetime) -> None:
         # on Discord every live session receives every interaction: this one must be gone
@@ -294,16 +294,17 @@ class Gateway:
             "took it)",
             expires_at.isoformat(timespec="seconds"),
         )
-        await self._close()
+        await self.close()
 
-    async def _close(self) -> None:
+    async def close(self) -> None:
+        """Close the gateway session; no database call, so a stop never waits on one."""
         if self.bot is not None:
             bot, self.bot = self.bot, None
             await bot.close()
 
     async def stop(self) -> None:
         """Close the session and let another worker take the gateway at once."""
-        await self._close()
+        await self.close()
         await self.role.give_up()
 
 
@@ -408,6 +409,9 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         if under_way := {job for job in jobs if not job.done()}:
             await asyncio.wait(under_way, timeout=2)
         scheduler.shutdown(wait=False)
+        if gateway is not None:
+            # first, and with no database: an outage below must not leave the session open
+            await gateway.close()
         # the other workers take this one's sources and roles now, not when the leases run out
         with suppress(Exception), app.vitals.database_calls(ends_outage=False):
             await worker.release_all()

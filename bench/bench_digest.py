@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from bot.digest import Digest, build_digest, day_span, render_markdown, split_parts
+from bot.digest.build import Digest, build_digest, day_span, render_markdown, split_parts
 from bot.domain import DayActivity
 from storage.db import make_engine, migrate, normalize_url, session_scope
 from storage.digests import read_day

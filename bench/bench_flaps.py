@@ -49,12 +49,12 @@ if str(ROOT) not in sys.path:
 from pydantic import SecretStr  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
-from bot.app import App  # noqa: E402
-from bot.config import parse_config  # noqa: E402
+from bot.config.file import parse_config  # noqa: E402
+from bot.config.settings import Settings  # noqa: E402
 from bot.domain import AlertKind  # noqa: E402
 from bot.errors import SourceError  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.sources.feed import parse_feed  # noqa: E402
+from bot.runtime.app import App  # noqa: E402
+from bot.sources.feed.parse import parse_feed  # noqa: E402
 from bot.sources.http import Limits  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import AlertRow, ItemRow  # noqa: E402

@@ -19,10 +19,10 @@ import resource
 import time
 from collections.abc import Callable, Sequence
 
-from bot.config import Config, Watch
+from bot.config.file import Config, Watch
 from bot.domain import Item
-from bot.matching import normalize
-from bot.watchlist import Watchlist
+from bot.matching.terms import normalize
+from bot.matching.watchlist import Watchlist
 
 SEED = 20240917
 BASELINE_SECONDS = 2.0  # time the baseline spends on its sample at most, roughly

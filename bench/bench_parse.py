@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bot.errors import SourceError
-from bot.sources.feed import parse_feed
+from bot.sources.feed.parse import parse_feed
 
 CAPTURED = Path(__file__).resolve().parents[1] / "tests" / "data" / "ref" / "feeds" / "captured"
 URL = "https://feeds.example/feed.xml"

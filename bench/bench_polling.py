@@ -294,9 +294,9 @@ async def run_leakbot(count: int, base_url: str, home: Path, link: Link) -> None
     """Poll N feeds twice through one App on a fresh SQLite file, probing event-loop lag."""
     from pydantic import SecretStr
 
-    from bot.app import App
-    from bot.config import parse_config
-    from bot.settings import Settings
+    from bot.config.file import parse_config
+    from bot.config.settings import Settings
+    from bot.runtime.app import App
 
     lines = ["sources:"]
     for index in range(count):

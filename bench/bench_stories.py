@@ -27,7 +27,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot.domain import StoryRecord
-from bot.stories import Fingerprint, OpenStory, Reader, StoryIndex
+from bot.stories.rules import Fingerprint, OpenStory, Reader, StoryIndex
 from storage.db import make_engine, migrate, session_scope
 from storage.models import ItemRow, SourceState, StoryKeyRow, StoryRow
 from storage.stories import open_stories

@@ -19,7 +19,7 @@ every feed has had its second (from there on it keeps its slot), the measured wi
 ``--minutes`` begins. It prints, per run:
 
 - polls per minute in the window (the goal: N, every feed once a minute);
-- poll lateness p50 and p99: how long after its slot (``bot.timetable``) each poll's
+- poll lateness p50 and p99: how long after its slot (``bot.polling.timetable``) each poll's
   request reached the feed server; a feed's first poll is left out (it is placed, not
   slotted); a poll more than an interval late shows as a missed slot in polls per minute;
 - CPU (user + system, the worker and its parse workers, in cores over the window) and
@@ -62,7 +62,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.timetable import ORIGIN, offset  # noqa: E402
+from bot.polling.timetable import ORIGIN, offset  # noqa: E402
 from storage.db import make_engine, normalize_url  # noqa: E402
 
 WEBHOOKS = 4

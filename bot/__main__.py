@@ -11,7 +11,7 @@ import sys
 def run() -> int:
     """Run the command line and return its exit status."""
     try:
-        from bot.cli import main
+        from bot.cli.main import main
 
         return main()
     except KeyboardInterrupt:

@@ -1,6 +1,6 @@
 """The clock: every part of leakbot asks one injectable ``now`` for the time.
 
-Tests hand a clock of their own to ``App`` and to ``bot.cli.main``, so that fixed dates
+Tests hand a clock of their own to ``App`` and to ``bot.cli.main.main``, so that fixed dates
 stay fixed and nothing depends on the day the suite runs.
 """
 

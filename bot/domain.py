@@ -338,7 +338,7 @@ class StoryRecord:
     opened_at: datetime
     first_item_id: int
     title: str
-    fingerprint: Mapping[str, Any]  # bot.stories.Fingerprint as JSON
+    fingerprint: Mapping[str, Any]  # bot.stories.rules.Fingerprint as JSON
     channels: tuple[str, ...] = ()  # the channels that hold its message
 
 

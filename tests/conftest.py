@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.clock import Now, utc_now
 from storage.db import make_engine, normalize_url
 from tests.fakes.discord import DiscordFake

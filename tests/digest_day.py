@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from bot.config import Config, parse_config
+from bot.config.file import Config, parse_config
 from storage.db import make_engine, migrate, session_scope
 from storage.models import ChannelRow, ItemRow, MatchRow, SourceState, StoryRow
 from storage.sources import sync_sources

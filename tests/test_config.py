@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import ConfigError, load_config
-from bot.routing import Routes
+from bot.config.file import ConfigError, load_config
+from bot.delivery.routing import Routes
 from tests.conftest import ROOT, Leakbot
 
 GOOD = """\

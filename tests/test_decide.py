@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, parse_config
+from bot.config.file import Config, parse_config
+from bot.delivery.routing import Routes
 from bot.domain import (
     AlertKind,
     Item,
@@ -28,9 +29,8 @@ from bot.domain import (
     StoredPost,
 )
 from bot.errors import SourceError, SourceErrorKind
-from bot.polling import Confirmation, Decision, PollRules, decide_follow_ups, decide_poll
-from bot.routing import Routes
-from bot.watchlist import Watchlist
+from bot.matching.watchlist import Watchlist
+from bot.polling.decide import Confirmation, Decision, PollRules, decide_follow_ups, decide_poll
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 CONFIG = """

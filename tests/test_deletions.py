@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import App
-from bot.config import load_config
-from bot.deletions import same_content, window_start, word_diff
+from bot.config.file import load_config
+from bot.config.settings import Settings
 from bot.domain import Item
-from bot.settings import Settings
+from bot.polling.deletions import same_content, window_start, word_diff
+from bot.runtime.app import App
 from bot.sources.http import Limits
 from tests.clock import Clock
 from tests.conftest import WEBHOOK_ID, Leakbot

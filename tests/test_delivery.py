@@ -23,12 +23,12 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
-from bot.app import App
 from bot.clock import utc_now
-from bot.config import load_config
+from bot.config.file import load_config
+from bot.config.settings import Settings
+from bot.delivery.outbox import LEASE
 from bot.domain import AlertState, ChannelState
-from bot.outbox import LEASE
-from bot.settings import Settings
+from bot.runtime.app import App
 from storage.db import MIGRATIONS, make_engine, migrate, session_scope
 from storage.models import AlertRow, DeliveryRow
 from storage.outbox import channel_states, claim_channels, count_pending, list_alerts

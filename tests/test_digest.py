@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.alerts import escape_markdown
-from bot.digest import (
+from bot.delivery.alerts import escape_markdown
+from bot.digest.build import (
     PART_LIMIT,
     Digest,
     build_digest,
@@ -32,7 +32,7 @@ from bot.digest import (
     render_markdown,
     split_parts,
 )
-from bot.digest_delivery import digest_reply, make_digest
+from bot.digest.deliver import digest_reply, make_digest
 from bot.domain import DayActivity, DayPost
 from storage.db import Database
 from tests.clock import Clock

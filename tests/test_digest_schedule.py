@@ -22,9 +22,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.alerts import AlertMessage
-from bot.digest_delivery import MadeBy, post_due
-from bot.digest_schedule import digest_trigger
+from bot.delivery.alerts import AlertMessage
+from bot.digest.deliver import MadeBy, post_due
+from bot.digest.schedule import digest_trigger
 from storage.db import Database, session_scope
 from storage.digests import queue_digest
 from storage.models import AlertRow, DigestRow

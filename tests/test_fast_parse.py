@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import SourceError
-from bot.sources.feed import ParsedFeed, parse_feed
-from bot.sources.gate import RefusedFeedError
+from bot.sources.feed.gate import RefusedFeedError
+from bot.sources.feed.parse import ParsedFeed, parse_feed
 from tests.conftest import REF
 from tests.fakes import hostile
 

@@ -18,7 +18,7 @@ import feedparser
 import pytest
 
 from bot.domain import Item
-from bot.sources.feed import NotAFeedError, ParsedFeed, parse_feed
+from bot.sources.feed.parse import NotAFeedError, ParsedFeed, parse_feed
 from tests.conftest import REF
 
 CAPTURED = sorted((REF / "feeds" / "captured").rglob("*.*"))

@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.app import App
-from bot.config import load_config
-from bot.settings import Settings
+from bot.config.file import load_config
+from bot.config.settings import Settings
+from bot.runtime.app import App
 from bot.sources.http import Limits
 from storage.db import make_engine, session_scope
 from storage.models import ItemRow

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bot.worker import Role, Worker
+from bot.runtime.worker import Role, Worker
 from storage.db import Database, make_engine, migrate
 from storage.leases import Lease
 from tests.clock import Clock

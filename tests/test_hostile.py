@@ -19,11 +19,11 @@ import psutil
 import pytest
 from aiohttp import web
 
-from bot.app import App
-from bot.config import load_config
-from bot.settings import Settings
+from bot.config.file import load_config
+from bot.config.settings import Settings
+from bot.runtime.app import App
+from bot.sources.feed.parse_pool import ParseLimits
 from bot.sources.http import Limits
-from bot.sources.parse_pool import ParseLimits
 from tests.clock import Clock
 from tests.conftest import Leakbot
 from tests.fakes import hostile

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.alerts import excerpt
-from bot.config import Config, ConfigError, Watch, parse_config
+from bot.config.file import Config, ConfigError, Watch, parse_config
+from bot.delivery.alerts import excerpt
 from bot.domain import Item
-from bot.matching import Rule, TermError
-from bot.watchlist import Watchlist
+from bot.matching.terms import Rule, TermError
+from bot.matching.watchlist import Watchlist
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from bot.app import App
-from bot.config import load_config
-from bot.settings import Settings
+from bot.config.file import load_config
+from bot.config.settings import Settings
+from bot.runtime.app import App
 from storage.db import session_scope
 from storage.outbox import count_pending
 from tests.clock import Clock

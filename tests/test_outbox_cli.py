@@ -67,7 +67,7 @@ def test_a_drop_that_cannot_be_written_says_so_and_not_dropped(
     assert "dropped" not in result.out
     assert result.out == ""
     if "sqlite" in leakbot.env["DATABASE_URL"]:
-        # PostgreSQL's refusal is logged as an unexpected error (bot/database_trouble.py
+        # PostgreSQL's refusal is logged as an unexpected error (bot/ops/database_trouble.py
         # knows no read-only PostgreSQL yet); SQLite's is the one line with its fix
         assert re.fullmatch(r"leakbot: the SQLite file .* is read-only \(.*\); .*\n", result.err)
     monkeypatch.setenv("DATABASE_URL", leakbot.env["DATABASE_URL"])

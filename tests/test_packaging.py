@@ -27,8 +27,8 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from bot.http_server import HttpServer
-from bot.vitals import Vitals
+from bot.ops.http_server import HttpServer
+from bot.ops.vitals import Vitals
 from storage.db import parse_url
 from tests.clock import Clock
 from tests.conftest import ROOT

@@ -23,15 +23,15 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bot.config import parse_config
+from bot.config.file import parse_config
+from bot.delivery.routing import Routes
 from bot.domain import PollOutcome, SourceKind, SourceRecord, SourceSnapshot
 from bot.errors import SourceErrorKind
-from bot.polling import PollRules, decide_poll
-from bot.routing import Routes
-from bot.sources.parse_pool import ParseError, ParseLimits, ParsePool, ParserDownError
-from bot.timetable import next_slot
-from bot.vitals import Health, Vitals
-from bot.watchlist import Watchlist
+from bot.matching.watchlist import Watchlist
+from bot.ops.vitals import Health, Vitals
+from bot.polling.decide import PollRules, decide_poll
+from bot.polling.timetable import next_slot
+from bot.sources.feed.parse_pool import ParseError, ParseLimits, ParsePool, ParserDownError
 from tests.clock import Clock
 from tests.conftest import Leakbot
 from tests.fakes import hostile
@@ -112,8 +112,9 @@ class Reaper:
 @pytest.fixture
 def records(caplog: pytest.LogCaptureFixture) -> Callable[[], list[str]]:
     """Return what the parse pool logged, line by line."""
-    caplog.set_level(logging.INFO, logger="bot.sources.parse_pool")
-    return lambda: [r.getMessage() for r in caplog.records if r.name == "bot.sources.parse_pool"]
+    logger = "bot.sources.feed.parse_pool"
+    caplog.set_level(logging.INFO, logger=logger)
+    return lambda: [r.getMessage() for r in caplog.records if r.name == logger]
 
 
 async def test_a_worker_killed_while_idle_is_replaced_once_and_every_parse_runs(

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from bot.database_trouble import database_trouble, is_outage
 from bot.domain import AlertState
+from bot.ops.database_trouble import database_trouble, is_outage
 from storage.db import ANSWER_WITHIN, CLOSE_WITHIN, Database, make_engine, migrate, session_scope
 from storage.models import AlertRow, SourceState
 from tests.conftest import Leakbot

@@ -18,10 +18,10 @@ from pathlib import Path
 from pydantic import SecretStr
 from sqlmodel import select
 
-from bot.app import App
-from bot.config import parse_config
+from bot.config.file import parse_config
+from bot.config.settings import Settings
 from bot.domain import PollOutcome
-from bot.settings import Settings
+from bot.runtime.app import App
 from storage.db import make_engine, session_scope
 from storage.models import ImageRow
 from tests.conftest import Leakbot

@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from bot.app import App
-from bot.config import load_config
-from bot.settings import Settings
+from bot.config.file import load_config
+from bot.config.settings import Settings
+from bot.runtime.app import App
 from storage.db import make_engine
 from tests.conftest import WEBHOOK_ID, Leakbot
 from tests.fakes.discord import DiscordFake, Request

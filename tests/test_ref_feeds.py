@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
-from bot.config import load_config
+from bot.config.file import load_config
+from bot.config.settings import Settings
 from bot.domain import PollOutcome
-from bot.polling import PollReport
-from bot.settings import Settings
+from bot.polling.decide import PollReport
+from bot.runtime.app import App
 from tests.conftest import REF
 from tests.fakes.feed_server import FeedServer
 

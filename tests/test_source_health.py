@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.backoff import source_retry_delay
+from bot.polling.backoff import source_retry_delay
 from tests.conftest import WEBHOOK_ID, Leakbot
 from tests.fakes.discord import DiscordFake
 from tests.fakes.feed_server import FeedServer, Post

@@ -10,11 +10,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import App
-from bot.archive import download_images
-from bot.config import load_config
-from bot.linkcheck import PageSays, check_page
-from bot.settings import Settings
+from bot.config.file import load_config
+from bot.config.settings import Settings
+from bot.polling.archive import download_images
+from bot.polling.linkcheck import PageSays, check_page
+from bot.runtime.app import App
 from bot.sources.guard import GuardedConnector, why_private
 from bot.sources.http import FetchError, Limits, _next_hop, fetch, new_session
 from tests.clock import Clock

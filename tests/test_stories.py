@@ -18,13 +18,13 @@ import pytest
 import yaml
 from sqlmodel import col, select
 
-from bot.alerts import AlertMessage, story_alert
-from bot.app import App
-from bot.config import load_config
+from bot.config.file import load_config
+from bot.config.settings import Settings
+from bot.delivery.alerts import AlertMessage, story_alert
 from bot.domain import StoryReport
-from bot.settings import Settings
-from bot.sinks.discord_payload import message_body
-from bot.stories import OpenStory, Reader, StoryIndex
+from bot.runtime.app import App
+from bot.sinks.discord.payload import message_body
+from bot.stories.rules import OpenStory, Reader, StoryIndex
 from storage.db import make_engine, session_scope
 from storage.models import ItemRow
 from tests.clock import Clock

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot.domain import PollOutcome
-from bot.http_server import HttpServer
-from bot.vitals import Vitals
+from bot.ops.http_server import HttpServer
+from bot.ops.vitals import Vitals
 from storage.db import make_engine
 from tests.clock import Clock
 
@@ -63,7 +63,7 @@ def test_a_database_outage_is_two_lines_and_unhealthy_after_a_while(
     clock = Clock()
     vitals = Vitals(now=clock, database_url="postgresql://leakbot:s3cret@127.0.0.1:5432/leakbot")
     error = _outage()
-    caplog.set_level(logging.INFO, logger="bot.vitals")
+    caplog.set_level(logging.INFO, logger="bot.ops.vitals")
 
     def failing_job() -> None:
         raise error

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from aiohttp import web
 from sqlmodel import col, select
 
-from bot.timetable import first_poll, next_slot, offset
-from bot.worker import Role, Worker
+from bot.polling.timetable import first_poll, next_slot, offset
+from bot.runtime.worker import Role, Worker
 from storage.db import Database, make_engine, migrate, session_scope
 from storage.leases import Lease
 from storage.models import AlertRow, SourceState

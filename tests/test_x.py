@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.sources.x import PostStatus, XError, XTimeline, posts_from_response
+from bot.sources.x.timeline import PostStatus, XError, XTimeline, posts_from_response
 from tests.conftest import REF, Leakbot
 from tests.fakes.discord import DiscordFake
 from tests.fakes.x_api import Tweet, XFake

@@ -19,10 +19,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.app import App
-from bot.config import Source
-from bot.domain import ManagedEntry, ManagedKind
-from bot.managed import (
+from bot.config.file import Source
+from bot.config.managed import (
     Effective,
     Refusal,
     channel_spec,
@@ -34,10 +32,12 @@ from bot.managed import (
     watch_lines,
     with_managed,
 )
+from bot.domain import ManagedEntry, ManagedKind
 from bot.masking import mask_text
-from bot.matching import Verdict
-from bot.status import print_status, read_status
-from bot.watchlist import Watchlist
+from bot.matching.terms import Verdict
+from bot.matching.watchlist import Watchlist
+from bot.ops.status import print_status, read_status
+from bot.runtime.app import App
 from bot.wording import counted
 from storage.managed import add_entry, remove_entry
 from storage.sources import resume_source, sync_sources

@@ -18,8 +18,8 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
-from bot.app import App
 from bot.discord_bot.commands import command_groups
+from bot.runtime.app import App
 from bot.sources.http import proxy_for
 
 log = logging.getLogger(__name__)

@@ -19,13 +19,13 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.app import App
-from bot.digest import read_day
-from bot.digest_delivery import digest_reply, today
+from bot.config.managed import MAX_REPLY, may_change, refusal_for_member, source_spec, watch_spec
+from bot.digest.build import read_day
+from bot.digest.deliver import digest_reply, today
 from bot.discord_bot import actions
 from bot.domain import ManagedKind
-from bot.managed import MAX_REPLY, may_change, refusal_for_member, source_spec, watch_spec
 from bot.masking import mask_text
+from bot.runtime.app import App
 
 ADMINS = discord.Permissions(manage_guild=True)
 QUIET = discord.AllowedMentions.none()  # replies echo what members typed: ping nobody

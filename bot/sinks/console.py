@@ -6,9 +6,9 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.alerts import AlertMessage
+from bot.delivery.alerts import AlertMessage
 from bot.domain import DeliveryOutcome
-from bot.sinks import Attachment, Delivery
+from bot.sinks.base import Attachment, Delivery
 
 
 class ConsoleSink:

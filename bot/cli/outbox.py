@@ -1,0 +1,180 @@
+"""``leakbot outbox list | retry ID | drop ID``: the operator's hands on the outbox."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.clock import Now, utc_now
+from bot.config.durations import format_duration
+from bot.config.file import CONSOLE_CHANNEL, Config
+from bot.config.settings import Settings
+from bot.domain import AlertState
+from bot.masking import mask_text
+from bot.ops.status import channel_health, existing_database, waits_for_token
+from bot.wording import counted
+from storage.db import session_scope
+from storage.models import AlertRow
+from storage.outbox import (
+    AlertChange,
+    channel_states,
+    drop_alert,
+    list_alerts,
+    outbox_summary,
+    retry_alert,
+    retry_channel,
+)
+
+EXIT_OK, EXIT_USAGE = 0, 2
+LISTED = 200  # alerts `outbox list` shows at most
+
+
+def add_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """Register ``outbox list|retry|drop`` on the command line."""
+    outbox = commands.add_parser(
+        "outbox", parents=[common], help="list the queued alerts; retry or drop one"
+    )
+    actions = outbox.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser(
+        "list", parents=[common], help="alerts waiting or set aside, each channel oldest first"
+    )
+    listing.add_argument("--channel", metavar="ID", help="only this channel's alerts")
+    retry = actions.add_parser(
+        "retry",
+        parents=[common],
+        help="send a set-aside alert again, or try a held channel now (an alert or channel id)",
+    )
+    retry.add_argument("id", metavar="ID", help="an alert id, or a channel id")
+    drop = actions.add_parser(
+        "drop", parents=[common], help="take an alert out of the queue for good"
+    )
+    drop.add_argument("id", metavar="ID", help="an alert id")
+
+
+def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: Now = utc_now) -> int:
+    """Carry out one outbox command; 2 for an id the outbox does not know."""
+    moment = now()
+    with existing_database(settings) as engine:
+        if engine is None:
+            if args.action == "list":
+                print("the outbox is empty (no database yet: leakbot has not run here)")
+                return EXIT_OK
+            return _unknown(args.id)
+        if args.action == "list":
+            with session_scope(engine) as session:
+                alerts = list_alerts(session=session, channel_id=args.channel, limit=LISTED + 1)
+                states = {s.channel_id: s for s in channel_states(session=session)}
+            heads = {
+                channel_id: channel_health(
+                    settings, config, channel_id, states.get(channel_id), moment
+                )
+                for channel_id in {alert.channel_id for alert in alerts}
+            }
+            _print_list(alerts[:LISTED], heads, moment, more=len(alerts) > LISTED)
+            return EXIT_OK
+        with session_scope(engine) as session:
+            said = _act(session, settings, config, args, moment)
+        # said only once the change is committed: a write that fails says so instead
+        if said is None:
+            return _unknown(args.id)
+        print(said)
+        return EXIT_OK
+
+
+def _act(
+    session: Session, settings: Settings, config: Config, args: argparse.Namespace, now: datetime
+) -> str | None:
+    """Retry or drop what the id names; say what was done, or None for an unknown id."""
+    if args.action == "retry" and not args.id.isdigit():
+        return _retry_channel(session, settings, config, args.id, now)
+    if not args.id.isdigit():
+        return None
+    act = retry_alert if args.action == "retry" else drop_alert
+    change = act(session=session, alert_id=int(args.id), now=now)
+    if change is None:
+        return None
+    said = _done(args.action, change)
+    channel_id = change.alert.channel_id
+    if change.alert.state == AlertState.PENDING and waits_for_token(settings, config, channel_id):
+        said += f"; but nothing is sent to channel {channel_id} until DISCORD_TOKEN is set"
+    return said
+
+
+def _retry_channel(
+    session: Session, settings: Settings, config: Config, channel_id: str, now: datetime
+) -> str | None:
+    """Try a held channel now; say what that changes, or None for a channel nobody knows."""
+    held = retry_channel(session=session, channel_id=channel_id, now=now)
+    counts = outbox_summary(session=session, now=now).channels.get(channel_id)
+    pending = counts.pending if counts is not None else 0
+    configured = channel_id in ([c.id for c in config.channels] or [CONSOLE_CHANNEL])
+    if not (held or configured or pending):
+        return None
+    waiting = f"its {counted(pending, 'alert')}" if pending else "nothing waits in it: its alerts"
+    if not configured:
+        return (
+            f"channel {channel_id} is not in the config: {waiting} wait for nothing "
+            "(`leakbot outbox drop ID` drops one)"
+        )
+    if waits_for_token(settings, config, channel_id):
+        return (
+            f"channel {channel_id}: nothing is sent to it until DISCORD_TOKEN is set; "
+            f"then {waiting} go at the next pass"
+        )
+    if not held:
+        # no row yet: the channel never failed, so nothing holds it back
+        return f"channel {channel_id}: not held; {waiting} go at the next pass"
+    return f"channel {channel_id}: tried again at the next pass"
+
+
+def _unknown(alert_id: str) -> int:
+    print(
+        f"leakbot outbox: no alert or channel with id '{alert_id}' "
+        "(`leakbot outbox list` shows them)",
+        file=sys.stderr,
+    )
+    return EXIT_USAGE
+
+
+def _done(action: str, change: AlertChange) -> str:
+    alert, before = change.alert, change.before
+    if before == AlertState.DELIVERED:
+        return f"alert {alert.id} was delivered already: nothing to {action}"
+    if action == "drop":
+        if before == AlertState.DROPPED:
+            return f"alert {alert.id} was dropped already: nothing to do"
+        return f"alert {alert.id} dropped: it will not be sent"
+    return (
+        f"alert {alert.id} waits in channel {alert.channel_id} in its place; "
+        "the channel is tried at the next pass"
+    )
+
+
+def _print_list(
+    alerts: list[AlertRow], heads: Mapping[str, str], now: datetime, *, more: bool
+) -> None:
+    if not alerts:
+        print("the outbox is empty")
+        return
+    channel = None
+    for alert in alerts:
+        if alert.channel_id != channel:
+            channel = alert.channel_id
+            print(f"channel {channel}: {heads[channel]}")
+        age = format_duration(max(now - alert.created_at, timedelta(seconds=1)))
+        title = str(alert.message.get("title") or "(untitled post)")[:80]
+        print(f"  #{alert.id:<6} {alert.state:<9} {age:>6} ago  {alert.kind:<9} {title}")
+        if alert.state == AlertState.SET_ASIDE and alert.last_error:
+            print(f"          refused: {mask_text(alert.last_error)}")
+        elif alert.attempts and alert.last_error:
+            tries = counted(alert.attempts, "try", "tries")
+            print(f"          {tries}; last: {mask_text(alert.last_error)}")
+    if more:
+        print(f"  … and more: only the first {LISTED} are shown")

@@ -1,0 +1,1 @@
+"""The config: the watchlist file, the environment's settings, and what was set up from Discord."""

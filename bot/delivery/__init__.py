@@ -1,0 +1,1 @@
+"""Delivery: alerts, which channels hear them, and the outbox that sends them in order."""

@@ -1,0 +1,1 @@
+"""Matching: watch terms, and the watchlist compiled once for every new post."""

@@ -1,0 +1,1 @@
+"""The operator's view: status, health, metrics, the HTTP endpoints, database trouble."""

@@ -1,0 +1,339 @@
+"""One poll of one source, in three steps: read, decide, write.
+
+1. **Read** the source's state (its validators for a conditional GET), then the source
+   itself through its SourceReader, then, in one database trip, what the decision needs.
+2. **Decide** in one pure function (bot.polling.decide.decide_poll).
+3. **Write** the plan in one transaction.
+
+The IO a decision asks for (the images of a new matching post, the page of a long-missing
+one) runs next, and its results go through a second decide and write. Database work runs
+off the event loop. Whatever goes wrong in one source, a bug of ours included, becomes that
+source's failure, never the pass's; but when leakbot's own feed parser is down (its worker
+pool broke again and again) no source is to blame: the poll is skipped, not counted, and the
+source tried again at its next slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import aiohttp
+from sqlmodel import Session
+
+from bot.config.file import Config, Source
+from bot.delivery.routing import Routes
+from bot.domain import (
+    ArchivedImage,
+    PollOutcome,
+    PollPlan,
+    Reading,
+    SourceKind,
+    SourceRecord,
+    SourceSnapshot,
+)
+from bot.errors import SourceError, SourceErrorKind
+from bot.matching.watchlist import Watchlist
+from bot.ops import metrics
+from bot.ops.database_trouble import is_outage
+from bot.polling.archive import download_images
+from bot.polling.decide import (
+    Confirmation,
+    Decision,
+    PollReport,
+    PollRules,
+    decide_follow_ups,
+    decide_poll,
+    decide_stories,
+)
+from bot.sources.base import SourceReader
+from bot.stories.rules import Fingerprint, StoryRules
+from bot.wording import counted
+from storage.db import Database
+from storage.polls import read_snapshot, read_source, read_sources, write_plans
+from storage.stories import open_stories
+
+log = logging.getLogger(__name__)
+
+Known = tuple[SourceRecord, bool]  # a source's state, and whether a post of it is missing
+
+
+@dataclass
+class Poller:
+    """Polls sources with everything one poll needs."""
+
+    config: Config
+    watchlist: Watchlist
+    routes: Routes
+    database: Database
+    readers: Mapping[SourceKind, SourceReader]
+    web: aiohttp.ClientSession  # for the images of matching posts
+    now: Callable[[], datetime]
+    rng: random.Random = field(default_factory=random.Random)
+    skipped: Mapping[SourceKind, str] = field(default_factory=dict)
+    # told as soon as a write that queued alerts has committed, so that they leave at once
+    alerted: Callable[[], None] = field(default=lambda: None)
+    _story_rules: tuple[Watchlist, StoryRules] | None = field(default=None, init=False, repr=False)
+
+    async def poll(
+        self, source: Source, *, when_due: bool = False, known: Known | None = None
+    ) -> PollReport:
+        """Poll one source; a failure is reported and backed off, never raised.
+
+        ``when_due`` leaves a failing source alone until its next retry, so that polling
+        by hand again and again does not push it into a pause. ``known`` is the source's
+        state when a pass has read it already, with whether a post of it is missing.
+        """
+        started = time.perf_counter()
+        try:
+            report = await self._poll(source, when_due, known)
+        except Exception as exc:
+            if is_outage(exc):
+                raise  # the database's trouble, not the source's: the caller says it once
+            log.exception("source %s: unexpected error while polling", source.id)
+            error = SourceError(
+                f"unexpected error: {type(exc).__name__}: {exc}", SourceErrorKind.UNEXPECTED
+            )
+            report = await self._settle(source, error)
+        metrics.POLLS.labels(report.outcome).inc()
+        metrics.POLL_SECONDS.observe(time.perf_counter() - started)
+        return report
+
+    async def _poll(self, source: Source, when_due: bool, known: Known | None) -> PollReport:
+        reader = self.readers.get(source.kind)
+        if reader is None:
+            reason = self.skipped.get(source.kind, "no reader for this kind of source")
+            return PollReport(source.id, PollOutcome.SKIPPED, detail=reason)
+        if known is None:
+            known = await self.database.run(
+                lambda session: read_source(session=session, source_id=source.id)
+            )
+        state, missing = known
+        retry_at = state.next_poll_at if state.consecutive_failures else None
+        if when_due and retry_at is not None and retry_at > self.now():
+            return _backing_off(state)
+        etag, last_modified = state.etag, state.last_modified
+        if source.track_deletions and missing:
+            # a 304 shows nothing: while a post is missing, every poll must be a full look
+            etag = last_modified = None
+        reading: Reading | SourceError
+        try:
+            reading = await reader.read(source, etag=etag, last_modified=last_modified)
+        except SourceError as exc:
+            reading = exc
+        return await self._settle(source, reading, reader, state)
+
+    async def _settle(
+        self,
+        source: Source,
+        reading: Reading | SourceError,
+        reader: SourceReader | None = None,
+        state: SourceRecord | None = None,
+    ) -> PollReport:
+        """Read what the decision needs, decide, and write the plan in one transaction.
+
+        A 304 or a failure needs only the source's state, read before the fetch; posts
+        are read (and decided on) on a database thread, and the plan joins the writes
+        queued at the same moment.
+        """
+        moment = self.now()
+        rules = self._rules(source)
+
+        def decide(snapshot: SourceSnapshot) -> Decision:
+            return decide_poll(
+                snapshot=snapshot,
+                reading=reading,
+                watchlist=self.watchlist,
+                routes=self.routes,
+                rules=rules,
+                now=moment,
+                rng=self.rng,
+                stories=self._stories(),
+            )
+
+        if isinstance(reading, Reading) and not reading.not_modified:
+            keys = [item.key for item in reading.items]
+            decision = await self.database.run(
+                lambda session: decide(
+                    read_snapshot(
+                        session=session,
+                        source_id=source.id,
+                        keys=keys,
+                        tracking=source.track_deletions,
+                        since=moment - rules.deletions.watch_for,
+                    )
+                )
+            )
+        else:
+            if state is None:
+                state, _ = await self.database.run(
+                    lambda session: read_source(session=session, source_id=source.id)
+                )
+            assert state is not None
+            decision = decide(SourceSnapshot(state, frozenset(), {}))
+        queued = await self.database.write(self._write_plans, (decision.plan, moment))
+        self._count(decision, queued)
+        if queued:
+            self.alerted()
+        if reader is None or not (decision.archive or decision.confirm):
+            return decision.report
+        return await self._follow_up(source, reader, decision)
+
+    async def _follow_up(
+        self, source: Source, reader: SourceReader, decision: Decision
+    ) -> PollReport:
+        """Do the IO a decision asked for, then decide and write what it showed."""
+        images: dict[str, tuple[ArchivedImage, ...]] = {}
+        for item in decision.archive:
+            found = await download_images(self.web, item.images, source_id=source.id)
+            images[item.key] = tuple(found)
+        confirmations = []
+        for post in decision.confirm:
+            gone, why = await reader.confirm_deleted(source, post)
+            if gone:
+                log.info("source %s: post %s deleted: %s", source.id, post.key, why)
+            else:
+                log.info("source %s: post %s is missing but %s", source.id, post.key, why)
+            confirmations.append(Confirmation(post, gone, why))
+        moment = self.now()
+        plan = decide_follow_ups(
+            source_id=source.id,
+            images=images,
+            confirmations=confirmations,
+            routes=self.routes,
+            now=moment,
+        )
+        queued = await self.database.write(self._write_plans, (plan, moment))
+        _count_alerts(queued)
+        if queued:
+            self.alerted()
+        deleted = sum(1 for c in confirmations if c.gone)
+        report = decision.report
+        notes = [n for n in (report.detail or "").split("; ") if n]
+        if deleted:
+            notes.insert(0, f"{deleted} deleted")
+        return PollReport(
+            report.source_id,
+            report.outcome,
+            items=report.items,
+            new_items=report.new_items,
+            alerts=report.alerts + len(queued),
+            detail="; ".join(notes) or None,
+            next_poll_at=report.next_poll_at,
+        )
+
+    def _stories(self) -> StoryRules | None:
+        """Return how posts are put in stories (None when stories are off), per watchlist."""
+        if not self.config.stories.enabled:
+            return None
+        if self._story_rules is None or self._story_rules[0] is not self.watchlist:
+            rules = StoryRules.of(self.watchlist.watches, self.config.stories.window)
+            self._story_rules = (self.watchlist, rules)
+        return self._story_rules[1]
+
+    def _write_plans(
+        self, session: Session, plans: list[tuple[PollPlan, datetime]]
+    ) -> list[list[str]]:
+        """Write polls' plans in one transaction; first put their new posts in stories.
+
+        Which story a post joins is decided here, against the stories open as the write
+        begins (and those the plans before it open), so that two sources polled at once
+        that report one leak still make one story.
+        """
+        rules = self._stories()
+        if rules is not None and any(plan.stories for plan, _ in plans):
+            moment = max(now for _, now in plans)
+            keys = {
+                key
+                for plan, _ in plans
+                for choice in plan.stories
+                for key in Fingerprint.from_json(choice.fingerprint).index_keys()
+            }
+            found = open_stories(session=session, keys=keys, since=moment - rules.window)
+            decided = decide_stories(
+                [plan for plan, _ in plans], found, rules=rules, routes=self.routes, now=moment
+            )
+            plans = [(plan, now) for plan, (_, now) in zip(decided, plans, strict=True)]
+        return write_plans(session=session, plans=plans)
+
+    def _rules(self, source: Source) -> PollRules:
+        defaults = self.config.defaults
+        return PollRules(
+            interval=self.config.interval_of(source),
+            failures_before_pause=defaults.failures_before_pause,
+            max_backoff=defaults.max_backoff,
+            track_deletions=source.track_deletions,
+            deletions=self.config.deletions,
+            address=source.address,
+        )
+
+    @staticmethod
+    def _count(decision: Decision, queued: list[str]) -> None:
+        plan = decision.plan
+        if plan.new_items:
+            metrics.ITEMS.labels("new").inc(len(plan.new_items))
+        seen = decision.report.items - len(plan.new_items)
+        if seen > 0:
+            metrics.ITEMS.labels("seen").inc(seen)
+        _count_alerts(queued)
+
+
+def _count_alerts(channels: list[str]) -> None:
+    for channel in channels:
+        metrics.ALERTS_QUEUED.labels(channel).inc()
+
+
+def _backing_off(state: SourceRecord) -> PollReport:
+    """Report a failing source left alone until its next retry."""
+    assert state.next_poll_at is not None
+    how = "paused" if state.paused_at is not None else "backing off"
+    failures = state.consecutive_failures
+    retry_at = state.next_poll_at.isoformat(timespec="seconds")
+    return PollReport(
+        state.id,
+        PollOutcome.SKIPPED,
+        detail=(
+            f"{how} after {counted(failures, 'failure')} in a row "
+            f"({state.last_error}); next try at {retry_at}; "
+            f"`leakbot source resume {state.id}` tries it now"
+        ),
+        next_poll_at=state.next_poll_at,
+        failures=failures,
+        paused=state.paused_at is not None,
+    )
+
+
+async def poll_all(
+    poller: Poller, sources: list[Source], *, in_flight: int, when_due: bool = False
+) -> list[PollReport]:
+    """Poll many sources at once, at most ``in_flight`` at a time, in the given order.
+
+    ``in_flight`` pollers take the sources one after another, so a pass over thousands of
+    sources holds a few dozen polls in memory, not thousands. A database outage lets the
+    pass end first, then is raised once.
+    """
+    known = await poller.database.run(
+        lambda session: read_sources(session=session, source_ids=[s.id for s in sources])
+    )
+    reports: dict[int, PollReport] = {}
+    outages: list[BaseException] = []
+    todo = iter(enumerate(sources))
+
+    async def take_turns() -> None:
+        for index, source in todo:
+            try:
+                reports[index] = await poller.poll(
+                    source, when_due=when_due, known=known.get(source.id)
+                )
+            except Exception as exc:
+                outages.append(exc)
+
+    await asyncio.gather(*(take_turns() for _ in range(min(in_flight, len(sources)))))
+    if outages:
+        raise outages[0]
+    return [reports[index] for index in range(len(sources))]

@@ -1,0 +1,1 @@
+"""The running bot: the app that wires the parts, the workers' claims, ``leakbot run``."""

@@ -1,0 +1,1 @@
+"""Discord as a sink: webhooks, bot channels, the message body and the rate limits."""

@@ -1,0 +1,1 @@
+"""RSS and Atom feeds: the gate, the parse workers, the fast path and feedparser."""

@@ -1,0 +1,1 @@
+"""X (Twitter) accounts read through the X API v2."""

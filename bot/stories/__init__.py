@@ -1,0 +1,1 @@
+"""Stories: posts from many sources that report one leak."""

@@ -5,7 +5,7 @@ once the lease has run out another process takes the role. Used for the Discord 
 (one session for all workers) and for the one ``leakbot run`` a SQLite file allows.
 Taking a lease is one conditional write, so two processes asking at once cannot both win.
 The lease runs from the ``now`` the holder sends with its renewal, not from when the write
-lands: a holder that counts its lease from the moment it sent the renewal (bot.worker.Role
+lands: a holder that counts its lease from the moment it sent the renewal (bot.runtime.worker.Role
 does, and lets go a margin before that runs out) never acts as holder once another process
 may take the role, however late the answer comes.
 """

@@ -163,7 +163,7 @@ class StoryRow(SQLModel, table=True):
         )
     )
     title: str = Field(default="", sa_type=sa.Text)
-    # what later posts are compared with: designations, claims, signature (bot.stories)
+    # what later posts are compared with: designations, claims, signature (bot.stories.rules)
     fingerprint: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
 
 

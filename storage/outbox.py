@@ -5,7 +5,7 @@ pending alert of a claimed channel goes out, one at a time, so each channel keep
 across passes, processes and restarts. On PostgreSQL the claim skips channels another
 dispatcher is claiming (``FOR UPDATE SKIP LOCKED``); SQLite has one writer, so there each
 claim is one short write. Storage only writes what it is told: what an answer of Discord
-means for the channel is decided in ``bot.outbox``.
+means for the channel is decided in ``bot.delivery.outbox``.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ it while it polls, and the claims of a worker that was killed run out, so that t
 take its sources. On PostgreSQL the claim skips rows another worker is claiming at the same
 moment (``FOR UPDATE SKIP LOCKED``); SQLite has one writer, so there each claim is one
 short write. Storage only writes what it is told: when a source is due is decided in
-``bot.timetable``.
+``bot.polling.timetable``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A story is found by its keys (``story_key``: a model designation, a signature band), so
 reading the candidates for a few new posts costs a few index lookups however many stories
 are open. Storage writes what it is told; which story a post joins is decided in
-``bot.polling.decide_stories``.
+``bot.polling.decide.decide_stories``.
 """
 
 from __future__ import annotations

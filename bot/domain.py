@@ -9,7 +9,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -369,3 +369,116 @@ class StoryReport:
     source_id: str
     link: str | None
     at: datetime | None
+
+
+# --- the outbox: alerts as queued, channels as they stand, and what one answer changes ---------
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxAlert:
+    """An alert in the outbox, as stored: what it says, where it goes, where it stands."""
+
+    id: int
+    dedup_key: str
+    kind: AlertKind
+    channel_id: str
+    message: dict[str, Any]  # bot.delivery.alerts.AlertMessage as JSON
+    created_at: datetime
+    state: AlertState = AlertState.PENDING
+    item_id: int | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    # set while a dispatcher sends it; still set after a crash, so the next try knows
+    # Discord may already have it
+    sending_since: datetime | None = None
+    delivered_at: datetime | None = None
+    message_id: str | None = None  # the sink's, for later edits
+    settled_at: datetime | None = None  # set aside, or dropped
+    story_id: int | None = None  # the story whose message it is (new) or edits (story)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChange:
+    """An alert the operator acted on, as it is now, and the state it was in before."""
+
+    alert: OutboxAlert
+    before: AlertState
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    """Whether a channel's alerts can go out, and if not, why and until when."""
+
+    channel_id: str
+    state: ChannelState
+    reason: str | None = None
+    since: datetime | None = None
+    retry_at: datetime | None = None
+    failures: int = 0  # in a row, for the back-off
+    claimed_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCounts:
+    """What waits in one channel's queue."""
+
+    pending: int
+    set_aside: int
+    oldest_age: timedelta | None  # of its oldest pending alert
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSummary:
+    """The outbox at a glance: depth, the oldest alert's age, and each channel's share."""
+
+    depth: int  # pending alerts
+    oldest_age: timedelta | None
+    set_aside: int
+    channels: Mapping[str, ChannelCounts]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    """One try at handing an alert to a sink, as it is recorded."""
+
+    sink: str
+    outcome: DeliveryOutcome
+    status: int | None = None  # the HTTP status; None when no answer came
+    detail: str | None = None
+    message_id: str | None = None  # the sink's id of the message it took
+    in_doubt: bool = False  # an earlier try was cut off: the sink may have had it already
+    # the sink surely has the message or surely not; a try cut off without an answer leaves
+    # the alert marked as being sent, so that the next try knows it is in doubt
+    settled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelChange:
+    """A channel's new state: whether it may send, why not, and when it may try again."""
+
+    state: ChannelState
+    reason: str | None = None
+    retry_at: datetime | None = None
+    failures: int = 0  # in a row, for the back-off
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelHold:
+    """Every one of these channels held until a time (Discord's global rate limit)."""
+
+    channel_ids: tuple[str, ...]
+    until: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPlan:
+    """Everything one answer of a sink changes in the outbox, written in one transaction."""
+
+    alert_id: int
+    channel_id: str
+    at: datetime
+    alert_state: AlertState  # the alert's new state: pending, delivered or set aside
+    channel: ChannelChange  # the channel's new state
+    attempt: DeliveryAttempt | None = None  # None: nothing left, so the alert's mark is lifted
+    hold: ChannelHold | None = None

@@ -5,8 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.domain import Item, ItemState, SourceKind, SourceRecord, StoredPost
-from storage.models import ItemRow, SourceState
+from bot.domain import (
+    AlertKind,
+    AlertState,
+    ChannelState,
+    ChannelStatus,
+    Item,
+    ItemState,
+    OutboxAlert,
+    SourceKind,
+    SourceRecord,
+    StoredPost,
+)
+from storage.models import AlertRow, ChannelRow, ItemRow, SourceState
 
 
 def to_item(row: ItemRow) -> Item:
@@ -96,3 +107,38 @@ def source_values(record: SourceRecord) -> dict[str, Any]:
         "paused_at": record.paused_at,
         "recent_sizes": list(record.recent_sizes),
     }
+
+
+def to_outbox_alert(row: AlertRow) -> OutboxAlert:
+    """Turn an alert row into the OutboxAlert it stores."""
+    assert row.id is not None
+    return OutboxAlert(
+        id=row.id,
+        dedup_key=row.dedup_key,
+        kind=AlertKind(row.kind),
+        channel_id=row.channel_id,
+        message=row.message,
+        created_at=row.created_at,
+        state=AlertState(row.state),
+        item_id=row.item_id,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        sending_since=row.sending_since,
+        delivered_at=row.delivered_at,
+        message_id=row.message_id,
+        settled_at=row.settled_at,
+        story_id=row.story_id,
+    )
+
+
+def to_channel_status(row: ChannelRow) -> ChannelStatus:
+    """Turn a channel row into where the channel stands."""
+    return ChannelStatus(
+        channel_id=row.id,
+        state=ChannelState(row.state),
+        reason=row.reason,
+        since=row.since,
+        retry_at=row.retry_at,
+        failures=row.failures,
+        claimed_by=row.claimed_by,
+    )

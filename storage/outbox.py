@@ -4,14 +4,15 @@ A dispatcher claims a channel (a lease that expires) before it sends; only the o
 pending alert of a claimed channel goes out, one at a time, so each channel keeps its order
 across passes, processes and restarts. On PostgreSQL the claim skips channels another
 dispatcher is claiming (``FOR UPDATE SKIP LOCKED``); SQLite has one writer, so there each
-claim is one short write. Storage only writes what it is told: what an answer of Discord
-means for the channel is decided in ``bot.delivery.outbox``.
+claim is one short write. Storage only writes what it is told: what an answer of a sink
+means for the alert and its channel is decided in ``bot.delivery.decide``, and written
+here as one ``DeliveryPlan``. Every function takes the session first, so that
+``Database.run(functools.partial(fn, ...))`` runs it as one transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,45 +21,30 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
-from bot.domain import AlertState, ChannelState, DeliveryOutcome
-from storage.models import AlertRow, ChannelRow, DeliveryRow
+from bot.domain import AlertChange as AlertChange
+from bot.domain import (
+    AlertState,
+    ArchivedImage,
+    ChannelChange,
+    ChannelHold,
+    ChannelState,
+    DeliveryAttempt,
+    DeliveryOutcome,
+    DeliveryPlan,
+    OutboxAlert,
+)
+from bot.domain import ChannelCounts as ChannelCounts
+from bot.domain import ChannelStatus as ChannelStatus
+from bot.domain import OutboxSummary as OutboxSummary
+from storage.db import session_scope
+from storage.mapping import to_channel_status, to_outbox_alert
+from storage.models import AlertRow, ChannelRow, DeliveryRow, ImageRow
+from storage.stories import StoryMessage, story_message
 
 # PostgreSQL advisory lock namespace for a channel's queue (with hashtext of the channel id):
 # writers of alerts hold it shared until they commit, a dispatcher reading the head takes it
 # alone, so no alert with a lower id can commit after a higher one was read.
 _QUEUE_LOCK = 0x1EAC
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelCounts:
-    """What waits in one channel's queue."""
-
-    pending: int
-    set_aside: int
-    oldest_age: timedelta | None  # of its oldest pending alert
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxSummary:
-    """The outbox at a glance: depth, the oldest alert's age, and each channel's share."""
-
-    depth: int  # pending alerts
-    oldest_age: timedelta | None
-    set_aside: int
-    channels: Mapping[str, ChannelCounts]
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelStatus:
-    """Whether a channel's alerts can go out, and if not, why and until when."""
-
-    channel_id: str
-    state: ChannelState
-    reason: str | None
-    since: datetime | None
-    retry_at: datetime | None
-    failures: int
-    claimed_by: str | None
 
 
 def _queue_lock(session: Session, channel_id: str, *, shared: bool) -> None:
@@ -72,8 +58,8 @@ def _queue_lock(session: Session, channel_id: str, *, shared: bool) -> None:
 
 
 def add_alert(
-    *,
     session: Session,
+    *,
     dedup_key: str,
     kind: str,
     channel_id: str,
@@ -102,19 +88,19 @@ def add_alert(
     return True
 
 
-def count_pending(*, session: Session) -> int:
+def count_pending(session: Session) -> int:
     """Count alerts waiting to be delivered."""
     statement = select(func.count()).where(col(AlertRow.state) == AlertState.PENDING)
     return int(session.exec(statement).one())
 
 
 def sync_channels(
-    *, session: Session, targets: Mapping[str, str], now: datetime
-) -> list[ChannelRow]:
+    session: Session, *, targets: Mapping[str, str], now: datetime
+) -> list[ChannelStatus]:
     """Know every configured channel; one whose target changed starts afresh, as repaired.
 
-    Return the channels that were broken and now get a new try: repaired in the config,
-    or probed once because the process starts.
+    Return the channels that were broken and now get a new try (as they stood, with why
+    they broke): repaired in the config, or probed once because the process starts.
     """
     # processes starting together may both find a channel new: the first one's row stays
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
@@ -128,15 +114,14 @@ def sync_channels(
     retried = []
     for channel_id, target in targets.items():
         row = rows[channel_id]
+        if row.state == ChannelState.BROKEN:
+            retried.append(to_channel_status(row))
         if row.target != target:
-            if row.state == ChannelState.BROKEN:
-                retried.append(row)
             row.target = target
             row.state, row.reason, row.since = ChannelState.OK, None, now
             row.retry_at, row.failures = None, 0
             session.add(row)
         elif row.state == ChannelState.BROKEN:
-            retried.append(row)
             row.retry_at = now
             session.add(row)
     return retried
@@ -159,8 +144,8 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
 
 
 def claim_channels(
-    *,
     session: Session,
+    *,
     channel_ids: Sequence[str],
     dispatcher: str,
     now: datetime,
@@ -192,11 +177,11 @@ def claim_channels(
 
 
 def next_alert(
-    *, session: Session, channel_id: str, dispatcher: str, now: datetime, lease: timedelta
-) -> AlertRow | None:
+    session: Session, *, channel_id: str, dispatcher: str, now: datetime, lease: timedelta
+) -> OutboxAlert | None:
     """Renew the claim and mark the channel's oldest pending alert as being sent.
 
-    Return None when the claim was lost or nothing is pending. The row comes back as it
+    Return None when the claim was lost or nothing is pending. The alert comes back as it
     was before the mark: a ``sending_since`` already set means an earlier try was cut off.
     """
     renewed = session.execute(
@@ -219,73 +204,91 @@ def next_alert(
     ).first()
     if head is None:
         return None
-    session.expunge(head)
+    alert = to_outbox_alert(head)
     session.execute(
         sa.update(AlertRow)
-        .where(col(AlertRow.id) == head.id)
+        .where(col(AlertRow.id) == alert.id)
         .values(sending_since=now)
         .execution_options(synchronize_session=False)
     )
-    return head
+    return alert
 
 
-def record_attempt(
-    *,
-    session: Session,
-    alert_id: int,
-    sink: str,
-    outcome: DeliveryOutcome,
-    status: int | None,
-    detail: str | None,
-    message_id: str | None,
-    in_doubt: bool,
-    settled: bool,
-    now: datetime,
-) -> None:
-    """Record one try at delivering an alert, and move it on if the answer says where it is.
+def alert_images(session: Session, *, sha256s: Sequence[str]) -> dict[str, ArchivedImage]:
+    """Return the archived images an alert carries, by hash; a missing one is left out."""
+    if not sha256s:
+        return {}
+    rows = session.exec(select(ImageRow).where(col(ImageRow.sha256).in_(set(sha256s)))).all()
+    # the URL it came from is not kept: an alert needs the bytes and their type
+    return {row.sha256: ArchivedImage("", row.sha256, row.content_type, row.data) for row in rows}
 
-    ``settled`` says whether Discord surely has the message or surely not; a try cut off
-    without an answer leaves the alert marked, so that the next try knows it is in doubt.
-    """
+
+def story_to_edit(session: Session, *, story_id: int, channel_id: str) -> StoryMessage | None:
+    """Return the message a story alert edits in its channel, with the story's reports."""
+    return story_message(session=session, story_id=story_id, channel_id=channel_id)
+
+
+def channel_status(session: Session, *, channel_id: str) -> ChannelStatus | None:
+    """Return where a channel stands; None for a channel never seen."""
+    row = session.get(ChannelRow, channel_id)
+    return to_channel_status(row) if row is not None else None
+
+
+def settle_delivery(session: Session, *, plan: DeliveryPlan) -> None:
+    """Write what one answer of a sink changes: the try, the alert, its channel, any hold."""
+    if plan.attempt is None:
+        _unmark_sending(session, plan.alert_id)  # nothing went out
+    else:
+        _record_attempt(session, plan, plan.attempt)
+    if plan.hold is not None:
+        _hold_channels(session, plan.hold, plan.at)
+    _set_channel_state(session, plan.channel_id, plan.channel, plan.at)
+
+
+def _record_attempt(session: Session, plan: DeliveryPlan, attempt: DeliveryAttempt) -> None:
+    """Record one try at delivering an alert, and move the alert where the plan says."""
     session.add(
         DeliveryRow(
-            alert_id=alert_id,
-            sink=sink,
-            attempted_at=now,
-            ok=outcome == DeliveryOutcome.DELIVERED,
-            outcome=outcome,
-            status=status,
-            detail=detail,
-            remote_id=message_id,
-            in_doubt=in_doubt,
+            alert_id=plan.alert_id,
+            sink=attempt.sink,
+            attempted_at=plan.at,
+            ok=attempt.outcome == DeliveryOutcome.DELIVERED,
+            outcome=attempt.outcome,
+            status=attempt.status,
+            detail=attempt.detail,
+            remote_id=attempt.message_id,
+            in_doubt=attempt.in_doubt,
         )
     )
     values: dict[str, Any] = {"attempts": AlertRow.attempts + 1}
-    if outcome == DeliveryOutcome.DELIVERED:
+    if plan.alert_state == AlertState.DELIVERED:
         values.update(
             state=AlertState.DELIVERED,
-            delivered_at=now,
-            message_id=message_id,
+            delivered_at=plan.at,
+            message_id=attempt.message_id,
             last_error=None,
             sending_since=None,
         )
-    elif outcome == DeliveryOutcome.REFUSED:
+    elif plan.alert_state == AlertState.SET_ASIDE:
         values.update(
-            state=AlertState.SET_ASIDE, settled_at=now, last_error=detail, sending_since=None
+            state=AlertState.SET_ASIDE,
+            settled_at=plan.at,
+            last_error=attempt.detail,
+            sending_since=None,
         )
     else:
-        values["last_error"] = detail
-        if settled:
+        values["last_error"] = attempt.detail
+        if attempt.settled:
             values["sending_since"] = None
     session.execute(
         sa.update(AlertRow)
-        .where(col(AlertRow.id) == alert_id)
+        .where(col(AlertRow.id) == plan.alert_id)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
 
 
-def unmark_sending(*, session: Session, alert_id: int) -> None:
+def _unmark_sending(session: Session, alert_id: int) -> None:
     """Say that no try of an alert is under way after all: nothing was sent."""
     session.execute(
         sa.update(AlertRow)
@@ -295,47 +298,33 @@ def unmark_sending(*, session: Session, alert_id: int) -> None:
     )
 
 
-def set_channel_state(
-    *,
-    session: Session,
-    channel_id: str,
-    state: ChannelState,
-    reason: str | None,
-    retry_at: datetime | None,
-    failures: int,
-    now: datetime,
-) -> ChannelState | None:
-    """Store where a channel stands; return where it stood before (None if unknown)."""
+def _set_channel_state(
+    session: Session, channel_id: str, change: ChannelChange, now: datetime
+) -> None:
+    """Store where a channel stands; its ``since`` moves only when its state does."""
     row = session.get(ChannelRow, channel_id, with_for_update=True)
     if row is None:
-        return None
-    before = ChannelState(row.state)
-    if before != state:
+        return
+    if ChannelState(row.state) != change.state:
         row.since = now
-    row.state, row.reason, row.retry_at, row.failures = state, reason, retry_at, failures
+    row.state, row.reason = change.state, change.reason
+    row.retry_at, row.failures = change.retry_at, change.failures
     session.add(row)
-    return before
 
 
-def channel_failures(*, session: Session, channel_id: str) -> int:
-    """Return how many failures in a row a channel has had."""
-    row = session.get(ChannelRow, channel_id)
-    return row.failures if row is not None else 0
-
-
-def hold_channels(
-    *, session: Session, channel_ids: Sequence[str], until: datetime, reason: str, now: datetime
-) -> None:
-    """Hold every one of these channels until a time (Discord's global rate limit)."""
+def _hold_channels(session: Session, hold: ChannelHold, now: datetime) -> None:
+    """Hold every one of these channels until a time; a broken one stays broken."""
     session.execute(
         sa.update(ChannelRow)
-        .where(col(ChannelRow.id).in_(channel_ids), col(ChannelRow.state) != ChannelState.BROKEN)
-        .values(state=ChannelState.BACKING_OFF, reason=reason, retry_at=until, since=now)
+        .where(
+            col(ChannelRow.id).in_(hold.channel_ids), col(ChannelRow.state) != ChannelState.BROKEN
+        )
+        .values(state=ChannelState.BACKING_OFF, reason=hold.reason, retry_at=hold.until, since=now)
         .execution_options(synchronize_session=False)
     )
 
 
-def release_channel(*, session: Session, channel_id: str, dispatcher: str) -> None:
+def release_channel(session: Session, *, channel_id: str, dispatcher: str) -> None:
     """Give up a claim, so that any dispatcher may take the channel at once."""
     session.execute(
         sa.update(ChannelRow)
@@ -345,7 +334,7 @@ def release_channel(*, session: Session, channel_id: str, dispatcher: str) -> No
     )
 
 
-def outbox_summary(*, session: Session, now: datetime) -> OutboxSummary:
+def outbox_summary(session: Session, *, now: datetime) -> OutboxSummary:
     """Return the outbox's depth, its oldest pending alert's age, and each channel's counts."""
     rows = session.exec(
         select(
@@ -390,47 +379,28 @@ def _aware(value: datetime | str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def channel_states(*, session: Session) -> list[ChannelStatus]:
+def channel_states(session: Session) -> list[ChannelStatus]:
     """Return each known channel's state: ok, backing off or broken, why, and until when."""
     rows = session.exec(select(ChannelRow).order_by(col(ChannelRow.id))).all()
-    return [
-        ChannelStatus(
-            channel_id=row.id,
-            state=ChannelState(row.state),
-            reason=row.reason,
-            since=row.since,
-            retry_at=row.retry_at,
-            failures=row.failures,
-            claimed_by=row.claimed_by,
-        )
-        for row in rows
-    ]
+    return [to_channel_status(row) for row in rows]
 
 
 def list_alerts(
-    *,
     session: Session,
+    *,
     states: Sequence[AlertState] = (AlertState.PENDING, AlertState.SET_ASIDE),
     channel_id: str | None = None,
     limit: int = 100,
-) -> list[AlertRow]:
+) -> list[OutboxAlert]:
     """Return alerts in these states, each channel's oldest first."""
     statement = select(AlertRow).where(col(AlertRow.state).in_(states))
     if channel_id is not None:
         statement = statement.where(col(AlertRow.channel_id) == channel_id)
     statement = statement.order_by(col(AlertRow.channel_id), col(AlertRow.id)).limit(limit)
-    return list(session.exec(statement).all())
+    return [to_outbox_alert(row) for row in session.exec(statement).all()]
 
 
-@dataclass(frozen=True, slots=True)
-class AlertChange:
-    """An alert the operator acted on, as it is now, and the state it was in before."""
-
-    alert: AlertRow
-    before: AlertState
-
-
-def retry_alert(*, session: Session, alert_id: int, now: datetime) -> AlertChange | None:
+def retry_alert(session: Session, *, alert_id: int, now: datetime) -> AlertChange | None:
     """Put an alert back in its place in the queue, and let its channel go at once.
 
     A set-aside alert is pending again, ahead of the alerts queued after it; a broken or
@@ -443,11 +413,11 @@ def retry_alert(*, session: Session, alert_id: int, now: datetime) -> AlertChang
     if before in (AlertState.SET_ASIDE, AlertState.DROPPED):
         alert.state, alert.settled_at = AlertState.PENDING, None
         session.add(alert)
-    retry_channel(session=session, channel_id=alert.channel_id, now=now)
-    return AlertChange(alert, before)
+    retry_channel(session, channel_id=alert.channel_id, now=now)
+    return AlertChange(to_outbox_alert(alert), before)
 
 
-def retry_channel(*, session: Session, channel_id: str, now: datetime) -> bool:
+def retry_channel(session: Session, *, channel_id: str, now: datetime) -> bool:
     """Try a held channel again now, as repaired; say whether the channel is known."""
     result = session.execute(
         sa.update(ChannelRow)
@@ -458,7 +428,7 @@ def retry_channel(*, session: Session, channel_id: str, now: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def drop_alert(*, session: Session, alert_id: int, now: datetime) -> AlertChange | None:
+def drop_alert(session: Session, *, alert_id: int, now: datetime) -> AlertChange | None:
     """Take a pending or set-aside alert out of the queue for good; None if unknown."""
     # locked: two operators dropping it at once, or a dispatcher sending it, go one by one
     alert = session.get(AlertRow, alert_id, with_for_update=True)
@@ -468,4 +438,32 @@ def drop_alert(*, session: Session, alert_id: int, now: datetime) -> AlertChange
     if before in (AlertState.PENDING, AlertState.SET_ASIDE):
         alert.state, alert.settled_at = AlertState.DROPPED, now
         session.add(alert)
-    return AlertChange(alert, before)
+    return AlertChange(to_outbox_alert(alert), before)
+
+
+# --- the operator's hands (``leakbot outbox``): each one transaction of its own on an engine ---
+
+
+def outbox_listing(
+    engine: sa.Engine, *, channel_id: str | None, limit: int
+) -> tuple[list[OutboxAlert], list[ChannelStatus]]:
+    """Read the alerts waiting or set aside (each channel's oldest first) and every channel."""
+    with session_scope(engine) as session:
+        return list_alerts(session, channel_id=channel_id, limit=limit), channel_states(session)
+
+
+def act_on_alert(
+    engine: sa.Engine, *, alert_id: int, drop: bool, now: datetime
+) -> AlertChange | None:
+    """Retry an alert (or drop it, with ``drop``) and commit; None for an unknown alert."""
+    act = drop_alert if drop else retry_alert
+    with session_scope(engine) as session:
+        return act(session, alert_id=alert_id, now=now)
+
+
+def retry_channel_now(engine: sa.Engine, *, channel_id: str, now: datetime) -> tuple[bool, int]:
+    """Try a held channel again now and commit; say whether it is known, and what waits in it."""
+    with session_scope(engine) as session:
+        known = retry_channel(session, channel_id=channel_id, now=now)
+        counts = outbox_summary(session, now=now).channels.get(channel_id)
+    return known, counts.pending if counts is not None else 0

@@ -7,27 +7,15 @@ import sys
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
-
 from bot.clock import Now, utc_now
 from bot.config.durations import format_duration
 from bot.config.file import CONSOLE_CHANNEL, Config
 from bot.config.settings import Settings
-from bot.domain import AlertState
+from bot.domain import AlertChange, AlertState, OutboxAlert
 from bot.masking import mask_text
 from bot.ops.status import channel_health, existing_database, waits_for_token
 from bot.wording import counted
-from storage.db import session_scope
-from storage.models import AlertRow
-from storage.outbox import (
-    AlertChange,
-    channel_states,
-    drop_alert,
-    list_alerts,
-    outbox_summary,
-    retry_alert,
-    retry_channel,
-)
+from storage.outbox import act_on_alert, outbox_listing, retry_channel_now
 
 EXIT_OK, EXIT_USAGE = 0, 2
 LISTED = 200  # alerts `outbox list` shows at most
@@ -68,9 +56,8 @@ def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: No
                 return EXIT_OK
             return _unknown(args.id)
         if args.action == "list":
-            with session_scope(engine) as session:
-                alerts = list_alerts(session=session, channel_id=args.channel, limit=LISTED + 1)
-                states = {s.channel_id: s for s in channel_states(session=session)}
+            alerts, channels = outbox_listing(engine, channel_id=args.channel, limit=LISTED + 1)
+            states = {channel.channel_id: channel for channel in channels}
             heads = {
                 channel_id: channel_health(
                     settings, config, channel_id, states.get(channel_id), moment
@@ -79,41 +66,38 @@ def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: No
             }
             _print_list(alerts[:LISTED], heads, moment, more=len(alerts) > LISTED)
             return EXIT_OK
-        with session_scope(engine) as session:
-            said = _act(session, settings, config, args, moment)
         # said only once the change is committed: a write that fails says so instead
+        said = None
+        if args.action == "retry" and not args.id.isdigit():
+            held, pending = retry_channel_now(engine, channel_id=args.id, now=moment)
+            said = _channel_retried(settings, config, args.id, held=held, pending=pending)
+        elif args.id.isdigit():
+            drop = args.action == "drop"
+            change = act_on_alert(engine, alert_id=int(args.id), drop=drop, now=moment)
+            said = _alert_changed(settings, config, args.action, change)
         if said is None:
             return _unknown(args.id)
         print(said)
         return EXIT_OK
 
 
-def _act(
-    session: Session, settings: Settings, config: Config, args: argparse.Namespace, now: datetime
+def _alert_changed(
+    settings: Settings, config: Config, action: str, change: AlertChange | None
 ) -> str | None:
-    """Retry or drop what the id names; say what was done, or None for an unknown id."""
-    if args.action == "retry" and not args.id.isdigit():
-        return _retry_channel(session, settings, config, args.id, now)
-    if not args.id.isdigit():
-        return None
-    act = retry_alert if args.action == "retry" else drop_alert
-    change = act(session=session, alert_id=int(args.id), now=now)
+    """Say what retrying or dropping an alert did, or None for an unknown alert."""
     if change is None:
         return None
-    said = _done(args.action, change)
+    said = _done(action, change)
     channel_id = change.alert.channel_id
     if change.alert.state == AlertState.PENDING and waits_for_token(settings, config, channel_id):
         said += f"; but nothing is sent to channel {channel_id} until DISCORD_TOKEN is set"
     return said
 
 
-def _retry_channel(
-    session: Session, settings: Settings, config: Config, channel_id: str, now: datetime
+def _channel_retried(
+    settings: Settings, config: Config, channel_id: str, *, held: bool, pending: int
 ) -> str | None:
-    """Try a held channel now; say what that changes, or None for a channel nobody knows."""
-    held = retry_channel(session=session, channel_id=channel_id, now=now)
-    counts = outbox_summary(session=session, now=now).channels.get(channel_id)
-    pending = counts.pending if counts is not None else 0
+    """Say what trying a held channel now changes, or None for a channel nobody knows."""
     configured = channel_id in ([c.id for c in config.channels] or [CONSOLE_CHANNEL])
     if not (held or configured or pending):
         return None
@@ -158,7 +142,7 @@ def _done(action: str, change: AlertChange) -> str:
 
 
 def _print_list(
-    alerts: list[AlertRow], heads: Mapping[str, str], now: datetime, *, more: bool
+    alerts: list[OutboxAlert], heads: Mapping[str, str], now: datetime, *, more: bool
 ) -> None:
     if not alerts:
         print("the outbox is empty")

@@ -42,7 +42,7 @@ class SourceState(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_source_next_poll_at", "next_poll_at"),)
 
     id: str = Field(primary_key=True, max_length=64)
-    kind: str = Field(max_length=8)
+    kind: str = Field(max_length=32)  # a SourceKind (bot.domain)
     address: str
     etag: str | None = None
     last_modified: str | None = None

@@ -32,6 +32,7 @@ from bot.masking import MaskingFilter, mask_text, mask_url
 from bot.ops import status
 from bot.ops.database_trouble import DatabaseTroubleError, check_database_url, database_trouble
 from bot.runtime.app import App
+from bot.sinks.base import sink_type
 from bot.wording import counted
 from storage.db import session_scope
 from storage.managed import managed_entries
@@ -210,10 +211,7 @@ def _check_config(settings: Settings, config: Config, path: Path, now: Now) -> i
             print(f"  {'':<24} {origin(managed.entries[(ManagedKind.SOURCE, source.id)])}")
     print(f"{counted(len(config.channels), 'channel')}:")
     for channel in config.channels:
-        target = (
-            f"discord channel {channel.discord_channel}" if channel.discord_channel else "webhook"
-        )
-        print(f"  {channel.id:<24} {target}")
+        print(f"  {channel.id:<24} {sink_type(channel).describe(channel)}")
         if trouble is None:
             print(f"  {'':<24} health: {health.get(channel.id, 'ok')}")
     if not config.channels:

@@ -31,6 +31,8 @@ from bot.domain import SourceKind
 from bot.errors import LeakbotError
 from bot.masking import HIDDEN, mask_text
 from bot.matching.terms import Rule, TermError
+from bot.sinks.base import SINK_KINDS
+from bot.sources.base import SOURCE_KINDS, SourceType
 
 Path_ = tuple[str | int, ...]
 # libyaml when PyYAML was built with it: a watchlist of thousands of sources loads 2.5x faster
@@ -123,19 +125,29 @@ class Source(_Model):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Source:
-        if (self.feed is None) == (self.x is None):
-            raise ValueError("a source needs exactly one of 'feed' or 'x'")
+        given = [entry.key for entry in SOURCE_KINDS if getattr(self, entry.key) is not None]
+        if len(given) != 1:
+            keys = [entry.key for entry in SOURCE_KINDS]
+            raise ValueError(f"a source needs exactly one of {_one_of(keys)}")
         return self
+
+    def _type(self) -> SourceType:
+        """Return the registry's entry for this source: the kind whose key it sets."""
+        for entry in SOURCE_KINDS:
+            if getattr(self, entry.key) is not None:
+                return entry
+        raise LookupError(f"source {self.id}: none of its keys names an entry of SOURCE_KINDS")
 
     @property
     def kind(self) -> SourceKind:
         """Say what sort of source this is."""
-        return SourceKind.FEED if self.feed is not None else SourceKind.X
+        return self._type().kind
 
     @property
     def address(self) -> str:
-        """Return the feed URL or the X username."""
-        return self.feed if self.feed is not None else f"@{(self.x or '').lstrip('@')}"
+        """Return where its posts come from: the feed URL, the X username."""
+        entry = self._type()
+        return entry.address(str(getattr(self, entry.key)))
 
 
 class Channel(_Model):
@@ -168,9 +180,17 @@ class Channel(_Model):
 
     @model_validator(mode="after")
     def _one_target(self) -> Channel:
-        if (self.discord_channel is None) == (self.webhook is None):
-            raise ValueError("a channel needs exactly one of 'discord_channel' or 'webhook'")
+        given = [entry.key for entry in SINK_KINDS if getattr(self, entry.key) is not None]
+        if len(given) != 1:
+            keys = [entry.key for entry in SINK_KINDS]
+            raise ValueError(f"a channel needs exactly one of {_one_of(keys)}")
         return self
+
+
+def _one_of(keys: list[str]) -> str:
+    """Name the keys of which exactly one is wanted: ``'feed' or 'x'``."""
+    quoted = [f"'{key}'" for key in keys]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def _webhook_shown(url: str) -> str:

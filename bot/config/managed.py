@@ -19,6 +19,7 @@ from bot.config.file import Channel, Config, Problem, Source, Watch, check_entry
 from bot.delivery.routing import Routes
 from bot.domain import ManagedEntry, ManagedKind
 from bot.matching.watchlist import Watchlist
+from bot.sources.base import SOURCE_KINDS
 
 SECTIONS = {
     ManagedKind.SOURCE: "sources",
@@ -74,13 +75,17 @@ def watch_spec(
     return spec
 
 
-def source_spec(source_id: str, feed: str | None, x: str | None) -> dict[str, Any]:
-    """Write a source the way the config file holds it."""
+def source_spec(source_id: str, *in_order: str | None, **by_key: str | None) -> dict[str, Any]:
+    """Write a source the way the config file holds it, from each kind's address: by its
+    key (``feed=URL``), or in the order of SOURCE_KINDS; a key no kind has is kept, for the
+    file's checks to refuse."""
+    if len(in_order) > len(SOURCE_KINDS):
+        raise TypeError(f"source_spec: {len(in_order)} addresses for {len(SOURCE_KINDS)} kinds")
     spec: dict[str, Any] = {"id": source_id.strip()}
-    if feed:
-        spec["feed"] = feed.strip()
-    if x:
-        spec["x"] = x.strip()
+    given = dict(zip((entry.key for entry in SOURCE_KINDS), in_order, strict=False)) | by_key
+    for key, address in given.items():
+        if address:
+            spec[key] = address.strip()
     return spec
 
 

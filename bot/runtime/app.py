@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import aiohttp
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from bot.clock import utc_now
-from bot.config.file import CONSOLE_CHANNEL, Config, webhook_parts
+from bot.config.file import CONSOLE_CHANNEL, Channel, Config, Source
 from bot.config.managed import Effective, with_managed
 from bot.config.settings import Settings
 from bot.delivery.outbox import DispatchReport, Outbox
@@ -25,21 +24,14 @@ from bot.ops.vitals import Vitals
 from bot.polling.decide import PollReport
 from bot.polling.poller import Poller, poll_all
 from bot.runtime.worker import Worker
-from bot.sinks.base import Sink
-from bot.sinks.console import ConsoleSink
-from bot.sinks.discord.channel import ChannelSink
-from bot.sinks.discord.rest import RateLimits
-from bot.sinks.discord.webhook import WebhookSink
-from bot.sources.base import FeedReader, SourceReader, XReader
+from bot.sinks.base import Sink, SinkParts, Waiting, fallback_sink, sink_parts, sink_type
+from bot.sources.base import SOURCE_KINDS, ReaderParts, SourceReader
 from bot.sources.feed.parse_pool import ParseLimits, ParsePool
 from bot.sources.http import HostSlots, Limits, new_session
 from storage.db import Database, make_engine, migrate, session_scope
 from storage.managed import managed_entries, managed_revision
 from storage.outbox import sync_channels
 from storage.sources import sync_sources
-
-if TYPE_CHECKING:
-    from bot.sources.x.timeline import XTimeline
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +73,16 @@ class App:
         self._parser: ParsePool | None = None
         self._slots = HostSlots(self.fetch_limits.per_host)
         self.sinks: dict[str, Sink] = {}
-        token = settings.x_bearer_token
-        self.x: XTimeline | None = None
-        if token is not None and token.get_secret_value():
-            from bot.sources.x.timeline import XTimeline  # tweepy, only for those who follow X
-
-            self.x = XTimeline(token.get_secret_value(), settings.x_api_base_url)
-        if self.x is None and any(s.kind == "x" for s in config.sources):
-            log.warning("X_BEARER_TOKEN is not set, so X sources are skipped")
+        self._sink_parts: SinkParts | None = None
+        # the kinds of source that cannot be read here (X without its token), and why
+        self.unreadable: dict[SourceKind, str] = {}
+        for entry in SOURCE_KINDS:
+            reason = entry.unavailable(settings)
+            if reason is None:
+                continue
+            self.unreadable[entry.kind] = reason
+            if any(s.kind == entry.kind for s in config.sources):
+                log.warning("%s", entry.skip_notice(reason))
 
     async def __aenter__(self) -> App:
         migrate(self.engine)
@@ -144,11 +138,14 @@ class App:
         if self._web is None or self._parser is None:
             raise RuntimeError("the app is not open")
         if self._poller is None:
+            parts = ReaderParts(
+                self.settings, self._web, self._parser, self._slots, self.fetch_limits
+            )
             readers: dict[SourceKind, SourceReader] = {
-                SourceKind.FEED: FeedReader(self._web, self._parser, self._slots, self.fetch_limits)
+                entry.kind: entry.build(parts)
+                for entry in SOURCE_KINDS
+                if entry.kind not in self.unreadable
             }
-            if self.x is not None:
-                readers[SourceKind.X] = XReader(self.x)
             self._poller = Poller(
                 config=self.config,
                 watchlist=self.watchlist,
@@ -157,43 +154,37 @@ class App:
                 readers=readers,
                 web=self._web,
                 now=self.now,
-                skipped={SourceKind.X: "X_BEARER_TOKEN is not set"},
+                skipped=dict(self.unreadable),
             )
         return self._poller
 
+    def readable(self, source: Source) -> bool:
+        """Say whether this process can read a source (an X one needs its bearer token)."""
+        return source.kind not in self.unreadable
+
     def _make_sinks(self, http: aiohttp.ClientSession) -> dict[str, Sink]:
-        sinks: dict[str, Sink] = {}
-        api = self.settings.discord_api
-        token = self.settings.discord_token
-        # Discord's buckets, as this process learns them; its global holds, as every worker
-        # does (on the real clock, as Discord's own: never the injected one)
-        limits = RateLimits.shared_through(self.database)
-        self._rate_limits = limits
-        for channel in self.config.channels:
-            if channel.webhook is not None:
-                parts = webhook_parts(channel.webhook.get_secret_value())
-                assert parts is not None  # the config checked the shape
-                sinks[channel.id] = WebhookSink(
-                    http, api_base=api, webhook_id=parts[0], token=parts[1], limits=limits
-                )
-            elif channel.discord_channel is not None:
-                if token is None or not token.get_secret_value():
-                    log.warning(
-                        "channel %s: DISCORD_TOKEN is not set, so its alerts wait in the outbox",
-                        channel.id,
-                    )
-                    continue
-                sinks[channel.id] = ChannelSink(
-                    http,
-                    api_base=api,
-                    channel_id=channel.discord_channel,
-                    token=token.get_secret_value(),
-                    limits=limits,
-                )
+        self._sink_parts = sink_parts(self.settings, http, self.database)
+        sinks, waiting = self._build_sinks(self.config.channels)
+        for channel_id, reason in waiting.items():
+            log.warning("channel %s: %s", channel_id, reason)
         if not self.config.channels:
-            sinks[CONSOLE_CHANNEL] = ConsoleSink()
+            sinks[CONSOLE_CHANNEL] = fallback_sink()
         self.outbox = Outbox(database=self.database, sinks=sinks, now=self.now)
         return sinks
+
+    def _build_sinks(self, channels: Iterable[Channel]) -> tuple[dict[str, Sink], dict[str, str]]:
+        """Build each channel's sink as its kind says; and say why the others wait."""
+        if self._sink_parts is None:
+            raise RuntimeError("the app is not open")
+        sinks: dict[str, Sink] = {}
+        waiting: dict[str, str] = {}
+        for channel in channels:
+            built = sink_type(channel).build(channel, self._sink_parts)
+            if isinstance(built, Waiting):
+                waiting[channel.id] = built.reason
+            else:
+                sinks[channel.id] = built
+        return sinks, waiting
 
     async def refresh(self) -> bool:
         """Take in the watches, sources and channels set up from Discord, by any worker,
@@ -238,27 +229,17 @@ class App:
             self._poller.routes = self.routes
 
     async def _add_channel_sinks(self) -> None:
-        """Give a channel a watch named from Discord its sink, and its row in the outbox."""
-        token = self.settings.discord_token
-        if self._http is None or token is None or not token.get_secret_value():
+        """Give a channel a watch named from Discord its sink, and its row in the outbox;
+        one whose alerts wait (no DISCORD_TOKEN) was said so at the start."""
+        if self._sink_parts is None:
             return
-        added: dict[str, str] = {}
-        for channel in self.config.channels:
-            if channel.id in self.sinks or channel.discord_channel is None:
-                continue
-            sink = ChannelSink(
-                self._http,
-                api_base=self.settings.discord_api,
-                channel_id=channel.discord_channel,
-                token=token.get_secret_value(),
-                limits=self._rate_limits,
-            )
-            self.sinks[channel.id] = sink
-            added[channel.id] = sink.target
-        if added:
+        added, _ = self._build_sinks(c for c in self.config.channels if c.id not in self.sinks)
+        self.sinks.update(added)
+        targets = {channel_id: sink.target for channel_id, sink in added.items()}
+        if targets:
             moment = self.now()
             await self.database.run(
-                lambda session: sync_channels(session=session, targets=added, now=moment)
+                lambda session: sync_channels(session=session, targets=targets, now=moment)
             )
 
     async def poll(

@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config.file import Source
 from bot.digest import schedule as digest_schedule
-from bot.domain import PollOutcome, SourceKind
+from bot.domain import PollOutcome
 from bot.errors import LeakbotError
 from bot.ops import metrics
 from bot.ops.http_server import HttpServer
@@ -72,11 +72,7 @@ class Polls:
 
     def pollable(self) -> dict[str, Source]:
         """Return the sources this worker can poll, by id (X ones need a bearer token)."""
-        return {
-            s.id: s
-            for s in self.app.config.sources
-            if s.kind != SourceKind.X or self.app.x is not None
-        }
+        return {s.id: s for s in self.app.config.sources if self.app.readable(s)}
 
     async def tick(self) -> None:
         """Take in sources added from Discord (by any worker), then claim what is due."""

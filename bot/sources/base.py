@@ -1,29 +1,28 @@
-"""The two things every kind of source does: read its posts, and say whether one is gone.
+"""What every kind of source does, and the registry of the kinds: one entry a kind.
 
-A feed is fetched over HTTP and parsed in the worker pool; a missing post is confirmed on
-its own page. An X account is read through the X API, which also says whether a post was
-deleted. Both raise SourceError (with its kind) when they cannot read.
+A kind is one package under ``bot/sources/`` (its reader and its adapter) plus one entry in
+``SOURCE_KINDS``: the config key that names it, how its reader is built from the app's
+parts, and why its sources are skipped when it cannot be built here. Nothing else branches
+on the kind. This module stays light: the config file reads its keys from it, so a kind's
+package is imported only when its reader is built.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import aiohttp
+from bot.domain import SourceKind
 
-from bot.config.file import Source
-from bot.domain import Reading, StoredPost
-from bot.polling.linkcheck import PageSays, check_page
-from bot.sources.feed.parse_pool import ParsePool
-from bot.sources.http import HostSlots, Limits, fetch
+if TYPE_CHECKING:
+    import aiohttp
 
-if TYPE_CHECKING:  # tweepy is loaded only when an X bearer token is set
-    from bot.sources.x.timeline import XTimeline
-
-log = logging.getLogger(__name__)
+    from bot.config.file import Source
+    from bot.config.settings import Settings
+    from bot.domain import Reading, StoredPost
+    from bot.sources.feed.parse_pool import ParsePool
+    from bot.sources.http import HostSlots, Limits
 
 
 class SourceReader(Protocol):
@@ -38,70 +37,82 @@ class SourceReader(Protocol):
         ...
 
 
-@dataclass
-class FeedReader:
-    """RSS and Atom feeds over HTTP, parsed in killable worker processes."""
+@dataclass(frozen=True)
+class ReaderParts:
+    """The app's parts a kind builds its reader from."""
 
-    http: aiohttp.ClientSession
+    settings: Settings
+    web: aiohttp.ClientSession  # the session with the SSRF guard: sources are strangers'
     parser: ParsePool
     slots: HostSlots
     limits: Limits
 
-    async def read(self, source: Source, *, etag: str | None, last_modified: str | None) -> Reading:
-        """Fetch the feed (conditionally) and parse it into Items."""
-        assert source.feed is not None
-        async with self.slots.hold(source.feed):
-            fetched = await fetch(
-                self.http, source.feed, etag=etag, last_modified=last_modified, limits=self.limits
-            )
-        if fetched.not_modified:
-            return Reading(
-                not_modified=True, etag=fetched.etag, last_modified=fetched.last_modified
-            )
-        # relative links and guids resolve against the configured URL, not wherever a
-        # redirect ended: a feed that moves behind a redirect keeps its posts' keys
-        parsed = await self.parser.parse(
-            fetched.body, source_id=source.id, url=source.feed, content_type=fetched.content_type
-        )
-        return Reading(
-            items=parsed.items,
-            clean=parsed.clean,
-            problem=parsed.problem,
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
-        )
 
-    async def confirm_deleted(self, source: Source, post: StoredPost) -> tuple[bool, str]:
-        """Check the post's page: 404, 410 or a removal marker proves it is gone."""
-        link = post.item.link
-        if not link:
-            return True, "it has no page to check"
-        says, why = await check_page(self.http, link, markers=source.deleted_markers)
-        return says is PageSays.GONE, why
+@dataclass(frozen=True)
+class SourceType:
+    """One kind of source: how the config file names it, and how its reader is made."""
+
+    kind: SourceKind
+    key: str  # the config key that makes a source this kind: ``feed: URL``, ``x: username``
+    label: str  # how the log names its sources: "X sources"
+    address: Callable[[str], str]  # the key's value as the operator is shown it
+    unavailable: Callable[[Settings], str | None]  # why it cannot be read here; None: it can
+    build: Callable[[ReaderParts], SourceReader]  # only when ``unavailable`` says None
+
+    def skip_notice(self, reason: str) -> str:
+        """Say once, in the log, that this kind's sources are skipped, and why."""
+        return f"{reason}, so {self.label} sources are skipped"
 
 
-@dataclass
-class XReader:
-    """X accounts through the X API v2 (tweepy, in a thread: it blocks)."""
+def _feed_reader(parts: ReaderParts) -> SourceReader:
+    from bot.sources.feed.reader import FeedReader
 
-    timeline: XTimeline
+    return FeedReader(parts.web, parts.parser, parts.slots, parts.limits)
 
-    async def read(self, source: Source, *, etag: str | None, last_modified: str | None) -> Reading:
-        """Read the account's recent posts."""
-        assert source.x is not None
-        items = await asyncio.to_thread(
-            self.timeline.recent_posts, source_id=source.id, username=source.x
-        )
-        return Reading(items=tuple(items))
 
-    async def confirm_deleted(self, source: Source, post: StoredPost) -> tuple[bool, str]:
-        """Ask the X API: a Not Found Error proves the post was deleted."""
-        from bot.sources.x.timeline import PostStatus, XError
+def _x_token(settings: Settings) -> str | None:
+    token = settings.x_bearer_token
+    return token.get_secret_value() if token is not None and token.get_secret_value() else None
 
-        try:
-            status = (await asyncio.to_thread(self.timeline.status_of, [post.key]))[post.key]
-        except XError as exc:
-            return False, f"X did not say more: {exc}"
-        if status is not PostStatus.GONE:
-            return False, f"X says {status.value}"
-        return True, "X answers Not Found"
+
+def _x_unavailable(settings: Settings) -> str | None:
+    return None if _x_token(settings) else "X_BEARER_TOKEN is not set"
+
+
+def _x_reader(parts: ReaderParts) -> SourceReader:
+    # tweepy is imported only by those who follow X
+    from bot.sources.x.reader import XReader
+    from bot.sources.x.timeline import XTimeline
+
+    token = _x_token(parts.settings)
+    if token is None:
+        raise RuntimeError(f"an X reader needs X_BEARER_TOKEN: {_x_unavailable(parts.settings)}")
+    return XReader(XTimeline(token, parts.settings.x_api_base_url))
+
+
+SOURCE_KINDS: tuple[SourceType, ...] = (
+    SourceType(
+        kind=SourceKind.FEED,
+        key="feed",
+        label="feed",
+        address=lambda url: url,
+        unavailable=lambda _settings: None,
+        build=_feed_reader,
+    ),
+    SourceType(
+        kind=SourceKind.X,
+        key="x",
+        label="X",
+        address=lambda username: f"@{username.lstrip('@')}",
+        unavailable=_x_unavailable,
+        build=_x_reader,
+    ),
+)
+
+
+def source_type(kind: SourceKind) -> SourceType:
+    """Return the registry's entry for a kind of source."""
+    for entry in SOURCE_KINDS:
+        if entry.kind == kind:
+            return entry
+    raise LookupError(f"bot/sources/base.py: no entry in SOURCE_KINDS for the kind {kind!r}")

@@ -18,7 +18,9 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
+from bot.discord_bot.checks import Refused
 from bot.discord_bot.commands import command_groups
+from bot.discord_bot.replies import reply
 from bot.runtime.app import App
 from bot.sources.http import proxy_for
 
@@ -45,15 +47,17 @@ def point_at(api_base: str, gateway: str) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
 
 
-class _Client(discord.Client):
-    """discord.py's client, with leakbot's command tree synced at login."""
+class LeakbotClient(discord.Client):
+    """discord.py's client, with leakbot's command tree synced at login; the checks find
+    the app through it (``interaction.client.app``)."""
 
-    def __init__(self, *, proxy: str | None) -> None:
+    def __init__(self, app: App, *, proxy: str | None) -> None:
         # leakbot never joins voice: no warnings about voice libraries it does not need
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(intents=intents, proxy=proxy)
+        self.app = app
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self._command_failed  # type: ignore[method-assign]
 
@@ -70,6 +74,10 @@ class _Client(discord.Client):
     async def _command_failed(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        if isinstance(error, Refused):
+            # a member a check turned away: the reason is the whole answer, nothing failed
+            await reply(interaction, str(error))
+            return
         name = interaction.command.qualified_name if interaction.command else "?"
         log.error("discord: /%s failed", name, exc_info=error)
         text = "leakbot could not do that (an error on its side, logged on its host)."
@@ -97,8 +105,8 @@ class DiscordBot:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
-    def _new_client(self) -> _Client:
-        client = _Client(proxy=self._proxy)
+    def _new_client(self) -> LeakbotClient:
+        client = LeakbotClient(self._app, proxy=self._proxy)
         made = self._groups
         for group in command_groups(self._app) if made is None else [g(self._app) for g in made]:
             client.tree.add_command(group)

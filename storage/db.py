@@ -13,15 +13,22 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
+from storage.errors import StorageError, Trouble, storage_error
+
+Engine = sa.Engine  # what ``bot`` holds of a database it reads in one go, opaque to it
 MIGRATIONS = Path(__file__).parent / "migrations"
 WAL_TRIES = 300  # a tenth of a second apart: SQLite's own 30 s busy wait
 T = TypeVar("T")
@@ -92,18 +99,87 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+class UrlFault(StrEnum):
+    """Why a database URL cannot be used."""
+
+    UNKNOWN_SCHEME = "unknown scheme"  # no database kind has that name
+    NO_DRIVER = "no driver"  # its driver is not installed
+    BAD_PORT = "bad port"  # the port after the host is not a number
+    UNREADABLE = "unreadable"  # not scheme://user:password@host:port/database
+
+
+def url_fault(url: str) -> tuple[UrlFault, str] | None:
+    """Say why a database URL cannot name a database leakbot can open, with the missing
+    driver's module for NO_DRIVER; None when it can."""
+    try:
+        parsed = make_url(normalize_url(url))
+        dialect = parsed.get_dialect()
+        dialect.import_dbapi()
+    except sa.exc.NoSuchModuleError:
+        return UrlFault.UNKNOWN_SCHEME, ""
+    except ImportError as exc:
+        return UrlFault.NO_DRIVER, exc.name or "unknown module"
+    except (ValueError, sa.exc.ArgumentError) as exc:
+        # SQLAlchemy's own words may quote the port, which a mistyped URL fills with what
+        # follows the password: they are not passed on
+        port = isinstance(exc, ValueError) and "int()" in str(exc)
+        return (UrlFault.BAD_PORT if port else UrlFault.UNREADABLE), ""
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a database URL points: SQLite's file, or a server's host and port."""
+
+    sqlite: bool
+    host: str | None
+    port: int | None
+    database: str | None
+
+
+def database_address(url: str) -> Address | None:
+    """Read where a database URL points; None when it cannot be read."""
+    try:
+        parsed = make_url(normalize_url(url))
+    except (sa.exc.ArgumentError, ValueError):
+        return None
+    return Address(
+        sqlite=parsed.get_backend_name() == "sqlite",
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+    )
+
+
 def make_engine(url: str) -> sa.Engine:
-    """Create an engine for any SQLAlchemy URL; SQLite files get their folder made."""
-    url = normalize_url(url)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True, connect_args=dict(POSTGRES_TCP))
+    """Create an engine for any SQLAlchemy URL; SQLite files get their folder made.
+
+    Raise StorageError when the URL names no database leakbot can open, or the SQLite
+    file's folder cannot be made.
+    """
+    try:
+        url = normalize_url(url)
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                folder = Path(database).parent
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StorageError(
+                        Trouble.CANNOT_CREATE,
+                        exc.strerror or type(exc).__name__,
+                        outage=False,
+                        filename=exc.filename if exc.filename is not None else str(folder),
+                    ) from exc
+            engine = sa.create_engine(url, connect_args={"timeout": 30})
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return sa.create_engine(url, pool_pre_ping=True, connect_args=dict(POSTGRES_TCP))
+    except (sa.exc.SQLAlchemyError, ValueError) as exc:
+        # a URL SQLAlchemy cannot read is one the operator mistyped
+        raise (storage_error(exc) or StorageError(Trouble.BAD_URL, str(exc), outage=False)) from exc
 
 
 def _sqlite_pragmas(connection: Any, _record: object) -> None:
@@ -125,6 +201,16 @@ def _sqlite_pragmas(connection: Any, _record: object) -> None:
 
 def migrate(engine: sa.Engine) -> None:
     """Bring the schema up to the newest migration, one process at a time."""
+    try:
+        _migrate(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        wrapped = _wrapped(exc, sqlite=_is_sqlite(engine))
+        if wrapped is exc:
+            raise
+        raise wrapped from exc
+
+
+def _migrate(engine: sa.Engine) -> None:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as connection:
@@ -155,22 +241,96 @@ def migrate(engine: sa.Engine) -> None:
 
 @contextmanager
 def session_scope(engine: sa.Engine) -> Iterator[Session]:
-    """Open a session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
+    """Open a session that commits on success and rolls back on error; a database error
+    leaves it as a StorageError."""
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    except sa.exc.SQLAlchemyError as exc:
+        wrapped = _wrapped(exc, sqlite=_is_sqlite(engine))
+        if wrapped is exc:
             raise
+        raise wrapped from exc
 
 
-class NoAnswerError(TimeoutError):
+def in_transaction(engine: sa.Engine, work: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run ``work(session, **kwargs)`` in one transaction here and now; commit on success."""
+    with session_scope(engine) as session:
+        return work(session, **kwargs)
+
+
+def _is_sqlite(engine: sa.Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _wrapped(error: Exception, *, sqlite: bool | None) -> Exception:
+    """Return database trouble as a StorageError; a bug of ours (a statement refused) as it is."""
+    return storage_error(error, sqlite=sqlite) or error
+
+
+@contextmanager
+def existing_engine(url: str) -> Iterator[sa.Engine | None]:
+    """Open the database to read it, without creating or migrating it: None when it does
+    not exist yet. Raise StorageError when it cannot be read, and with OLD_SCHEMA when an
+    older leakbot made its schema."""
+    address = database_address(url)
+    if address is not None and address.sqlite and not sqlite_file(url).exists():
+        yield None
+        return
+    engine = make_engine(url)
+    try:
+        try:
+            ready = _schema_ready(engine)
+        except sa.exc.SQLAlchemyError as exc:
+            wrapped = _wrapped(exc, sqlite=_is_sqlite(engine))
+            if wrapped is exc:
+                raise
+            raise wrapped from exc
+        yield engine if ready else None
+    finally:
+        engine.dispose()
+
+
+def sqlite_file(url: str) -> Path:
+    """Return the file a SQLite URL names, ``file:`` URIs (``?mode=ro&uri=true``) included."""
+    address = database_address(url)
+    if address is None:
+        return Path("?")
+    return Path((address.database or ":memory:").removeprefix("file:"))
+
+
+def _schema_ready(engine: sa.Engine) -> bool:
+    """Tell whether leakbot has created the schema; raise if an older leakbot made it."""
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table("source"):
+            return False
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = set(ScriptDirectory(str(MIGRATIONS)).get_heads())
+    if current != heads:
+        raise StorageError(
+            Trouble.OLD_SCHEMA,
+            "the schema is older than this leakbot",
+            outage=False,
+            schema=(tuple(sorted(current)), tuple(sorted(heads))),
+        )
+    return True
+
+
+class NoAnswerError(StorageError, TimeoutError):
     """The database did not answer a call in time: it is unreachable, or stuck."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"the database did not answer within {seconds:g} s")
-        self.seconds = seconds
+        super().__init__(
+            Trouble.NO_ANSWER,
+            f"the database did not answer within {seconds:g} s",
+            seconds=seconds,
+        )
+        self.seconds: float = seconds
 
 
 class _Call:
@@ -314,9 +474,10 @@ class Database:
             self._finish_by = finish_by
             self._finish_within = seconds
 
-    async def run(self, work: Callable[[Session], T]) -> T:
-        """Run ``work(session)`` in a transaction on a database thread; commit on success."""
-        return await self._call(self._transaction, work)
+    async def run(self, work: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run ``work(session, **kwargs)`` in a transaction on a database thread; commit on
+        success. A database error comes back as a StorageError."""
+        return await self._call(self._transaction, work, kwargs)
 
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
         """Run ``function(*args)`` on a database thread; give up on it once the database
@@ -425,9 +586,9 @@ class Database:
                 results.append(exc)
         return results
 
-    def _transaction(self, work: Callable[[Session], T]) -> T:
+    def _transaction(self, work: Callable[..., T], kwargs: dict[str, Any]) -> T:
         with session_scope(self.engine) as session:
-            return work(session)
+            return work(session, **kwargs)
 
     def close(self) -> None:
         """Let running work finish, a few seconds at most, then stop the threads; work

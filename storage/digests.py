@@ -10,6 +10,7 @@ process on one PostgreSQL, inserts nothing, and so queues nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -43,7 +44,7 @@ from storage.outbox import add_alert
 CHUNK = 500  # ids per IN (...)
 
 
-def read_day(*, session: Session, start: datetime, end: datetime) -> DayActivity:
+def read_day(session: Session, *, start: datetime, end: datetime) -> DayActivity:
     """Read what happened in [start, end): matches, deletions, edits and trouble."""
     matched = session.exec(
         select(MatchRow.item_id, MatchRow.watch_id)
@@ -224,8 +225,8 @@ def _broken_channels(
 
 
 def queue_digest(
-    *,
     session: Session,
+    *,
     day: date,
     channel_ids: Sequence[str],
     messages: Sequence[dict[str, Any]],
@@ -283,18 +284,26 @@ def queue_digest(
     return queued
 
 
-def digests_of(*, session: Session, day: date) -> list[DigestRow]:
+@dataclass(frozen=True, slots=True)
+class QueuedDigest:
+    """One edition of a day's digest, queued for one channel."""
+
+    channel_id: str
+    edition: int
+    queued_at: datetime
+
+
+def digests_of(session: Session, *, day: date) -> list[QueuedDigest]:
     """Return the digests queued for a day, each channel's editions in order."""
-    return list(
-        session.exec(
-            select(DigestRow)
-            .where(col(DigestRow.day) == day)
-            .order_by(col(DigestRow.channel_id), col(DigestRow.edition))
-        ).all()
-    )
+    rows = session.exec(
+        select(DigestRow)
+        .where(col(DigestRow.day) == day)
+        .order_by(col(DigestRow.channel_id), col(DigestRow.edition))
+    ).all()
+    return [QueuedDigest(row.channel_id, row.edition, row.queued_at) for row in rows]
 
 
-def saw_posts_before(*, session: Session, moment: datetime) -> bool:
+def saw_posts_before(session: Session, *, moment: datetime) -> bool:
     """Tell whether leakbot had stored any post before a moment: it was at work then."""
     first = session.exec(select(ItemRow.id).where(col(ItemRow.first_seen_at) < moment).limit(1))
     return first.first() is not None

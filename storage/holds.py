@@ -19,7 +19,7 @@ from storage.models import DiscordHoldRow
 GLOBAL = "global"  # Discord's global rate limit: every route of the bot
 
 
-def extend_hold(*, session: Session, until: datetime, scope: str = GLOBAL) -> datetime:
+def extend_hold(session: Session, *, until: datetime, scope: str = GLOBAL) -> datetime:
     """Hold requests until a moment, unless a hold already runs longer; return its end."""
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
     session.execute(
@@ -38,7 +38,7 @@ def extend_hold(*, session: Session, until: datetime, scope: str = GLOBAL) -> da
     return held
 
 
-def read_hold(*, session: Session, scope: str = GLOBAL) -> datetime | None:
+def read_hold(session: Session, *, scope: str = GLOBAL) -> datetime | None:
     """Return until when requests are held (it may have passed), or None if never held."""
     row = session.get(DiscordHoldRow, scope, populate_existing=True)
     return row.until if row is not None else None

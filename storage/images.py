@@ -10,7 +10,7 @@ from storage.models import ImageRow
 
 
 def save_image(
-    *, session: Session, sha256: str, content_type: str, data: bytes, now: datetime
+    session: Session, *, sha256: str, content_type: str, data: bytes, now: datetime
 ) -> None:
     """Store an image unless the same bytes are stored already."""
     if session.get(ImageRow, sha256) is None:
@@ -26,6 +26,6 @@ def save_image(
         session.flush()
 
 
-def get_image(*, session: Session, sha256: str) -> ImageRow | None:
+def get_image(session: Session, *, sha256: str) -> ImageRow | None:
     """Return an archived image by its hash."""
     return session.get(ImageRow, sha256)

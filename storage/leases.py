@@ -36,8 +36,8 @@ class Lease:
 
 
 def take_lease(
-    *,
     session: Session,
+    *,
     name: str,
     holder: str,
     host: str,
@@ -78,7 +78,7 @@ def take_lease(
     return lease
 
 
-def read_lease(*, session: Session, name: str) -> Lease | None:
+def read_lease(session: Session, *, name: str) -> Lease | None:
     """Return who holds a lease (it may have run out), or None when nobody ever took it."""
     row = session.get(LeaseRow, name, populate_existing=True)
     if row is None:
@@ -86,7 +86,7 @@ def read_lease(*, session: Session, name: str) -> Lease | None:
     return Lease(row.name, row.holder, row.host, row.pid, row.since, row.expires_at)
 
 
-def drop_lease(*, session: Session, name: str, holder: str) -> None:
+def drop_lease(session: Session, *, name: str, holder: str) -> None:
     """Give a lease up at once, if this holder has it."""
     session.execute(
         sa.delete(LeaseRow).where(col(LeaseRow.name) == name, col(LeaseRow.holder) == holder)

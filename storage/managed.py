@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.domain import ManagedEntry, ManagedKind
 from storage.models import ManagedRevision, ManagedRow
+from storage.sources import sync_sources
 
 
-def managed_revision(*, session: Session) -> int:
+def managed_revision(session: Session) -> int:
     """Return the counter every change from Discord bumps: one indexed row, cheap to poll."""
     revision = session.exec(select(ManagedRevision.revision)).first()
     return revision or 0
 
 
-def managed_entries(*, session: Session) -> list[ManagedEntry]:
+def managed_entries(session: Session) -> list[ManagedEntry]:
     """Return every entry set up from Discord, oldest first."""
     rows = session.exec(
         select(ManagedRow).order_by(col(ManagedRow.added_at), col(ManagedRow.id))
@@ -33,7 +36,7 @@ def managed_entries(*, session: Session) -> list[ManagedEntry]:
     ]
 
 
-def add_entry(*, session: Session, entry: ManagedEntry) -> None:
+def add_entry(session: Session, *, entry: ManagedEntry) -> None:
     """Store an entry (replacing one of the same kind and id) and bump the counter."""
     row = session.get(ManagedRow, (entry.kind.value, entry.id))
     if row is not None:
@@ -52,7 +55,7 @@ def add_entry(*, session: Session, entry: ManagedEntry) -> None:
     _bump(session)
 
 
-def remove_entry(*, session: Session, kind: ManagedKind, entry_id: str) -> ManagedEntry | None:
+def remove_entry(session: Session, *, kind: ManagedKind, entry_id: str) -> ManagedEntry | None:
     """Delete an entry and bump the counter; return what was removed, None when absent."""
     row = session.get(ManagedRow, (kind.value, entry_id))
     if row is None:
@@ -74,3 +77,14 @@ def _bump(session: Session) -> None:
     if not bumped.rowcount:  # type: ignore[attr-defined]
         session.add(ManagedRevision(id=1, revision=1))
     session.flush()
+
+
+def add_entries(
+    session: Session, *, entries: Sequence[ManagedEntry], sources: list[tuple[str, str, str]]
+) -> None:
+    """Store entries set up from Discord, and give each new source its row (id, kind,
+    address), due now, in one transaction."""
+    for entry in entries:
+        add_entry(session, entry=entry)
+    if sources:
+        sync_sources(session=session, sources=sources)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.domain import ItemState, PollPlan, SourceRecord, SourceSnapshot, StoredPost
+from bot.domain import (
+    ItemState,
+    PollPlan,
+    SourceRecord,
+    SourceSnapshot,
+    StoredPost,
+    StoryRecord,
+)
 from storage.images import save_image
 from storage.mapping import (
     item_values,
@@ -19,13 +27,14 @@ from storage.mapping import (
 )
 from storage.models import ItemRow, MatchRow, SourceState
 from storage.outbox import add_alert
-from storage.stories import stories_of, write_choices
+from storage.stories import open_stories, stories_of, write_choices
 
 CHUNK = 500  # keys per IN (...): well under every database's limit of bound parameters
+T = TypeVar("T")
 TRACKED_STATES = (ItemState.LIVE, ItemState.MISSING, ItemState.DELETED)
 
 
-def read_source(*, session: Session, source_id: str) -> tuple[SourceRecord, bool]:
+def read_source(session: Session, *, source_id: str) -> tuple[SourceRecord, bool]:
     """Return a source's state before a fetch, and whether any of its posts is missing."""
     row = session.get(SourceState, source_id)
     if row is None:
@@ -39,7 +48,7 @@ def read_source(*, session: Session, source_id: str) -> tuple[SourceRecord, bool
 
 
 def read_sources(
-    *, session: Session, source_ids: list[str]
+    session: Session, *, source_ids: list[str]
 ) -> dict[str, tuple[SourceRecord, bool]]:
     """Return many sources' states before their fetch, each with whether a post is missing."""
     found: dict[str, tuple[SourceRecord, bool]] = {}
@@ -57,7 +66,7 @@ def read_sources(
 
 
 def read_snapshot(
-    *, session: Session, source_id: str, keys: list[str], tracking: bool, since: datetime
+    session: Session, *, source_id: str, keys: list[str], tracking: bool, since: datetime
 ) -> SourceSnapshot:
     """Read what deciding a poll needs: the source, which keys are known, tracked posts."""
     row = session.get(SourceState, source_id)
@@ -107,7 +116,56 @@ def read_snapshot(
     return SourceSnapshot(to_source_record(row), known_keys, posts)
 
 
-def write_plans(*, session: Session, plans: list[tuple[PollPlan, datetime]]) -> list[list[str]]:
+def decide_on_snapshot(
+    session: Session,
+    *,
+    source_id: str,
+    keys: list[str],
+    tracking: bool,
+    since: datetime,
+    decide: Callable[[SourceSnapshot], T],
+) -> T:
+    """Read what deciding a poll needs and hand it to ``decide`` on the database's thread,
+    so that the decision, pure as it is, runs off the event loop too."""
+    return decide(
+        read_snapshot(session, source_id=source_id, keys=keys, tracking=tracking, since=since)
+    )
+
+
+Polled = tuple[PollPlan, datetime]  # a poll's plan, and the moment it was decided
+
+
+@dataclass(frozen=True, slots=True)
+class StoryQuery:
+    """The open stories a write of plans must see (their index keys, opened since when),
+    and how to put the plans' new posts in stories once they are read."""
+
+    keys: set[str]
+    since: datetime
+    place: Callable[[list[StoryRecord]], list[Polled]]
+
+
+class StoryPlacer(Protocol):
+    """What puts polls' new posts in stories: ``bot``'s decision, asked during the write."""
+
+    def ask(self, plans: list[Polled]) -> StoryQuery | None:
+        """Say which open stories the plans need; None when none of them needs stories."""
+        ...
+
+
+def write_polls(
+    session: Session, plans: list[Polled], *, stories: StoryPlacer | None = None
+) -> list[list[str]]:
+    """Write polls' plans in one transaction, their new posts first put in stories by
+    ``stories`` against the stories open as the write begins; return each plan's channels
+    alerted. ``Database.write``'s shape: plans queued at one moment share a commit."""
+    query = stories.ask(plans) if stories is not None else None
+    if query is not None:
+        plans = query.place(open_stories(session, keys=query.keys, since=query.since))
+    return write_plans(session, plans=plans)
+
+
+def write_plans(session: Session, *, plans: list[tuple[PollPlan, datetime]]) -> list[list[str]]:
     """Write polls' plans in the caller's transaction, the sources' rows in one statement;
     return, for each plan, the channels of the alerts it queued (the outbox refuses copies)."""
     states = [

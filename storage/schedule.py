@@ -21,7 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
+from bot.domain import SourceRecord
+from storage.mapping import to_source_record
 from storage.models import SourceState, UTCDateTime
+from storage.sources import resume_source
 
 CHUNK = 500  # ids per IN (...) outside the claim tick: well under every database's limit
 
@@ -55,8 +58,8 @@ def _due(now: datetime) -> sa.ColumnElement[bool]:
 
 
 def claim_due(
-    *,
     session: Session,
+    *,
     source_ids: Sequence[str],
     worker: str,
     now: datetime,
@@ -90,7 +93,7 @@ def claim_due(
 
 
 def claim(
-    *, session: Session, source_ids: Sequence[str], worker: str, now: datetime, lease: timedelta
+    session: Session, *, source_ids: Sequence[str], worker: str, now: datetime, lease: timedelta
 ) -> dict[str, str]:
     """Claim these sources now, due or not; return those another worker holds, with its name."""
     held: dict[str, str] = {}
@@ -129,7 +132,7 @@ def _in_order(session: Session, *conditions: sa.ColumnElement[bool]) -> sa.Colum
     return col(SourceState.id).in_(rows)
 
 
-def renew_claims(*, session: Session, worker: str, now: datetime, lease: timedelta) -> int:
+def renew_claims(session: Session, *, worker: str, now: datetime, lease: timedelta) -> int:
     """Push back the end of every claim this worker holds; return how many it holds."""
     result = session.execute(
         sa.update(SourceState)
@@ -140,7 +143,7 @@ def renew_claims(*, session: Session, worker: str, now: datetime, lease: timedel
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def release(*, session: Session, worker: str, source_ids: Iterable[str] | None = None) -> None:
+def release(session: Session, *, worker: str, source_ids: Iterable[str] | None = None) -> None:
     """Let go of these sources (all of this worker's when none are named)."""
     mine = col(SourceState.claimed_by) == worker
     statement = (
@@ -155,7 +158,18 @@ def release(*, session: Session, worker: str, source_ids: Iterable[str] | None =
         session.execute(statement.where(_in_order(session, mine, col(SourceState.id).in_(chunk))))
 
 
-def place(*, session: Session, slots: Mapping[str, tuple[datetime, datetime]]) -> None:
+def release_each(session: Session, claims: list[tuple[str, str]]) -> list[None]:
+    """Let go of each (worker, source id) claim, in one transaction: ``Database.write``'s
+    shape, so that the sources let go of at one moment share a commit."""
+    by_worker: dict[str, list[str]] = {}
+    for worker, source_id in claims:
+        by_worker.setdefault(worker, []).append(source_id)
+    for worker, source_ids in by_worker.items():
+        release(session, worker=worker, source_ids=source_ids)
+    return [None] * len(claims)
+
+
+def place(session: Session, *, slots: Mapping[str, tuple[datetime, datetime]]) -> None:
     """Give a first poll time to each source that has none, or whose healthy schedule fell
     behind (its next poll before the given moment: nobody polled it for a long while).
 
@@ -188,3 +202,9 @@ def place(*, session: Session, slots: Mapping[str, tuple[datetime, datetime]]) -
 def _chunks(values: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
+
+
+def resume_now(session: Session, *, source_id: str, now: datetime) -> SourceRecord | None:
+    """Make a failing or paused source due now; return its state, None for no such source."""
+    row = resume_source(session=session, source_id=source_id, now=now)
+    return None if row is None else to_source_record(row)

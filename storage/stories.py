@@ -25,7 +25,7 @@ CHUNK = 500
 _STORIES_LOCK = 0x5707  # PostgreSQL advisory lock: one writer decides stories at a time
 
 
-def open_stories(*, session: Session, keys: Iterable[str], since: datetime) -> list[StoryRecord]:
+def open_stories(session: Session, *, keys: Iterable[str], since: datetime) -> list[StoryRecord]:
     """Return the stories opened since a moment that any of these keys finds.
 
     On PostgreSQL this waits for any other process that is putting posts in stories, so
@@ -69,8 +69,8 @@ def open_stories(*, session: Session, keys: Iterable[str], since: datetime) -> l
 
 
 def write_choices(
-    *,
     session: Session,
+    *,
     choices: Sequence[StoryChoice],
     item_ids: Mapping[str, int],
     opened: dict[int, int],
@@ -127,7 +127,7 @@ class StoryMessage:
     reports: tuple[StoryReport, ...]  # every report in the channel, the first one first
 
 
-def story_message(*, session: Session, story_id: int, channel_id: str) -> StoryMessage | None:
+def story_message(session: Session, *, story_id: int, channel_id: str) -> StoryMessage | None:
     """Return a story's message in a channel and its reports there, for an edit."""
     rows = session.exec(
         select(AlertRow, ItemRow)
@@ -160,7 +160,7 @@ def story_message(*, session: Session, story_id: int, channel_id: str) -> StoryM
     )
 
 
-def stories_of(*, session: Session, item_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+def stories_of(session: Session, *, item_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
     """Return the story of each of these posts that has one: its id and first title."""
     ids = list(item_ids)
     found: dict[int, tuple[int, str]] = {}
@@ -186,7 +186,7 @@ class ItemStory:
     reports: tuple[tuple[int, str, str], ...]  # item id, source, title
 
 
-def item_story(*, session: Session, item_id: int) -> tuple[ItemStory | None, str | None]:
+def item_story(session: Session, *, item_id: int) -> tuple[ItemStory | None, str | None]:
     """Return the story a post is in (with every report), or None; and the post's why."""
     item = session.get(ItemRow, item_id)
     if item is None or item.story_id is None:

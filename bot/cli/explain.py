@@ -14,9 +14,9 @@ from bot.config.settings import Settings
 from bot.domain import ItemState, StoredPost
 from bot.matching.watchlist import Watchlist
 from bot.wording import counted
-from storage.db import make_engine, migrate, session_scope
-from storage.items import get_post
-from storage.stories import ItemStory, item_story
+from storage.db import in_transaction, make_engine, migrate
+from storage.items import get_post_and_story
+from storage.stories import ItemStory
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -149,8 +149,6 @@ def _stored_post(
     engine = make_engine(settings.database_url.get_secret_value())
     try:
         migrate(engine)
-        with session_scope(engine) as session:
-            post = get_post(session=session, item_id=item_id)
-            return post, item_story(session=session, item_id=item_id)
+        return in_transaction(engine, get_post_and_story, item_id=item_id)
     finally:
         engine.dispose()

@@ -8,12 +8,9 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from bot import __version__
 from bot.cli import digest as digest_cli
@@ -34,9 +31,10 @@ from bot.ops.database_trouble import DatabaseTroubleError, check_database_url, d
 from bot.runtime.app import App
 from bot.sinks.base import sink_type
 from bot.wording import counted
-from storage.db import session_scope
+from storage.db import in_transaction
+from storage.errors import StorageError
 from storage.managed import managed_entries
-from storage.outbox import channel_states, outbox_summary
+from storage.overview import Overview, read_outbox
 
 log = logging.getLogger("bot")
 
@@ -240,9 +238,8 @@ def _managed(settings: Settings, config: Config) -> Effective:
         with status.existing_database(settings) as engine:
             if engine is None:
                 return Effective(config, {})
-            with session_scope(engine) as session:
-                return with_managed(config, managed_entries(session=session))
-    except (DatabaseTroubleError, sa.exc.SQLAlchemyError):
+            return with_managed(config, in_transaction(engine, managed_entries))
+    except (DatabaseTroubleError, StorageError):
         return Effective(config, {})  # the status read below says what is wrong
 
 
@@ -263,16 +260,16 @@ async def _poll_once(
             if not result.delivered or result.failed:
                 break
         moment = now()
-        for line in await app.database.run(lambda session: _held_alerts(session, moment)):
+        for line in _held_alerts(await app.database.run(read_outbox, now=moment)):
             _say(line)
     return EXIT_OK
 
 
-def _held_alerts(session: Session, now: datetime) -> list[str]:
+def _held_alerts(outbox: Overview) -> list[str]:
     """Say which channels hold alerts back, and the alerts Discord refused."""
-    summary = outbox_summary(session=session, now=now)
+    summary = outbox.outbox
     lines = []
-    for state in channel_states(session=session):
+    for state in outbox.channels:
         held = summary.channels.get(state.channel_id)
         if state.state == ChannelState.BROKEN and held is not None and held.pending:
             lines.append(

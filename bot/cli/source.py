@@ -9,8 +9,8 @@ from bot.clock import Now, utc_now
 from bot.config.file import Config
 from bot.config.settings import Settings
 from bot.ops.status import existing_database
-from storage.db import session_scope
-from storage.sources import resume_source
+from storage.db import in_transaction
+from storage.schedule import resume_now
 
 EXIT_OK, EXIT_USAGE = 0, 2
 # how soon `leakbot run` polls a resumed source: its claim tick reads the database every
@@ -43,8 +43,7 @@ def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: No
         if engine is None:
             print(f"source {args.id}: not polled yet; nothing to resume")
             return EXIT_OK
-        with session_scope(engine) as session:
-            state = resume_source(session=session, source_id=args.id, now=moment)
+        state = in_transaction(engine, resume_now, source_id=args.id, now=moment)
     if state is None or state.last_polled_at is None:
         print(f"source {args.id}: not polled yet; nothing to resume")
     elif not state.consecutive_failures:

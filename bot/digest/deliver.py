@@ -88,9 +88,7 @@ async def make_digest(
     start, end = day_span(day, zone)
     activity = DayActivity(start=start, end=end)
     if database is not None:
-        activity = await database.run(
-            lambda session: read_day(session=session, start=start, end=end)
-        )
+        activity = await database.run(read_day, start=start, end=end)
     sources = {source.id for source in config.sources}
     channels = {channel.id for channel in config.channels}
     activity = DayActivity(
@@ -129,7 +127,7 @@ async def post_digest(
     catch-up, is marked late. ``force`` queues a new edition for every channel.
     """
     wanted = tuple(channels) if channels is not None else digest_channels(config)
-    posted = await database.run(lambda session: digests_of(session=session, day=day))
+    posted = await database.run(digests_of, day=day)
     had = {row.channel_id: row.queued_at for row in posted if row.edition == 1}
     if not force and all(channel in had for channel in wanted):
         log.info("digest of %s: already queued for %s", day.isoformat(), ", ".join(wanted))
@@ -139,16 +137,14 @@ async def post_digest(
     digest = await make_digest(database, config, day, now=now, late=due if late else None)
     messages = [alert.to_json() for alert in digest_alerts(digest)]
     queued = await database.run(
-        lambda session: queue_digest(
-            session=session,
-            day=day,
-            channel_ids=wanted,
-            messages=messages,
-            late=late,
-            made_by=made_by,
-            force=force,
-            now=now,
-        )
+        queue_digest,
+        day=day,
+        channel_ids=wanted,
+        messages=messages,
+        late=late,
+        made_by=made_by,
+        force=force,
+        now=now,
     )
     # a channel not queued now was queued first by another writer, a moment ago at most
     already = tuple((c, had.get(c, now)) for c in wanted if c not in queued)
@@ -177,7 +173,7 @@ async def post_due(
     day = last_due_day(config, now)
     if made_by == MadeBy.CATCH_UP:
         due = due_at(day, config.digest.at, zone_of(config))
-        worked = await database.run(lambda session: saw_posts_before(session=session, moment=due))
+        worked = await database.run(saw_posts_before, moment=due)
         if not worked:
             return None
     return await post_digest(database, config, day, now=now, made_by=made_by)

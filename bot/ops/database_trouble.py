@@ -9,84 +9,62 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy.engine import URL, make_url
-
 from bot.errors import LeakbotError
 from bot.masking import mask_url
-from storage.db import NoAnswerError, normalize_url
+from storage.db import UrlFault, database_address, sqlite_file, url_fault
+from storage.errors import StorageError, Trouble, find_storage_error
 
 URL_EXAMPLE = "postgresql://USER:PASSWORD@HOST:5432/NAME or sqlite:///data/leakbot.db"
 
-# what a driver's message says, and how to word it: (needles, problem, fix)
-Rule = tuple[tuple[str, ...], str, str]
-_POSTGRES: tuple[Rule, ...] = (
-    (
-        ("password authentication failed", "no password supplied", "role ", "pg_hba.conf"),
+# how each trouble is worded: (problem, fix); {where} is the host and port, or the file
+_POSTGRES: dict[Trouble, tuple[str, str]] = {
+    Trouble.LOGIN_REFUSED: (
         "PostgreSQL at {where} refused the login",
         "fix the user and password in DATABASE_URL",
     ),
-    (
-        ("does not exist",),
+    Trouble.NO_SUCH_DATABASE: (
         "PostgreSQL at {where} has no such database",
         "create it, or fix the database name at the end of DATABASE_URL",
     ),
-    (
-        ("read-only transaction", "read only transaction", "recovery is in progress"),
+    Trouble.READ_ONLY: (
         "PostgreSQL at {where} is read-only (a standby?)",
         "point DATABASE_URL at the primary",
     ),
-    (
-        (
-            "server closed the connection",
-            "terminating connection",
-            "connection is lost",
-            "consuming input failed",
-            "connection is closed",
-            "ssl syscall",
-            "eof detected",
-        ),
+    Trouble.CONNECTION_LOST: (
         "lost the connection to PostgreSQL at {where}",
         "leakbot reconnects when it answers again",
     ),
-    (
-        ("",),  # refused, timed out, unknown host, no route
+    Trouble.UNREACHABLE: (  # refused, timed out, unknown host, no route
         "cannot reach PostgreSQL at {where}",
         "start it, or fix the host and port in DATABASE_URL",
     ),
-)
-_SQLITE: tuple[Rule, ...] = (
-    (
-        ("readonly database", "read-only"),
+}
+_SQLITE: dict[Trouble, tuple[str, str]] = {
+    Trouble.READ_ONLY: (
         "the SQLite file {where} is read-only",
         "let the user running leakbot write to it and to its folder",
     ),
-    (
-        ("file is not a database", "malformed", "not a database"),
+    Trouble.CORRUPT: (
         "the SQLite file {where} is corrupt or not a SQLite database",
         "move it aside to start afresh, or restore a backup",
     ),
-    (
-        ("unable to open database file",),
+    Trouble.CANNOT_OPEN: (
         "cannot open the SQLite file {where}",
         "check that its folder exists and that leakbot may write there",
     ),
-    (
-        ("database is locked",),
+    Trouble.LOCKED: (
         "the SQLite file {where} is locked by another process",
         "run one leakbot per SQLite file; for more, use PostgreSQL",
     ),
-    (
-        ("disk is full", "disk i/o error"),
+    Trouble.CANNOT_WRITE: (
         "cannot write the SQLite file {where}",
         "free some disk space and check the disk",
     ),
-    (
-        ("",),
+    Trouble.FAILED: (
         "the SQLite file {where} failed",
         "check the file and its folder",
     ),
-)
+}
 
 
 class DatabaseTroubleError(LeakbotError):
@@ -102,26 +80,19 @@ def check_database_url(url: str) -> None:
 
 def database_url_problem(url: str) -> str | None:
     """Say why a database URL cannot be used, the URL masked; None when it can be."""
-    try:
-        parsed = make_url(normalize_url(url))
-        dialect = parsed.get_dialect()
-        dialect.import_dbapi()
-    except sa.exc.NoSuchModuleError:
+    fault = url_fault(url)
+    if fault is None:
+        return None
+    kind, module = fault
+    if kind == UrlFault.UNKNOWN_SCHEME:
         # the scheme is the text before '://', so naming it shows no password
         reason = f"no database kind is named {url.partition('://')[0]!r}"
-    except ImportError as exc:
-        reason = f"its driver is not installed ({exc.name or 'unknown module'})"
-    except (ValueError, sa.exc.ArgumentError) as exc:
-        # SQLAlchemy's own words may quote the port, which a mistyped URL fills with what
-        # follows the password
-        port = isinstance(exc, ValueError) and "int()" in str(exc)
-        reason = (
-            "the port after the host is not a number"
-            if port
-            else "it cannot be read as scheme://user:password@host:port/database"
-        )
+    elif kind == UrlFault.NO_DRIVER:
+        reason = f"its driver is not installed ({module})"
+    elif kind == UrlFault.BAD_PORT:
+        reason = "the port after the host is not a number"
     else:
-        return None
+        reason = "it cannot be read as scheme://user:password@host:port/database"
     return (
         f"not a database URL leakbot can use ({_shown(url)}): {reason}; write it as {URL_EXAMPLE}"
     )
@@ -132,69 +103,56 @@ def database_trouble(error: BaseException, url: str) -> DatabaseTroubleError | N
     for cause in _chain(error):
         if isinstance(cause, DatabaseTroubleError):
             return cause
-        if isinstance(cause, NoAnswerError):
-            return _no_answer(cause, url)
-        if isinstance(cause, sa.exc.OperationalError | sa.exc.InterfaceError):
-            return _worded(cause, url)
-        if isinstance(cause, sa.exc.DatabaseError) and _is_sqlite(url):
-            return _worded(cause, url)  # "file is not a database" is a DatabaseError
-        if isinstance(cause, sa.exc.ArgumentError | sa.exc.NoSuchModuleError):
-            try:
-                check_database_url(url)
-            except DatabaseTroubleError as trouble:
-                return trouble
-        if isinstance(cause, OSError) and _is_sqlite(url) and _about_sqlite_file(cause, url):
-            return DatabaseTroubleError(
-                f"cannot create the SQLite file {sqlite_path(url)} "
-                f"({cause.strerror or type(cause).__name__}); set DATABASE_URL to a folder "
-                "leakbot may write to"
-            )
-    return None
+    stored = find_storage_error(error, sqlite=_is_sqlite(url))
+    return None if stored is None else _worded(stored, url)
 
 
 def is_outage(error: BaseException) -> bool:
     """Tell whether an error is the database being unreachable or failing, not a bug."""
-    return any(
-        isinstance(
-            cause,
-            sa.exc.OperationalError | sa.exc.InterfaceError | DatabaseTroubleError | NoAnswerError,
+    if any(isinstance(cause, DatabaseTroubleError) for cause in _chain(error)):
+        return True
+    stored = find_storage_error(error)
+    return stored is not None and stored.is_outage
+
+
+def _worded(error: StorageError, url: str) -> DatabaseTroubleError | None:
+    """Word what storage says is wrong with the database, with where and the fix."""
+    if error.kind == Trouble.NO_ANSWER:
+        return _no_answer(error.seconds or 0.0, url)
+    if error.kind == Trouble.BAD_URL:
+        problem = database_url_problem(url)
+        return None if problem is None else DatabaseTroubleError(f"DATABASE_URL is {problem}")
+    if error.kind == Trouble.CANNOT_CREATE:
+        if not _is_sqlite(url) or not _about_sqlite_file(error.filename, url):
+            return None
+        return DatabaseTroubleError(
+            f"cannot create the SQLite file {sqlite_path(url)} "
+            f"({error.reason}); set DATABASE_URL to a folder leakbot may write to"
         )
-        for cause in _chain(error)
-    )
+    if error.kind == Trouble.OLD_SCHEMA and error.schema is not None:
+        current, heads = error.schema
+        return DatabaseTroubleError(
+            "the database was last brought up to date by an older leakbot "
+            f"(schema {', '.join(current) or 'unknown'}, this leakbot needs "
+            f"{', '.join(heads)}); run `leakbot poll-once` once to migrate it"
+        )
+    if _is_sqlite(url):
+        words, where, fallback = _SQLITE, str(sqlite_path(url)), Trouble.FAILED
+    else:
+        words, where, fallback = _POSTGRES, _host(url), Trouble.UNREACHABLE
+    problem, fix = words.get(error.kind, words[fallback])
+    return DatabaseTroubleError(f"{problem.format(where=where)} ({error.reason}); {fix}")
 
 
-def _no_answer(error: NoAnswerError, url: str) -> DatabaseTroubleError:
+def _no_answer(seconds: float, url: str) -> DatabaseTroubleError:
     """Word a call given up on: the connection is open, and nothing comes back on it."""
     where = (
         f"the SQLite file {sqlite_path(url)}" if _is_sqlite(url) else f"PostgreSQL at {_host(url)}"
     )
     return DatabaseTroubleError(
-        f"{where} did not answer within {error.seconds:g} s (connected, but nothing comes "
+        f"{where} did not answer within {seconds:g} s (connected, but nothing comes "
         "back: a network partition or a stuck server); check the network and the server"
     )
-
-
-def _worded(error: sa.exc.DBAPIError, url: str) -> DatabaseTroubleError:
-    reason = _reason(error)
-    lowered = reason.lower()
-    if _is_sqlite(url):
-        rules, where = _SQLITE, str(sqlite_path(url))
-    else:
-        rules, where = _POSTGRES, _host(url)
-    problem, fix = next((p, f) for needles, p, f in rules if any(n in lowered for n in needles))
-    return DatabaseTroubleError(f"{problem.format(where=where)} ({reason}); {fix}")
-
-
-def _reason(error: sa.exc.DBAPIError) -> str:
-    """Return the driver's own first line, without SQL, parameters or the URL."""
-    text = str(error.orig) if error.orig is not None else str(error)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    reason = lines[0] if lines else type(error.orig or error).__name__
-    # psycopg: 'connection failed: connection to server at "127.0.0.1", port 1 failed: X'
-    reason = reason.removeprefix("connection failed: ")
-    if "failed: " in reason and reason.startswith("connection to server"):
-        reason = reason.rpartition("failed: ")[2]
-    return reason[:200]
 
 
 def _chain(error: BaseException) -> list[BaseException]:
@@ -206,36 +164,26 @@ def _chain(error: BaseException) -> list[BaseException]:
     return seen
 
 
-def _parsed(url: str) -> URL | None:
-    try:
-        return make_url(normalize_url(url))
-    except (sa.exc.ArgumentError, ValueError):
-        return None
-
-
 def _is_sqlite(url: str) -> bool:
-    parsed = _parsed(url)
-    return parsed is not None and parsed.get_backend_name() == "sqlite"
+    address = database_address(url)
+    return address is not None and address.sqlite
 
 
 def sqlite_path(url: str) -> Path:
     """Return the file a SQLite URL names, ``file:`` URIs (``?mode=ro&uri=true``) included."""
-    parsed = _parsed(url)
-    if parsed is None:
-        return Path("?")
-    return Path((parsed.database or ":memory:").removeprefix("file:"))
+    return sqlite_file(url)
 
 
-def _about_sqlite_file(error: OSError, url: str) -> bool:
+def _about_sqlite_file(filename: str | None, url: str) -> bool:
     path = sqlite_path(url)
-    return error.filename is not None and Path(error.filename) in (path, *path.parents)
+    return filename is not None and Path(filename) in (path, *path.parents)
 
 
 def _host(url: str) -> str:
-    parsed = _parsed(url)
-    if parsed is None:
+    address = database_address(url)
+    if address is None:
         return _shown(url)
-    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    return f"{address.host or 'localhost'}:{address.port or 5432}"
 
 
 def _shown(url: str) -> str:

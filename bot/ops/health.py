@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.config.durations import format_duration
+from bot.domain import SourceRecord
 from bot.wording import counted
-from storage.models import SourceState
 
 
 def _at(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else "?"
 
 
-def describe(state: SourceState | None, now: datetime) -> str:
+def describe(state: SourceRecord | None, now: datetime) -> str:
     """Say how a source is doing: never polled, healthy, failing, or paused."""
     if state is None or state.last_polled_at is None:
         return "not polled yet"

@@ -5,35 +5,25 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 
-import sqlalchemy as sa
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
-from sqlmodel import Session
-
 from bot.clock import Now, utc_now
 from bot.config.durations import format_duration
 from bot.config.file import CONSOLE_CHANNEL, Config, Source
 from bot.config.settings import Settings
-from bot.domain import ChannelState, SourceKind
+from bot.domain import ChannelState, SourceKind, SourceRecord
 from bot.masking import mask_text
-from bot.ops.database_trouble import (
-    DatabaseTroubleError,
-    check_database_url,
-    database_trouble,
-    sqlite_path,
-)
+from bot.ops.database_trouble import DatabaseTroubleError, check_database_url, database_trouble
 from bot.ops.health import describe
 from bot.wording import counted
-from storage.db import MIGRATIONS, make_engine, normalize_url, session_scope
-from storage.outbox import ChannelCounts, ChannelStatus, channel_states, outbox_summary
-from storage.sources import all_sources
+from storage.db import Engine, existing_engine, in_transaction
+from storage.errors import StorageError
+from storage.outbox import ChannelCounts, ChannelStatus
+from storage.overview import read_overview
 
 log = logging.getLogger(__name__)
 
@@ -78,40 +68,16 @@ def _next_poll(next_poll_at: datetime | None, now: datetime) -> str:
 
 
 @contextmanager
-def existing_database(settings: Settings) -> Iterator[sa.Engine | None]:
+def existing_database(settings: Settings) -> Iterator[Engine | None]:
     """Open the database to read it, without creating or migrating it: None when it does not
     exist yet. Raise DatabaseTroubleError when it cannot be read, or is older than this leakbot."""
     url = settings.database_url.get_secret_value()
     check_database_url(url)
-    parsed = make_url(normalize_url(url))
-    if parsed.get_backend_name() == "sqlite" and not sqlite_path(url).exists():
-        yield None
-        return
-    engine = make_engine(url)
     try:
-        try:
-            ready = _schema_ready(engine)
-        except sa.exc.SQLAlchemyError as exc:
-            raise database_trouble(exc, url) or exc from None
-        yield engine if ready else None
-    finally:
-        engine.dispose()
-
-
-def _schema_ready(engine: sa.Engine) -> bool:
-    """Tell whether leakbot has created the schema; raise if an older leakbot made it."""
-    with engine.connect() as connection:
-        if not sa.inspect(connection).has_table("source"):
-            return False
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    heads = set(ScriptDirectory(str(MIGRATIONS)).get_heads())
-    if current != heads:
-        raise DatabaseTroubleError(
-            "the database was last brought up to date by an older leakbot "
-            f"(schema {', '.join(sorted(current)) or 'unknown'}, this leakbot needs "
-            f"{', '.join(sorted(heads))}); run `leakbot poll-once` once to migrate it"
-        )
-    return True
+        with existing_engine(url) as engine:
+            yield engine
+    except StorageError as exc:
+        raise database_trouble(exc, url) or exc from None
 
 
 def read_status(settings: Settings, config: Config, now: datetime) -> Status:
@@ -129,17 +95,15 @@ def read_status(settings: Settings, config: Config, now: datetime) -> Status:
                 note="no database yet: leakbot has not run here",
             )
         try:
-            with session_scope(engine) as session:
-                summary = outbox_summary(session=session, now=now)
-                return Status(
-                    _sources(session, settings, config, now),
-                    _channels(
-                        settings, config, channel_states(session=session), summary.channels, now
-                    ),
-                    _outbox(summary.depth, summary.oldest_age, summary.set_aside),
-                )
-        except sa.exc.SQLAlchemyError as exc:
+            overview = in_transaction(engine, read_overview, now=now)
+        except StorageError as exc:
             raise database_trouble(exc, url) or exc from None
+        summary = overview.outbox
+        return Status(
+            _sources(overview.sources, settings, config, now),
+            _channels(settings, config, list(overview.channels), summary.channels, now),
+            _outbox(summary.depth, summary.oldest_age, summary.set_aside),
+        )
 
 
 def skipped(settings: Settings, source: Source) -> str | None:
@@ -151,9 +115,9 @@ def skipped(settings: Settings, source: Source) -> str | None:
 
 
 def _sources(
-    session: Session, settings: Settings, config: Config, now: datetime
+    records: Sequence[SourceRecord], settings: Settings, config: Config, now: datetime
 ) -> tuple[SourceStatus, ...]:
-    states = {row.id: row for row in all_sources(session=session)}
+    states = {record.id: record for record in records}
     sources = []
     for source in config.sources:
         state = states.get(source.id)
@@ -289,17 +253,13 @@ def run(settings: Settings, config: Config, *, now: Now = utc_now) -> int:
     return EXIT_OK
 
 
-def log_start_summary(
-    *, engine: sa.Engine, settings: Settings, config: Config, now: datetime
-) -> None:
+def log_start_summary(*, engine: Engine, settings: Settings, config: Config, now: datetime) -> None:
     """Log what an operator should know as the bot starts: paused sources, broken channels,
     alerts waiting."""
-    with session_scope(engine) as session:
-        sources = _sources(session, settings, config, now)
-        summary = outbox_summary(session=session, now=now)
-        channels = _channels(
-            settings, config, channel_states(session=session), summary.channels, now
-        )
+    overview = in_transaction(engine, read_overview, now=now)
+    summary = overview.outbox
+    sources = _sources(overview.sources, settings, config, now)
+    channels = _channels(settings, config, list(overview.channels), summary.channels, now)
     paused = [s for s in sources if s.paused]
     broken = [c for c in channels if c.broken]
     log.info(

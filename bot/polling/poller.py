@@ -22,20 +22,20 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import aiohttp
-from sqlmodel import Session
 
 from bot.config.file import Config, Source
 from bot.delivery.routing import Routes
 from bot.domain import (
     ArchivedImage,
     PollOutcome,
-    PollPlan,
     Reading,
     SourceKind,
     SourceRecord,
     SourceSnapshot,
+    StoryRecord,
 )
 from bot.errors import SourceError, SourceErrorKind
 from bot.matching.watchlist import Watchlist
@@ -55,8 +55,14 @@ from bot.sources.base import SourceReader
 from bot.stories.rules import Fingerprint, StoryRules
 from bot.wording import counted
 from storage.db import Database
-from storage.polls import read_snapshot, read_source, read_sources, write_plans
-from storage.stories import open_stories
+from storage.polls import (
+    Polled,
+    StoryQuery,
+    decide_on_snapshot,
+    read_source,
+    read_sources,
+    write_polls,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +85,11 @@ class Poller:
     # told as soon as a write that queued alerts has committed, so that they leave at once
     alerted: Callable[[], None] = field(default=lambda: None)
     _story_rules: tuple[Watchlist, StoryRules] | None = field(default=None, init=False, repr=False)
+    # one callable for every write, so that the plans queued at one moment share a commit
+    _write_plans: Callable[..., list[list[str]]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._write_plans = partial(write_polls, stories=_StoryPlacer(self))
 
     async def poll(
         self, source: Source, *, when_due: bool = False, known: Known | None = None
@@ -110,9 +121,7 @@ class Poller:
             reason = self.skipped.get(source.kind, "no reader for this kind of source")
             return PollReport(source.id, PollOutcome.SKIPPED, detail=reason)
         if known is None:
-            known = await self.database.run(
-                lambda session: read_source(session=session, source_id=source.id)
-            )
+            known = await self.database.run(read_source, source_id=source.id)
         state, missing = known
         retry_at = state.next_poll_at if state.consecutive_failures else None
         if when_due and retry_at is not None and retry_at > self.now():
@@ -158,22 +167,17 @@ class Poller:
 
         if isinstance(reading, Reading) and not reading.not_modified:
             keys = [item.key for item in reading.items]
-            decision = await self.database.run(
-                lambda session: decide(
-                    read_snapshot(
-                        session=session,
-                        source_id=source.id,
-                        keys=keys,
-                        tracking=source.track_deletions,
-                        since=moment - rules.deletions.watch_for,
-                    )
-                )
+            decision: Decision = await self.database.run(
+                decide_on_snapshot,
+                source_id=source.id,
+                keys=keys,
+                tracking=source.track_deletions,
+                since=moment - rules.deletions.watch_for,
+                decide=decide,
             )
         else:
             if state is None:
-                state, _ = await self.database.run(
-                    lambda session: read_source(session=session, source_id=source.id)
-                )
+                state, _ = await self.database.run(read_source, source_id=source.id)
             assert state is not None
             decision = decide(SourceSnapshot(state, frozenset(), {}))
         queued = await self.database.write(self._write_plans, (decision.plan, moment))
@@ -236,31 +240,6 @@ class Poller:
             self._story_rules = (self.watchlist, rules)
         return self._story_rules[1]
 
-    def _write_plans(
-        self, session: Session, plans: list[tuple[PollPlan, datetime]]
-    ) -> list[list[str]]:
-        """Write polls' plans in one transaction; first put their new posts in stories.
-
-        Which story a post joins is decided here, against the stories open as the write
-        begins (and those the plans before it open), so that two sources polled at once
-        that report one leak still make one story.
-        """
-        rules = self._stories()
-        if rules is not None and any(plan.stories for plan, _ in plans):
-            moment = max(now for _, now in plans)
-            keys = {
-                key
-                for plan, _ in plans
-                for choice in plan.stories
-                for key in Fingerprint.from_json(choice.fingerprint).index_keys()
-            }
-            found = open_stories(session=session, keys=keys, since=moment - rules.window)
-            decided = decide_stories(
-                [plan for plan, _ in plans], found, rules=rules, routes=self.routes, now=moment
-            )
-            plans = [(plan, now) for plan, (_, now) in zip(decided, plans, strict=True)]
-        return write_plans(session=session, plans=plans)
-
     def _rules(self, source: Source) -> PollRules:
         defaults = self.config.defaults
         return PollRules(
@@ -281,6 +260,40 @@ class Poller:
         if seen > 0:
             metrics.ITEMS.labels("seen").inc(seen)
         _count_alerts(queued)
+
+
+@dataclass(frozen=True)
+class _StoryPlacer:
+    """Puts polls' new posts in stories as their plans are written (storage.polls.StoryPlacer).
+
+    Which story a post joins is decided during the write, against the stories open as it
+    begins (and those the plans before it open), so that two sources polled at once that
+    report one leak still make one story.
+    """
+
+    poller: Poller
+
+    def ask(self, plans: list[Polled]) -> StoryQuery | None:
+        """Say which open stories the plans need; None when stories are off or unneeded."""
+        rules = self.poller._stories()
+        if rules is None or not any(plan.stories for plan, _ in plans):
+            return None
+        moment = max(now for _, now in plans)
+        keys = {
+            key
+            for plan, _ in plans
+            for choice in plan.stories
+            for key in Fingerprint.from_json(choice.fingerprint).index_keys()
+        }
+        routes = self.poller.routes
+
+        def place(found: list[StoryRecord]) -> list[Polled]:
+            decided = decide_stories(
+                [plan for plan, _ in plans], found, rules=rules, routes=routes, now=moment
+            )
+            return [(plan, now) for plan, (_, now) in zip(decided, plans, strict=True)]
+
+        return StoryQuery(keys, moment - rules.window, place)
 
 
 def _count_alerts(channels: list[str]) -> None:
@@ -317,9 +330,7 @@ async def poll_all(
     sources holds a few dozen polls in memory, not thousands. A database outage lets the
     pass end first, then is raised once.
     """
-    known = await poller.database.run(
-        lambda session: read_sources(session=session, source_ids=[s.id for s in sources])
-    )
+    known = await poller.database.run(read_sources, source_ids=[s.id for s in sources])
     reports: dict[int, PollReport] = {}
     outages: list[BaseException] = []
     todo = iter(enumerate(sources))

@@ -18,11 +18,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
-
 from storage.db import Database
 from storage.leases import Lease, drop_lease, take_lease
-from storage.schedule import Claimed, claim, claim_due, release, renew_claims
+from storage.schedule import Claimed, claim, claim_due, release, release_each, renew_claims
 
 log = logging.getLogger(__name__)
 
@@ -57,54 +55,38 @@ class Worker:
         """Claim at most ``limit`` of these sources that are due and that no worker holds."""
         moment = self._now()
         return await self._database.run(
-            lambda session: claim_due(
-                session=session,
-                source_ids=source_ids,
-                worker=self.name,
-                now=moment,
-                lease=self.lease,
-                limit=limit,
-            )
+            claim_due,
+            source_ids=source_ids,
+            worker=self.name,
+            now=moment,
+            lease=self.lease,
+            limit=limit,
         )
 
     async def claim(self, source_ids: Sequence[str]) -> dict[str, str]:
         """Claim these sources, due or not; return those another worker holds, by holder."""
         moment = self._now()
         return await self._database.run(
-            lambda session: claim(
-                session=session,
-                source_ids=source_ids,
-                worker=self.name,
-                now=moment,
-                lease=self.lease,
-            )
+            claim, source_ids=source_ids, worker=self.name, now=moment, lease=self.lease
         )
 
     async def release(self, source_id: str) -> None:
         """Let go of a source, in one transaction with the others let go meanwhile."""
-        await self._database.write(self._release, source_id)
-
-    def _release(self, session: Session, source_ids: list[str]) -> list[None]:
-        release(session=session, worker=self.name, source_ids=source_ids)
-        return [None] * len(source_ids)
+        await self._database.write(release_each, (self.name, source_id))
 
     async def release_many(self, source_ids: Sequence[str]) -> None:
         """Let go of these sources at once."""
-        await self._database.run(
-            lambda session: release(session=session, worker=self.name, source_ids=source_ids)
-        )
+        await self._database.run(release, worker=self.name, source_ids=source_ids)
 
     async def release_all(self) -> None:
         """Let go of every source this worker holds, so that the others take them at once."""
-        await self._database.run(lambda session: release(session=session, worker=self.name))
+        await self._database.run(release, worker=self.name)
 
     async def renew(self) -> int:
         """Push back the end of this worker's claims; return how many it holds."""
         moment = self._now()
         return await self._database.run(
-            lambda session: renew_claims(
-                session=session, worker=self.name, now=moment, lease=self.lease
-            )
+            renew_claims, worker=self.name, now=moment, lease=self.lease
         )
 
     @asynccontextmanager
@@ -128,23 +110,19 @@ class Worker:
         """Take or renew a named lease unless another worker has it; return who has it."""
         moment = self._now()
         return await self._database.run(
-            lambda session: take_lease(
-                session=session,
-                name=name,
-                holder=self.name,
-                host=self.host,
-                pid=self.pid,
-                now=moment,
-                ttl=ttl,
-                over=over,
-            )
+            take_lease,
+            name=name,
+            holder=self.name,
+            host=self.host,
+            pid=self.pid,
+            now=moment,
+            ttl=ttl,
+            over=over,
         )
 
     async def drop(self, name: str) -> None:
         """Give up a named lease at once, if this worker has it."""
-        await self._database.run(
-            lambda session: drop_lease(session=session, name=name, holder=self.name)
-        )
+        await self._database.run(drop_lease, name=name, holder=self.name)
 
 
 class Role:

@@ -17,8 +17,6 @@ from datetime import UTC, date, datetime
 from io import StringIO
 from typing import Any
 
-from sqlmodel import Session
-
 from bot.config.file import Source
 from bot.config.managed import (
     Effective,
@@ -41,8 +39,8 @@ from bot.matching.watchlist import Watchlist
 from bot.ops.status import print_status, read_status
 from bot.runtime.app import App
 from bot.wording import counted
-from storage.managed import add_entry, remove_entry
-from storage.sources import resume_source, sync_sources
+from storage.managed import add_entries, remove_entry
+from storage.schedule import resume_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +126,7 @@ async def remove(app: App, kind: ManagedKind, entry_id: str) -> str:
     refusal = check_removal(app.file_config, app.managed, kind, entry_id)
     if refusal is not None:
         return refusal.message
-
-    def write(session: Session) -> ManagedEntry | None:
-        return remove_entry(session=session, kind=kind, entry_id=entry_id)
-
-    removed = await app.database.run(write)
+    removed = await app.database.run(remove_entry, kind=kind, entry_id=entry_id)
     await app.refresh()
     if removed is None:
         return f"{kind.value} `{entry_id}` was removed already"
@@ -145,9 +139,7 @@ async def resume(app: App, source_id: str) -> str:
     if source_id not in {s.id for s in app.config.sources}:
         return f"no source `{source_id}`"
     moment = _now(app)
-    state = await app.database.run(
-        lambda session: resume_source(session=session, source_id=source_id, now=moment)
-    )
+    state = await app.database.run(resume_now, source_id=source_id, now=moment)
     if state is None or state.last_polled_at is None:
         return f"source `{source_id}`: not polled yet; nothing to resume"
     if not state.consecutive_failures:
@@ -281,15 +273,8 @@ async def digest(app: App, day: date | None) -> list[str]:
 
 async def _write(app: App, entries: Sequence[ManagedEntry]) -> None:
     """Store the entries in one transaction (a source gets its row, due now), take them in."""
-
-    def write(session: Session) -> None:
-        for entry in entries:
-            add_entry(session=session, entry=entry)
-        sources = [_source_row(e.spec) for e in entries if e.kind == ManagedKind.SOURCE]
-        if sources:
-            sync_sources(session=session, sources=sources)
-
-    await app.database.run(write)
+    sources = [_source_row(e.spec) for e in entries if e.kind == ManagedKind.SOURCE]
+    await app.database.run(add_entries, entries=entries, sources=sources)
     await app.refresh()
 
 

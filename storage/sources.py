@@ -13,7 +13,7 @@ from storage.models import SourceState
 INSERT_ROWS = 500  # rows per INSERT: their bound parameters stay under every database's limit
 
 
-def sync_sources(*, session: Session, sources: list[tuple[str, str, str]]) -> None:
+def sync_sources(session: Session, *, sources: list[tuple[str, str, str]]) -> None:
     """Make sure every configured source has a row; a changed address starts it afresh."""
     existing = {row.id: row for row in session.exec(select(SourceState)).all()}
     new = []

@@ -8,8 +8,6 @@ from datetime import datetime
 from types import TracebackType
 
 import aiohttp
-import sqlalchemy as sa
-from sqlmodel import Session
 
 from bot.clock import utc_now
 from bot.config.file import CONSOLE_CHANNEL, Channel, Config, Source
@@ -17,7 +15,7 @@ from bot.config.managed import Effective, with_managed
 from bot.config.settings import Settings
 from bot.delivery.outbox import DispatchReport, Outbox
 from bot.delivery.routing import Routes
-from bot.domain import ManagedEntry, PollOutcome, SourceKind
+from bot.domain import PollOutcome, SourceKind
 from bot.matching.watchlist import Watchlist
 from bot.ops import metrics
 from bot.ops.vitals import Vitals
@@ -28,7 +26,7 @@ from bot.sinks.base import Sink, SinkParts, Waiting, fallback_sink, sink_parts, 
 from bot.sources.base import SOURCE_KINDS, ReaderParts, SourceReader
 from bot.sources.feed.parse_pool import ParseLimits, ParsePool
 from bot.sources.http import HostSlots, Limits, new_session
-from storage.db import Database, make_engine, migrate, session_scope
+from storage.db import Database, in_transaction, make_engine, migrate
 from storage.managed import managed_entries, managed_revision
 from storage.outbox import sync_channels
 from storage.sources import sync_sources
@@ -63,7 +61,7 @@ class App:
         self.watchlist = Watchlist(config)
         self.routes = Routes(config)
         self._sources = {source.id: source for source in config.sources}
-        self.engine: sa.Engine = make_engine(settings.database_url.get_secret_value())
+        self.engine = make_engine(settings.database_url.get_secret_value())
         self.database = Database(self.engine)
         # this process among the workers sharing the database: its claims on sources
         self.worker = Worker(self.database, now)
@@ -86,15 +84,15 @@ class App:
 
     async def __aenter__(self) -> App:
         migrate(self.engine)
-        with session_scope(self.engine) as session:
-            revision = managed_revision(session=session)
-            self._use_managed(with_managed(self.file_config, managed_entries(session=session)))
-            self.managed_revision = revision
-        with session_scope(self.engine) as session:
-            sync_sources(
-                session=session,
-                sources=[(s.id, s.kind, s.address) for s in self.config.sources],
-            )
+        revision = in_transaction(self.engine, managed_revision)
+        entries = in_transaction(self.engine, managed_entries)
+        self._use_managed(with_managed(self.file_config, entries))
+        self.managed_revision = revision
+        in_transaction(
+            self.engine,
+            sync_sources,
+            sources=[(s.id, s.kind, s.address) for s in self.config.sources],
+        )
         # Discord and the X API are the operator's own endpoints (a proxy on the LAN is fine);
         # feeds, post pages and images are written by strangers and get the SSRF guard
         self._http = new_session()
@@ -189,23 +187,16 @@ class App:
     async def refresh(self) -> bool:
         """Take in the watches, sources and channels set up from Discord, by any worker,
         when the database says they changed; one small query when nothing did."""
-
-        def read(session: Session) -> tuple[int, list[ManagedEntry] | None]:
-            revision = managed_revision(session=session)
-            if revision == self.managed_revision:
-                return revision, None
-            return revision, managed_entries(session=session)
-
-        revision, entries = await self.database.run(read)
-        if entries is None:
+        revision = await self.database.run(managed_revision)
+        if revision == self.managed_revision:
             return False
+        # read after the revision: entries newer than it are read again at the next refresh
+        entries = await self.database.run(managed_entries)
         effective = with_managed(self.file_config, entries)
         new_sources = [s for s in effective.config.sources if s.id not in self._sources]
         if new_sources:
             await self.database.run(
-                lambda session: sync_sources(
-                    session=session, sources=[(s.id, s.kind, s.address) for s in new_sources]
-                )
+                sync_sources, sources=[(s.id, s.kind, s.address) for s in new_sources]
             )
         self._use_managed(effective)
         self.managed_revision = revision
@@ -237,10 +228,7 @@ class App:
         self.sinks.update(added)
         targets = {channel_id: sink.target for channel_id, sink in added.items()}
         if targets:
-            moment = self.now()
-            await self.database.run(
-                lambda session: sync_channels(session=session, targets=targets, now=moment)
-            )
+            await self.database.run(sync_channels, targets=targets, now=self.now())
 
     async def poll(
         self, source_ids: list[str] | None = None, *, when_due: bool = False

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy.engine import make_url
 
 from bot.config.file import Source
 from bot.digest import schedule as digest_schedule
@@ -36,6 +35,7 @@ from bot.polling.timetable import first_poll
 from bot.runtime.app import POLLS_IN_FLIGHT, App
 from bot.runtime.worker import RENEW_EVERY, Role
 from bot.wording import counted
+from storage.db import database_address
 from storage.leases import Lease
 from storage.polls import read_sources
 from storage.schedule import Claimed, place
@@ -99,9 +99,7 @@ class Polls:
 
     async def _start(self, claimed: list[Claimed], sources: dict[str, Source]) -> None:
         ids = [c.source_id for c in claimed]
-        known = await self.app.database.run(
-            lambda session: read_sources(session=session, source_ids=ids)
-        )
+        known = await self.app.database.run(read_sources, source_ids=ids)
         moment = self.app.now()
         for claim in claimed:
             if claim.due is not None:
@@ -207,7 +205,7 @@ async def place_sources(app: App, sources: list[Source]) -> None:
             first_poll(source.id, interval, moment, sources=len(sources)),
             moment - interval,
         )
-    await app.database.run(lambda session: place(session=session, slots=slots))
+    await app.database.run(place, slots=slots)
 
 
 def _alive(pid: int) -> bool:
@@ -226,7 +224,8 @@ async def hold_sqlite_file(app: App) -> Role | None:
     A holder on this host whose process is gone (a kill, a container restart) is replaced
     at once; elsewhere its lease runs out after 30 s.
     """
-    if app.engine.dialect.name != "sqlite":
+    address = database_address(app.settings.database_url.get_secret_value())
+    if address is None or not address.sqlite:
         return None
     worker = app.worker
 
@@ -243,11 +242,10 @@ async def hold_sqlite_file(app: App) -> Role | None:
         lease = await worker.take(SQLITE_RUN, SQLITE_RUN_LEASE, over=lease.holder)
         role.held = lease.holder == worker.name
     if lease.holder != worker.name:
-        path = make_url(app.settings.database_url.get_secret_value()).database
         raise LeakbotError(
-            f"another leakbot run uses the SQLite file {path}: pid {lease.pid} on {lease.host}, "
-            f"running since {lease.since.isoformat(timespec='seconds')}; SQLite is for one "
-            "process: stop that one first, or let several workers share PostgreSQL "
+            f"another leakbot run uses the SQLite file {address.database}: pid {lease.pid} on "
+            f"{lease.host}, running since {lease.since.isoformat(timespec='seconds')}; SQLite is "
+            "for one process: stop that one first, or let several workers share PostgreSQL "
             "(see the README, 'Running more than one worker')"
         )
     return role

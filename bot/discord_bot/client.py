@@ -74,11 +74,15 @@ class LeakbotClient(discord.Client):
     async def _command_failed(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        name = interaction.command.qualified_name if interaction.command else "?"
         if isinstance(error, Refused):
             # a member a check turned away: the reason is the whole answer, nothing failed
-            await reply(interaction, str(error))
+            try:
+                await reply(interaction, str(error))
+            except discord.HTTPException:
+                # as when a callback's own reply fails: logged here, not left to asyncio
+                log.error("discord: /%s failed", name, exc_info=True)
             return
-        name = interaction.command.qualified_name if interaction.command else "?"
         log.error("discord: /%s failed", name, exc_info=error)
         text = "leakbot could not do that (an error on its side, logged on its host)."
         with contextlib.suppress(discord.HTTPException):

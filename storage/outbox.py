@@ -7,7 +7,8 @@ dispatcher is claiming (``FOR UPDATE SKIP LOCKED``); SQLite has one writer, so t
 claim is one short write. Storage only writes what it is told: what an answer of a sink
 means for the alert and its channel is decided in ``bot.delivery.decide``, and written
 here as one ``DeliveryPlan``. Every function takes the session first, so that
-``Database.run(functools.partial(fn, ...))`` runs it as one transaction.
+``Database.run(fn, key=value)`` or ``in_transaction(engine, fn, key=value)`` runs it as
+one transaction.
 """
 
 from __future__ import annotations
@@ -36,10 +37,8 @@ from bot.domain import (
 from bot.domain import ChannelCounts as ChannelCounts
 from bot.domain import ChannelStatus as ChannelStatus
 from bot.domain import OutboxSummary as OutboxSummary
-from storage.db import session_scope
 from storage.mapping import to_channel_status, to_outbox_alert
 from storage.models import AlertRow, ChannelRow, DeliveryRow, ImageRow
-from storage.stories import StoryMessage, story_message
 
 # PostgreSQL advisory lock namespace for a channel's queue (with hashtext of the channel id):
 # writers of alerts hold it shared until they commit, a dispatcher reading the head takes it
@@ -221,11 +220,6 @@ def alert_images(session: Session, *, sha256s: Sequence[str]) -> dict[str, Archi
     rows = session.exec(select(ImageRow).where(col(ImageRow.sha256).in_(set(sha256s)))).all()
     # the URL it came from is not kept: an alert needs the bytes and their type
     return {row.sha256: ArchivedImage("", row.sha256, row.content_type, row.data) for row in rows}
-
-
-def story_to_edit(session: Session, *, story_id: int, channel_id: str) -> StoryMessage | None:
-    """Return the message a story alert edits in its channel, with the story's reports."""
-    return story_message(session=session, story_id=story_id, channel_id=channel_id)
 
 
 def channel_status(session: Session, *, channel_id: str) -> ChannelStatus | None:
@@ -441,29 +435,18 @@ def drop_alert(session: Session, *, alert_id: int, now: datetime) -> AlertChange
     return AlertChange(to_outbox_alert(alert), before)
 
 
-# --- the operator's hands (``leakbot outbox``): each one transaction of its own on an engine ---
+# --- the operator's hands (``leakbot outbox``), each run as one transaction -------------------
 
 
 def outbox_listing(
-    engine: sa.Engine, *, channel_id: str | None, limit: int
+    session: Session, *, channel_id: str | None, limit: int
 ) -> tuple[list[OutboxAlert], list[ChannelStatus]]:
-    """Read the alerts waiting or set aside (each channel's oldest first) and every channel."""
-    with session_scope(engine) as session:
-        return list_alerts(session, channel_id=channel_id, limit=limit), channel_states(session)
+    """Return the alerts waiting or set aside (each channel's oldest first) and every channel."""
+    return list_alerts(session, channel_id=channel_id, limit=limit), channel_states(session)
 
 
-def act_on_alert(
-    engine: sa.Engine, *, alert_id: int, drop: bool, now: datetime
-) -> AlertChange | None:
-    """Retry an alert (or drop it, with ``drop``) and commit; None for an unknown alert."""
-    act = drop_alert if drop else retry_alert
-    with session_scope(engine) as session:
-        return act(session, alert_id=alert_id, now=now)
-
-
-def retry_channel_now(engine: sa.Engine, *, channel_id: str, now: datetime) -> tuple[bool, int]:
-    """Try a held channel again now and commit; say whether it is known, and what waits in it."""
-    with session_scope(engine) as session:
-        known = retry_channel(session, channel_id=channel_id, now=now)
-        counts = outbox_summary(session, now=now).channels.get(channel_id)
+def retry_channel_now(session: Session, *, channel_id: str, now: datetime) -> tuple[bool, int]:
+    """Try a held channel again now; say whether it is known, and how many alerts wait in it."""
+    known = retry_channel(session, channel_id=channel_id, now=now)
+    counts = outbox_summary(session, now=now).channels.get(channel_id)
     return known, counts.pending if counts is not None else 0

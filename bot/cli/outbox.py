@@ -15,7 +15,8 @@ from bot.domain import AlertChange, AlertState, OutboxAlert
 from bot.masking import mask_text
 from bot.ops.status import channel_health, existing_database, waits_for_token
 from bot.wording import counted
-from storage.outbox import act_on_alert, outbox_listing, retry_channel_now
+from storage.db import in_transaction
+from storage.outbox import drop_alert, outbox_listing, retry_alert, retry_channel_now
 
 EXIT_OK, EXIT_USAGE = 0, 2
 LISTED = 200  # alerts `outbox list` shows at most
@@ -56,7 +57,9 @@ def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: No
                 return EXIT_OK
             return _unknown(args.id)
         if args.action == "list":
-            alerts, channels = outbox_listing(engine, channel_id=args.channel, limit=LISTED + 1)
+            alerts, channels = in_transaction(
+                engine, outbox_listing, channel_id=args.channel, limit=LISTED + 1
+            )
             states = {channel.channel_id: channel for channel in channels}
             heads = {
                 channel_id: channel_health(
@@ -69,11 +72,13 @@ def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: No
         # said only once the change is committed: a write that fails says so instead
         said = None
         if args.action == "retry" and not args.id.isdigit():
-            held, pending = retry_channel_now(engine, channel_id=args.id, now=moment)
+            held, pending = in_transaction(
+                engine, retry_channel_now, channel_id=args.id, now=moment
+            )
             said = _channel_retried(settings, config, args.id, held=held, pending=pending)
         elif args.id.isdigit():
-            drop = args.action == "drop"
-            change = act_on_alert(engine, alert_id=int(args.id), drop=drop, now=moment)
+            act = drop_alert if args.action == "drop" else retry_alert
+            change = in_transaction(engine, act, alert_id=int(args.id), now=moment)
             said = _alert_changed(settings, config, args.action, change)
         if said is None:
             return _unknown(args.id)

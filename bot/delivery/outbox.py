@@ -18,7 +18,6 @@ import secrets
 import socket
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from functools import partial
 
 from bot.delivery.alerts import AlertMessage, story_alert
 from bot.delivery.decide import DeliveryDecision, Tally, decide_delivery
@@ -35,9 +34,9 @@ from storage.outbox import (
     outbox_summary,
     release_channel,
     settle_delivery,
-    story_to_edit,
     sync_channels,
 )
+from storage.stories import story_message
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +76,11 @@ class Outbox:
             if not self._synced:
                 await self._sync()
             claimed = await self._database.run(
-                partial(
-                    claim_channels,
-                    channel_ids=list(self._sinks),
-                    dispatcher=self.dispatcher,
-                    now=self._now(),
-                    lease=self._lease,
-                )
+                claim_channels,
+                channel_ids=list(self._sinks),
+                dispatcher=self.dispatcher,
+                now=self._now(),
+                lease=self._lease,
             )
             results = await asyncio.gather(
                 *(self._drain(channel_id) for channel_id in claimed), return_exceptions=True
@@ -111,7 +108,7 @@ class Outbox:
 
     async def _sync(self) -> None:
         targets = {channel_id: sink.target for channel_id, sink in self._sinks.items()}
-        retried = await self._database.run(partial(sync_channels, targets=targets, now=self._now()))
+        retried = await self._database.run(sync_channels, targets=targets, now=self._now())
         for channel in retried:
             log.info(
                 "channel %s was broken (%s); trying it again", channel.channel_id, channel.reason
@@ -133,20 +130,18 @@ class Outbox:
                     break
         finally:
             await self._database.run(
-                partial(release_channel, channel_id=channel_id, dispatcher=self.dispatcher)
+                release_channel, channel_id=channel_id, dispatcher=self.dispatcher
             )
         return report
 
     async def _send_head(self, channel_id: str) -> DispatchReport | None:
         """Send the oldest alert of a claimed channel; None when there is none (or no claim)."""
         alert = await self._database.run(
-            partial(
-                next_alert,
-                channel_id=channel_id,
-                dispatcher=self.dispatcher,
-                now=self._now(),
-                lease=self._lease,
-            )
+            next_alert,
+            channel_id=channel_id,
+            dispatcher=self.dispatcher,
+            now=self._now(),
+            lease=self._lease,
         )
         if alert is None:
             return None
@@ -165,7 +160,7 @@ class Outbox:
         message = AlertMessage.from_json(alert.message)
         if alert.kind == AlertKind.STORY and alert.story_id is not None:
             told = await self._database.run(
-                partial(story_to_edit, story_id=alert.story_id, channel_id=alert.channel_id)
+                story_message, story_id=alert.story_id, channel_id=alert.channel_id
             )
             if told is not None:
                 # the edit shows the story as it stands now: every report queued so far
@@ -181,7 +176,7 @@ class Outbox:
         if not message.attachments:
             return []
         images = await self._database.run(
-            partial(alert_images, sha256s=[sha256 for sha256, _ in message.attachments])
+            alert_images, sha256s=[sha256 for sha256, _ in message.attachments]
         )
         files = []
         for sha256, filename in message.attachments:
@@ -194,7 +189,7 @@ class Outbox:
 
     async def _settle(self, alert: OutboxAlert, sink: Sink, delivery: Delivery) -> DispatchReport:
         """Read where the channel stands, decide what the answer means, write it, tell it."""
-        channel = await self._database.run(partial(channel_status, channel_id=alert.channel_id))
+        channel = await self._database.run(channel_status, channel_id=alert.channel_id)
         decision = decide_delivery(
             alert,
             channel,
@@ -203,13 +198,13 @@ class Outbox:
             every_channel=list(self._sinks),
             now=self._now(),
         )
-        await self._database.run(partial(settle_delivery, plan=decision.plan))
+        await self._database.run(settle_delivery, plan=decision.plan)
         _tell(alert.channel_id, decision)
         return decision.report
 
     async def _measure(self) -> int:
         """Publish the outbox's depth and oldest age; return what waits for our channels."""
-        summary = await self._database.run(partial(outbox_summary, now=self._now()))
+        summary = await self._database.run(outbox_summary, now=self._now())
         metrics.OUTBOX_DEPTH.set(summary.depth)
         oldest = summary.oldest_age.total_seconds() if summary.oldest_age else 0.0
         metrics.OUTBOX_OLDEST_SECONDS.set(oldest)

@@ -174,7 +174,7 @@ CONFIG = """
 """
 
 FENCED = re.compile(
-    r"WARNING +bot\.scheduler: cannot renew the Discord gateway lease: closing the gateway "
+    r"WARNING +bot\.runtime\.run: cannot renew the Discord gateway lease: closing the gateway "
     r"session before it runs out at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"
 )
 

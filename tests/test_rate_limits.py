@@ -171,7 +171,7 @@ def test_a_global_429_one_worker_drew_holds_the_other_workers(
     b = Running(["run"], leakbot.home, {**leakbot.env, "LEAKBOT_CONFIG": str(b_config)})
     try:
         for worker, source in ((a, "tipster-a"), (b, "tipster-b")):
-            polled = re.compile(rf"bot\.scheduler: {source}: ")
+            polled = re.compile(rf"bot\.runtime\.run: {source}: ")
             assert polled.search(worker.wait_for(polled, 60)), worker.output
 
         discord.rate_limit_next(retry_after=4.0, target=WEBHOOK_ID, is_global=True)

@@ -362,7 +362,7 @@ class Tipsters:
 
 
 def _polled_by(worker: Running) -> set[str]:
-    return set(re.findall(r"INFO +bot\.scheduler: (feed-\d+): ", worker.output))
+    return set(re.findall(r"INFO +bot\.runtime\.run: (feed-\d+): ", worker.output))
 
 
 def test_three_workers_poll_each_source_once_per_interval_and_survive_a_kill(

@@ -14,7 +14,7 @@ from bot.ops.database_trouble import database_url_problem
 
 DEFAULT_DATABASE_URL = "sqlite:///data/leakbot.db"
 DEFAULT_CONFIG = Path("config/leakbot.yaml")
-EMBEDDED_CONFIG = Path(__file__).parent / "defaults" / "leakbot.yaml"
+EMBEDDED_CONFIG = Path(__file__).parents[1] / "defaults" / "leakbot.yaml"
 ENV_FILE = Path(".env")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
@@ -73,11 +73,12 @@ def existing_database(settings: Settings) -> Iterator[Engine | None]:
     exist yet. Raise DatabaseTroubleError when it cannot be read, or is older than this leakbot."""
     url = settings.database_url.get_secret_value()
     check_database_url(url)
-    try:
-        with existing_engine(url) as engine:
-            yield engine
-    except StorageError as exc:
-        raise database_trouble(exc, url) or exc from None
+    with ExitStack() as stack:
+        try:
+            engine = stack.enter_context(existing_engine(url))
+        except StorageError as exc:
+            raise database_trouble(exc, url) or exc from None
+        yield engine
 
 
 def read_status(settings: Settings, config: Config, now: datetime) -> Status:

@@ -419,6 +419,15 @@ class ChannelStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class OutboxHead:
+    """A channel's oldest pending alert, as it was before it was marked as being sent, and
+    where the channel stood then: what a send and the decision on its answer start from."""
+
+    alert: OutboxAlert
+    channel: ChannelStatus
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelCounts:
     """What waits in one channel's queue."""
 

@@ -33,6 +33,7 @@ from bot.domain import (
     DeliveryOutcome,
     DeliveryPlan,
     OutboxAlert,
+    OutboxHead,
 )
 from bot.domain import ChannelCounts as ChannelCounts
 from bot.domain import ChannelStatus as ChannelStatus
@@ -177,11 +178,12 @@ def claim_channels(
 
 def next_alert(
     session: Session, *, channel_id: str, dispatcher: str, now: datetime, lease: timedelta
-) -> OutboxAlert | None:
+) -> OutboxHead | None:
     """Renew the claim and mark the channel's oldest pending alert as being sent.
 
-    Return None when the claim was lost or nothing is pending. The alert comes back as it
-    was before the mark: a ``sending_since`` already set means an earlier try was cut off.
+    Return it with where the channel stands, or None when the claim was lost or nothing is
+    pending. The alert comes back as it was before the mark: a ``sending_since`` already
+    set means an earlier try was cut off.
     """
     renewed = session.execute(
         sa.update(ChannelRow)
@@ -210,7 +212,12 @@ def next_alert(
         .values(sending_since=now)
         .execution_options(synchronize_session=False)
     )
-    return alert
+    # read with the head, not after the answer: settling an answer is then one call, which
+    # a partition leaves to finish once the database answers again (a second call, not yet
+    # begun, would be dropped, and the alert sent twice)
+    channel = session.get(ChannelRow, channel_id)
+    assert channel is not None  # the claim was just renewed on it
+    return OutboxHead(alert, to_channel_status(channel))
 
 
 def alert_images(session: Session, *, sha256s: Sequence[str]) -> dict[str, ArchivedImage]:
@@ -220,12 +227,6 @@ def alert_images(session: Session, *, sha256s: Sequence[str]) -> dict[str, Archi
     rows = session.exec(select(ImageRow).where(col(ImageRow.sha256).in_(set(sha256s)))).all()
     # the URL it came from is not kept: an alert needs the bytes and their type
     return {row.sha256: ArchivedImage("", row.sha256, row.content_type, row.data) for row in rows}
-
-
-def channel_status(session: Session, *, channel_id: str) -> ChannelStatus | None:
-    """Return where a channel stands; None for a channel never seen."""
-    row = session.get(ChannelRow, channel_id)
-    return to_channel_status(row) if row is not None else None
 
 
 def settle_delivery(session: Session, *, plan: DeliveryPlan) -> None:

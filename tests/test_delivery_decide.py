@@ -4,8 +4,8 @@ no database.
 Each row is one answer, made by the Discord sink's own classification (``classify``) from a
 status, headers and body as Discord sends them, or as the sink reports a timeout, a refused
 connection and its own wait for a bucket. The decision gets the alert and its channel as
-storage would have read them, and the test checks the plan storage writes, what the pass
-reports, and what the log and the counters hear.
+storage read them when the alert was taken to be sent, and the test checks the plan storage
+writes, what the pass reports, and what the log and the counters hear.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class Row:
     report: DispatchReport
     tally: Tally | None
     said: tuple[int, str] | None  # the log line's level and a part of its text
-    before: ChannelState | None = ChannelState.OK
+    before: ChannelState = ChannelState.OK
     failures_before: int = 0
     recorded: bool = True  # a try is recorded (False: nothing left)
     settled: bool = True  # the alert's sending mark is lifted
@@ -287,9 +287,7 @@ ROWS = {
 
 def decide(row: Row, alert: OutboxAlert = ALERT, seed: int = 0) -> DeliveryDecision:
     """Decide one row's answer for the alert, its channel as the row had it before."""
-    channel = None
-    if row.before is not None:
-        channel = ChannelStatus("leaks", row.before, failures=row.failures_before)
+    channel = ChannelStatus("leaks", row.before, failures=row.failures_before)
     return decide_delivery(
         alert,
         channel,
@@ -363,16 +361,6 @@ def test_a_try_after_one_cut_off_is_recorded_in_doubt() -> None:
         decision = decide(ROWS[name], cut_off)
         assert decision.in_doubt, name
         assert decision.plan.attempt is not None and decision.plan.attempt.in_doubt
-
-
-def test_a_channel_never_stored_is_decided_as_a_fresh_one() -> None:
-    row = ROWS["5xx, first"]
-    fresh = replace(row, before=None)
-    decision = decide(fresh)
-    assert decision.plan.channel.failures == 1
-    assert decision.plan.channel.state == ChannelState.BACKING_OFF
-    delivered = decide(replace(ROWS["2xx"], before=None))
-    assert delivered.said == ()  # nothing to say "delivers again" about
 
 
 def test_a_global_limit_gives_a_reason_when_discord_gives_none() -> None:

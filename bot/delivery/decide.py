@@ -137,7 +137,7 @@ class DeliveryDecision:
 
 def decide_delivery(
     alert: OutboxAlert,
-    channel: ChannelStatus | None,
+    channel: ChannelStatus,
     answer: Answer,
     *,
     sink: str,
@@ -147,11 +147,10 @@ def decide_delivery(
 ) -> DeliveryDecision:
     """Decide what a sink's answer means for the alert, its channel and every channel.
 
-    ``channel`` is where the alert's channel stands now (None when it was never stored);
+    ``channel`` is where the alert's channel stood when the alert was taken to be sent;
     ``every_channel`` the channels this process delivers, held together by a global limit.
     """
-    failures = channel.failures if channel is not None else 0
-    before = channel.state if channel is not None else None
+    failures, before = channel.failures, channel.state
     if answer.scope == OWN_WAIT:  # our own wait: nothing went out, no try to count
         return DeliveryDecision(
             DeliveryPlan(
@@ -189,7 +188,7 @@ def decide_delivery(
     if outcome == DeliveryOutcome.DELIVERED:
         plan = replace(plan, alert_state=AlertState.DELIVERED)
         said: tuple[LogLine, ...] = ()
-        if before not in (ChannelState.OK, None):
+        if before != ChannelState.OK:
             said = (LogLine(logging.INFO, "channel %s delivers again", (alert.channel_id,)),)
         return DeliveryDecision(plan, DispatchReport(delivered=1), said, Tally.DELIVERED)
     if outcome == DeliveryOutcome.REFUSED:

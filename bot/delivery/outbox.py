@@ -2,9 +2,9 @@
 
 A pass claims the channels that have alerts due, then drains each one head first: the
 next alert goes only once the one before it is settled. Each send is three steps: read
-the channel's head, hand it to the sink, and write what ``bot.delivery.decide`` makes of
-the answer (the rules for each answer are there) in one transaction. This module does
-the IO only.
+the channel's head and where the channel stands, hand the alert to the sink, and write
+what ``bot.delivery.decide`` makes of the answer (the rules for each answer are there) in
+one database call. This module does the IO only.
 
 Shutdown lets the deliveries in flight finish and commit, for a few seconds at most.
 """
@@ -22,13 +22,12 @@ from datetime import datetime, timedelta
 from bot.delivery.alerts import AlertMessage, story_alert
 from bot.delivery.decide import DeliveryDecision, Tally, decide_delivery
 from bot.delivery.decide import DispatchReport as DispatchReport
-from bot.domain import AlertKind, OutboxAlert
+from bot.domain import AlertKind, OutboxAlert, OutboxHead
 from bot.ops import metrics
 from bot.sinks.base import Attachment, Delivery, Sink
 from storage.db import Database
 from storage.outbox import (
     alert_images,
-    channel_status,
     claim_channels,
     next_alert,
     outbox_summary,
@@ -136,15 +135,16 @@ class Outbox:
 
     async def _send_head(self, channel_id: str) -> DispatchReport | None:
         """Send the oldest alert of a claimed channel; None when there is none (or no claim)."""
-        alert = await self._database.run(
+        head = await self._database.run(
             next_alert,
             channel_id=channel_id,
             dispatcher=self.dispatcher,
             now=self._now(),
             lease=self._lease,
         )
-        if alert is None:
+        if head is None:
             return None
+        alert = head.alert
         if alert.sending_since is not None:
             log.warning(
                 "alert %s to channel %s: an earlier try was cut off, so Discord may "
@@ -152,8 +152,9 @@ class Outbox:
                 alert.id,
                 channel_id,
             )
-        delivery = await self._hand_over(alert, self._sinks[channel_id])
-        return await self._settle(alert, self._sinks[channel_id], delivery)
+        sink = self._sinks[channel_id]
+        delivery = await self._hand_over(alert, sink)
+        return await self._settle(head, sink, delivery)
 
     async def _hand_over(self, alert: OutboxAlert, sink: Sink) -> Delivery:
         """Give the sink an alert: a new message, or the edit of its story's message."""
@@ -187,19 +188,18 @@ class Outbox:
             files.append(Attachment(filename, image.content_type, image.data))
         return files
 
-    async def _settle(self, alert: OutboxAlert, sink: Sink, delivery: Delivery) -> DispatchReport:
-        """Read where the channel stands, decide what the answer means, write it, tell it."""
-        channel = await self._database.run(channel_status, channel_id=alert.channel_id)
+    async def _settle(self, head: OutboxHead, sink: Sink, delivery: Delivery) -> DispatchReport:
+        """Decide what the answer means, write it in one call, then log and count it."""
         decision = decide_delivery(
-            alert,
-            channel,
+            head.alert,
+            head.channel,
             delivery,
             sink=sink.name,
             every_channel=list(self._sinks),
             now=self._now(),
         )
         await self._database.run(settle_delivery, plan=decision.plan)
-        _tell(alert.channel_id, decision)
+        _tell(head.alert.channel_id, decision)
         return decision.report
 
     async def _measure(self) -> int:

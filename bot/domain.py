@@ -7,6 +7,7 @@ all share it without depending on one another.
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -491,3 +492,30 @@ class DeliveryPlan:
     channel: ChannelChange  # the channel's new state
     attempt: DeliveryAttempt | None = None  # None: nothing left, so the alert's mark is lifted
     hold: ChannelHold | None = None
+
+
+# A database URL's userinfo, as people type it: storage parses it, masking hides it.
+_SCHEME = re.compile(r"[\w+]+://")
+# what may follow a database URL's userinfo: a host (or [IPv6]), a port, a database and a
+# query, none holding an unencoded '@'; a password may, as people type them
+_AFTER_USERINFO = re.compile(
+    r"(?:\[[^\]@]*\]|[^/:?@\[\]]*)(?::[^/?@]*)?(?:/[^?@]*)?(?:\?[^@]*)?", re.DOTALL
+)
+
+
+def split_userinfo(url: str) -> tuple[str, str, str] | None:
+    """Split a URL into ``scheme://``, its userinfo and the ``@host…`` rest; None without one.
+
+    The userinfo ends at the first '@' that a host, port, database and query free of '@'
+    follow, so that ``user:p@ss#word@host`` has the password ``p@ss#word``: SQLAlchemy would
+    end it at the first '@' and take ``ss#word@host`` for the host.
+    """
+    scheme = _SCHEME.match(url)
+    if scheme is None:
+        return None
+    rest = url[scheme.end() :]
+    ats = [index for index, char in enumerate(rest) if char == "@"]
+    if not ats or "/" in rest[: ats[0]].partition(":")[0]:
+        return None  # no '@', or one in a path (sqlite:///data/a@b.db): no userinfo
+    at = next((i for i in ats if _AFTER_USERINFO.fullmatch(rest, i + 1)), ats[-1])
+    return scheme.group(0), rest[:at], rest[at:]

@@ -13,7 +13,7 @@ import logging
 import re
 from urllib.parse import SplitResult, urlsplit
 
-from storage.db import split_userinfo
+from bot.domain import split_userinfo
 
 HIDDEN = "***"
 WEB_SCHEMES = frozenset({"http", "https", "ws", "wss"})

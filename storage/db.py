@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import math
 import queue
-import re
 import sqlite3
 import threading
 import time
@@ -26,6 +25,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
+from bot.domain import split_userinfo
 from storage.errors import StorageError, Trouble, storage_error
 
 Engine = sa.Engine  # what ``bot`` holds of a database it reads in one go, opaque to it
@@ -55,31 +55,6 @@ POSTGRES_TCP: dict[str, int] = {
     "keepalives_count": 3,
     "tcp_user_timeout": 15_000,  # milliseconds
 }
-
-_SCHEME = re.compile(r"[\w+]+://")
-# what may follow a database URL's userinfo: a host (or [IPv6]), a port, a database and a
-# query, none holding an unencoded '@'; a password may, as people type them
-_AFTER_USERINFO = re.compile(
-    r"(?:\[[^\]@]*\]|[^/:?@\[\]]*)(?::[^/?@]*)?(?:/[^?@]*)?(?:\?[^@]*)?", re.DOTALL
-)
-
-
-def split_userinfo(url: str) -> tuple[str, str, str] | None:
-    """Split a URL into ``scheme://``, its userinfo and the ``@host…`` rest; None without one.
-
-    The userinfo ends at the first '@' that a host, port, database and query free of '@'
-    follow, so that ``user:p@ss#word@host`` has the password ``p@ss#word``: SQLAlchemy would
-    end it at the first '@' and take ``ss#word@host`` for the host.
-    """
-    scheme = _SCHEME.match(url)
-    if scheme is None:
-        return None
-    rest = url[scheme.end() :]
-    ats = [index for index, char in enumerate(rest) if char == "@"]
-    if not ats or "/" in rest[: ats[0]].partition(":")[0]:
-        return None  # no '@', or one in a path (sqlite:///data/a@b.db): no userinfo
-    at = next((i for i in ats if _AFTER_USERINFO.fullmatch(rest, i + 1)), ats[-1])
-    return scheme.group(0), rest[:at], rest[at:]
 
 
 def parse_url(url: str) -> URL:

@@ -52,22 +52,8 @@ PURE = (
 )
 # modules another engineer is still untangling; the lead removes each once it is done
 NOT_YET_FREE_OF_SQLALCHEMY: dict[str, str] = {}
-_THROUGH_CONFIG = (
-    "reaches IO through bot.config.file (not pure): it imports the registries "
-    "bot.sources.base and bot.sinks.base, which import every reader and sink (aiohttp, tweepy, "
-    "feedparser, storage), and bot.config.settings, which imports bot.ops.database_trouble "
-    "(storage); the registries' engineer's files"
-)
-NOT_YET_PURE = {
-    "bot.polling.decide": _THROUGH_CONFIG,
-    "bot.polling.deletions": _THROUGH_CONFIG,
-    "bot.matching.watchlist": _THROUGH_CONFIG,
-    "bot.stories.rules": _THROUGH_CONFIG,
-    "bot.delivery.routing": _THROUGH_CONFIG,
-    "bot.digest.build": _THROUGH_CONFIG + " (by bot.polling.deletions)",
-    "bot.config.managed": _THROUGH_CONFIG + ", and bot.sources.base directly",
-    "bot.masking": "bot/masking.py imports storage.db for split_userinfo",
-}
+# pure modules that still reach IO, with why; empty: each one is checked
+NOT_YET_PURE: dict[str, str] = {}
 
 
 def _module_name(path: Path) -> str:
@@ -84,25 +70,30 @@ def _exists(module: str) -> bool:
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
-def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
-    """Walk a module, leaving out ``if TYPE_CHECKING:`` blocks: they import nothing at run time."""
+def _runtime_nodes(tree: ast.AST, *, at_import: bool = False) -> Iterator[ast.AST]:
+    """Walk a module, leaving out ``if TYPE_CHECKING:`` blocks: they import nothing at run time;
+    ``at_import`` leaves out function bodies too: what importing the module runs."""
     for node in ast.iter_child_nodes(tree):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             for other in node.orelse:
                 yield other
-                yield from _runtime_nodes(other)
+                yield from _runtime_nodes(other, at_import=at_import)
             continue
         yield node
-        yield from _runtime_nodes(node)
+        if at_import and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        yield from _runtime_nodes(node, at_import=at_import)
 
 
 @cache
-def imports_of(path: Path) -> frozenset[str]:
-    """Return every module a file imports at run time, relative imports resolved."""
+def imports_of(path: Path, *, at_import: bool = False) -> frozenset[str]:
+    """Return every module a file imports at run time, relative imports resolved; with
+    ``at_import``, only those importing it imports (not those its functions import when
+    called: the registries load a kind's reader or sink so, when the app builds one)."""
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8")), at_import=at_import):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -142,7 +133,7 @@ def io_reached(path: Path) -> dict[str, list[str]]:
     todo: list[tuple[Path, list[str]]] = [(path, [_module_name(path)])]
     while todo:
         current, trail = todo.pop()
-        for module in sorted(imports_of(current)):
+        for module in sorted(imports_of(current, at_import=True)):
             if _top(module) in IO:
                 reached.setdefault(module, [*trail, module])
                 continue

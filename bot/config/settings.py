@@ -10,8 +10,6 @@ from dotenv import dotenv_values
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.ops.database_trouble import database_url_problem
-
 DEFAULT_DATABASE_URL = "sqlite:///data/leakbot.db"
 DEFAULT_CONFIG = Path("config/leakbot.yaml")
 EMBEDDED_CONFIG = Path(__file__).parents[1] / "defaults" / "leakbot.yaml"
@@ -55,7 +53,10 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _usable_database(cls, value: SecretStr) -> SecretStr:
-        # a wrong DATABASE_URL is a wrong setting (exit 2), found before anything starts
+        # a wrong DATABASE_URL is a wrong setting (exit 2), found before anything starts;
+        # imported here: the config file's models import this module, and must not load storage
+        from bot.ops.database_trouble import database_url_problem
+
         problem = database_url_problem(value.get_secret_value())
         if problem is not None:
             raise ValueError(problem)

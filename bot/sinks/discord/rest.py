@@ -66,11 +66,11 @@ class DatabaseHold:
 
     async def read(self) -> datetime | None:
         """Return the stored hold's end (it may have passed), or None."""
-        return await self._database.run(lambda session: read_hold(session=session))
+        return await self._database.run(read_hold)
 
     async def extend(self, until: datetime) -> None:
         """Store a hold until a moment, unless one already runs longer."""
-        await self._database.run(lambda session: extend_hold(session=session, until=until))
+        await self._database.run(extend_hold, until=until)
 
 
 class RateLimits:

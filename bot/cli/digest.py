@@ -11,11 +11,11 @@ from datetime import date, timedelta
 from bot.clock import Now, utc_now
 from bot.config.file import Config
 from bot.config.settings import Settings
-from bot.digest.build import Digest, digest_json, read_day, render_markdown
-from bot.digest.deliver import MadeBy, make_digest, post_digest, today, utc
+from bot.digest.build import Digest, digest_json, parse_day, render_markdown
+from bot.digest.deliver import MadeBy, make_digest, post_digest, today
 from bot.ops.status import existing_database
 from bot.runtime.app import App
-from bot.wording import counted
+from bot.wording import at_utc, counted
 from storage.db import Database
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -60,7 +60,7 @@ def run(settings: Settings, config: Config, args: argparse.Namespace, *, now: No
     day = current - timedelta(days=1)
     if args.date is not None:
         try:
-            day = read_day(args.date, today=current, timezone=config.timezone)
+            day = parse_day(args.date, today=current, timezone=config.timezone)
         except ValueError as exc:
             return _usage(f"--date {exc}")
     if args.watch is not None and args.watch not in {w.id for w in config.watches}:
@@ -108,7 +108,7 @@ async def _post(
         for channel, since in posting.already:
             print(
                 f"digest of {day.isoformat()}: already posted to {channel} "
-                f"(queued {utc(since)}); --post --force posts it again",
+                f"(queued {at_utc(since)}); --post --force posts it again",
                 file=sys.stderr,
             )
         if not posting.queued:

@@ -13,7 +13,7 @@ from bot.config.file import Config
 from bot.config.settings import Settings
 from bot.domain import ItemState, StoredPost
 from bot.matching.watchlist import Watchlist
-from bot.wording import counted
+from bot.wording import at_utc, counted
 from storage.db import in_transaction, make_engine, migrate
 from storage.items import get_post_and_story
 from storage.stories import ItemStory
@@ -92,14 +92,14 @@ def tracking(post: StoredPost, config: Config, *, now: datetime) -> list[str]:
             "in the config)"
         ]
     if post.state == ItemState.MISSING:
-        since = _when(post.missing_since) if post.missing_since else "?"
+        since = at_utc(post.missing_since) if post.missing_since else "?"
         state = (
             f"missing since {since}, from {counted(post.missing_polls, 'healthy poll')}"
             if post.missing_polls
             else f"absent since {since}; no poll counted it missing yet"
         )
     elif post.state == ItemState.DELETED:
-        state = f"deleted at {_when(post.deleted_at) if post.deleted_at else '?'}"
+        state = f"deleted at {at_utc(post.deleted_at) if post.deleted_at else '?'}"
     elif post.state == ItemState.GONE:
         state = "no longer followed"
     else:
@@ -110,7 +110,7 @@ def tracking(post: StoredPost, config: Config, *, now: datetime) -> list[str]:
     watch_for = config.deletions.watch_for
     if now - post.first_seen_at > watch_for and post.state != ItemState.DELETED:
         lines.append(
-            f"  first seen {_when(post.first_seen_at)}, more than "
+            f"  first seen {at_utc(post.first_seen_at)}, more than "
             f"{format_duration(watch_for)} ago (deletions.watch_for): no longer re-checked"
         )
     if post.watches:
@@ -127,7 +127,7 @@ def story_lines(post: StoredPost, found: tuple[ItemStory | None, str | None]) ->
         if not post.watches:
             return ["story: none (it matched no watch, so it reports nothing to anyone)"]
         return [f"story: none ({why or 'stories were off, or its watches want every report'})"]
-    lines = [f"story: #{story.story_id}, opened {_when(story.opened_at)}: {story.title}"]
+    lines = [f"story: #{story.story_id}, opened {at_utc(story.opened_at)}: {story.title}"]
     lines.append(f"  why: {why or '?'}")
     lines.append(f"  {counted(len(story.reports), 'report')}:")
     for item_id, source_id, title in story.reports[:20]:
@@ -137,10 +137,6 @@ def story_lines(post: StoredPost, found: tuple[ItemStory | None, str | None]) ->
     if len(story.reports) > 20:
         lines.append(f"    … and {len(story.reports) - 20} more")
     return lines
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _stored_post(

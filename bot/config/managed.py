@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot.config.file import Channel, Config, Problem, Source, Watch, check_entry, cross_check
@@ -20,6 +19,7 @@ from bot.delivery.routing import Routes
 from bot.domain import ManagedEntry, ManagedKind
 from bot.matching.watchlist import Watchlist
 from bot.sources.base import SOURCE_KINDS
+from bot.wording import at_utc
 
 SECTIONS = {
     ManagedKind.SOURCE: "sources",
@@ -247,11 +247,7 @@ def origin(entry: ManagedEntry | None) -> str:
     """Say who manages an entry: the config file, or the member who added it and when."""
     if entry is None:
         return "managed by the config file"
-    return f"added from Discord by {entry.added_by} on {_when(entry.added_at)}"
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"added from Discord by {entry.added_by} on {at_utc(entry.added_at)}"
 
 
 def watch_terms(watch: Watch) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain import Hit, Item, StoryReport
+from bot.wording import at_utc
 
 EXCERPT_CHARS = 600
 _MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\*_~`|>#[]()<@:-"})
@@ -129,10 +130,6 @@ def new_post_alert(item: Item, hits: list[Hit], watches: list[str]) -> AlertMess
     )
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _span(duration: timedelta) -> str:
     minutes = int(duration.total_seconds() // 60)
     days, minutes = divmod(minutes, 1440)
@@ -156,8 +153,8 @@ def deleted_post_alert(
     """
     facts = []
     if item.published_at:
-        facts.append(("Posted", _when(item.published_at)))
-    facts.append(("First seen missing", _when(first_seen_missing)))
+        facts.append(("Posted", at_utc(item.published_at)))
+    facts.append(("First seen missing", at_utc(first_seen_missing)))
     facts.append(("Lived", _span(lived)))
     if unconfirmed:
         facts.append(("Evidence", unconfirmed))
@@ -189,7 +186,7 @@ def restored_post_alert(item: Item, *, deleted_at: datetime, watches: list[str])
         image=None,
         posted_at=item.published_at,
         watches=tuple(watches),
-        facts=(("Called deleted", _when(deleted_at)),),
+        facts=(("Called deleted", at_utc(deleted_at)),),
     )
 
 
@@ -237,8 +234,8 @@ def source_paused_alert(
         posted_at=None,
         facts=(
             ("Failures in a row", str(failures)),
-            ("Last success", _when(last_success) if last_success else "never"),
-            ("Next try", _when(next_try)),
+            ("Last success", at_utc(last_success) if last_success else "never"),
+            ("Next try", at_utc(next_try)),
             ("Last error", error[:1000]),
         ),
     )
@@ -257,7 +254,7 @@ def source_recovered_alert(
         author=None,
         image=None,
         posted_at=None,
-        facts=(("Paused since", _when(paused_at)), ("Paused for", _span(now - paused_at))),
+        facts=(("Paused since", at_utc(paused_at)), ("Paused for", _span(now - paused_at))),
     )
 
 

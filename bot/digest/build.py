@@ -59,7 +59,7 @@ def due_at(day: date, at: time, zone: ZoneInfo) -> datetime:
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def read_day(text: str, *, today: date, timezone: str) -> date:
+def parse_day(text: str, *, today: date, timezone: str) -> date:
     """Read a day written YYYY-MM-DD; a ValueError names what is wrong with it."""
     if not _DAY.match(text):
         raise ValueError(f"{text!r} is not a date; write it as YYYY-MM-DD")

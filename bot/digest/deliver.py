@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config.file import Config
@@ -188,8 +188,3 @@ async def digest_reply(
     title = f"**{digest.title}**"
     parts = split_parts(digest, REPLY_LIMIT - len(title) - 2)
     return [f"{title}\n\n{parts[0]}", *parts[1:]]
-
-
-def utc(moment: datetime) -> str:
-    """Write a moment as the operator reads it in a log: UTC, to the minute."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

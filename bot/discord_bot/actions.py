@@ -30,11 +30,11 @@ from bot.config.managed import (
     watch_lines,
     with_managed,
 )
-from bot.digest.build import read_day
+from bot.digest.build import parse_day
 from bot.digest.deliver import digest_reply, today
 from bot.domain import ManagedEntry, ManagedKind
 from bot.masking import mask_text
-from bot.matching.terms import Verdict
+from bot.matching.terms import MatchVerdict
 from bot.matching.watchlist import Watchlist
 from bot.ops.status import print_status, read_status
 from bot.runtime.app import App
@@ -211,7 +211,7 @@ def test_within(watchlist: Watchlist, text: str, budget: float) -> str:
     """Say whether a text matches each watch and why, matches first (``leakbot explain``);
     stop deciding once ``budget`` seconds are spent and name the watches left untested."""
     deadline = time.monotonic() + budget
-    verdicts: list[Verdict] = []
+    verdicts: list[MatchVerdict] = []
     # watch by watch, so a watchlist too costly for this text stops at the budget
     for verdict in watchlist.judge_each(text):
         verdicts.append(verdict)
@@ -254,7 +254,7 @@ DIGEST_REPLIES = 10  # messages one /digest answer may take; a longer day says w
 def digest_day(app: App, text: str) -> date:
     """Read the day a member asked for, in the digest's timezone; a ValueError says why not."""
     config = app.config
-    return read_day(text, today=today(config, app.now()), timezone=config.timezone)
+    return parse_day(text, today=today(config, app.now()), timezone=config.timezone)
 
 
 async def digest(app: App, day: date | None) -> list[str]:

@@ -371,7 +371,7 @@ class TermGroup:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class MatchVerdict:
     """Whether a text matches a watch, and which terms hit or missed, and where."""
 
     watch_id: str
@@ -512,13 +512,13 @@ class Rule:
             text = text.original
         return normalize(text, ignore_accents=self.ignore_accents)
 
-    def judge(self, text: NormalizedText | str) -> Verdict:
+    def judge(self, text: NormalizedText | str) -> MatchVerdict:
         """Decide whether a text matches this watch, looking for each term in turn."""
         text = self.prepare(text)
         found = {term.folded: term.spans(text.folded) for term in self.terms if not term.is_regex}
         return self.decide(text, found)
 
-    def decide(self, text: NormalizedText, found: Mapping[str, Sequence[Span]]) -> Verdict:
+    def decide(self, text: NormalizedText, found: Mapping[str, Sequence[Span]]) -> MatchVerdict:
         """Decide on a text folded by ``prepare``, given where each plain term was found."""
         any_ = tuple([_look(term, text, found) for term in self.any])
         all_ = tuple([tuple([_look(term, text, found) for term in g.terms]) for g in self.all])
@@ -528,7 +528,9 @@ class Rule:
             and all([any([result.hits for result in group]) for group in all_])
             and not any([result.hits for result in none])
         )
-        return Verdict(self.watch_id, matched, any_, all_, none, text.original, self.ignore_accents)
+        return MatchVerdict(
+            self.watch_id, matched, any_, all_, none, text.original, self.ignore_accents
+        )
 
 
 def _look(term: Term, text: NormalizedText, found: Mapping[str, Sequence[Span]]) -> TermHits:

@@ -20,10 +20,10 @@ from bot.domain import Item
 from bot.matching.terms import (
     MAX_HITS_PER_TERM,
     WORD_CHAR,
+    MatchVerdict,
     NormalizedText,
     Rule,
     Span,
-    Verdict,
     normalize,
 )
 
@@ -33,7 +33,7 @@ class WatchMatch:
     """A watch that matched a post, and the verdict that says why."""
 
     watch: Watch
-    verdict: Verdict
+    verdict: MatchVerdict
 
 
 class _TermAutomaton:
@@ -165,11 +165,11 @@ class Watchlist:
                 found.append(WatchMatch(watch, verdict))
         return found
 
-    def judge(self, watch_id: str, text: str) -> Verdict:
+    def judge(self, watch_id: str, text: str) -> MatchVerdict:
         """Decide one watch on a text the way ``matches`` does, whatever its sources."""
         return self._decide(self._index(watch_id), _Pass(self._automata, text))
 
-    def judge_each(self, text: str) -> Iterator[Verdict]:
+    def judge_each(self, text: str) -> Iterator[MatchVerdict]:
         """Decide every watch on a text, in config order, folding it and finding terms once."""
         post = _Pass(self._automata, text)
         for index in range(len(self._rules)):
@@ -185,7 +185,7 @@ class Watchlist:
                 candidates.update(automaton.watches_of.get(key, ()))
         return sorted(candidates)
 
-    def _decide(self, index: int, post: _Pass) -> Verdict:
+    def _decide(self, index: int, post: _Pass) -> MatchVerdict:
         rule = self._rules[index]
         text, spans = post.get(rule.ignore_accents)
         return rule.decide(text, spans)

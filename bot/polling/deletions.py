@@ -23,7 +23,7 @@ from bot.config.durations import format_duration
 from bot.config.file import Deletions
 from bot.domain import Item, ItemState, StoredPost
 from bot.sources.items import canonical_url
-from bot.wording import counted
+from bot.wording import at_utc, counted
 
 SHRUNK_RATIO = 0.75  # a poll with fewer items than this share of the usual is truncated
 SIZES_KEPT = 8  # the feed's recent sizes the usual one is the median of
@@ -52,7 +52,7 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class DeletionVerdict:
     """What one poll says about one followed post: where it stands now, and why."""
 
     post: StoredPost
@@ -68,7 +68,7 @@ class Verdict:
 class DeletionPlan:
     """What one poll says about the posts still followed: the verdicts that changed."""
 
-    verdicts: tuple[Verdict, ...] = ()
+    verdicts: tuple[DeletionVerdict, ...] = ()
     note: str | None = None  # for the poll's line: why vanished posts were not judged
 
 
@@ -253,7 +253,7 @@ class _Judge:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self.verdicts: list[Verdict] = []
+        self.verdicts: list[DeletionVerdict] = []
 
     def plan(self, note: str | None = None) -> DeletionPlan:
         return DeletionPlan(tuple(self.verdicts), note)
@@ -276,16 +276,16 @@ class _Judge:
             post.judgement,
         )
         if not same or ready or restored:
-            self.verdicts.append(Verdict(post, state, since, polls, why, ready, restored))
+            self.verdicts.append(DeletionVerdict(post, state, since, polls, why, ready, restored))
 
     def shown(self, post: StoredPost) -> None:
         """The feed shows the post: any absence is over, and a deleted one is restored."""
-        when = _when(self.now)
+        when = at_utc(self.now)
         if post.state == ItemState.DELETED:
             why = f"{SHOWN_AGAIN} at {when} after it was called deleted: restored"
             self.set(post, ItemState.LIVE, None, 0, why, restored=True)
         elif post.state == ItemState.MISSING:
-            since = _when(post.missing_since) if post.missing_since else "earlier"
+            since = at_utc(post.missing_since) if post.missing_since else "earlier"
             why = f"{SHOWN_AGAIN} at {when}, absent since {since}: a flap, not a deletion"
             self.set(post, ItemState.LIVE, None, 0, why)
         elif post.state == ItemState.GONE:
@@ -302,7 +302,7 @@ class _Judge:
         since = post.missing_since or self.now
         if self.now - since >= FLOOD_GIVE_UP:
             why = (
-                f"vanished with many other posts at {_when(since)} and not shown since: "
+                f"vanished with many other posts at {at_utc(since)} and not shown since: "
                 "an upstream change, not a deletion; no longer followed"
             )
             self.set(post, ItemState.GONE, since, post.missing_polls, why)
@@ -321,7 +321,7 @@ class _Judge:
             why = (
                 f"missing from {count} over {format_duration(lasted)}: its page is checked"
                 if ready
-                else f"missing from {count} since {_when(since)}; its page is checked "
+                else f"missing from {count} since {at_utc(since)}; its page is checked "
                 f"after {enough}"
             )
         else:
@@ -329,7 +329,7 @@ class _Judge:
                 f"missing from {count} over {format_duration(lasted)}, its neighbours "
                 "still shown; no page to check"
                 if ready
-                else f"missing from {count} since {_when(since)}; with no page to check, "
+                else f"missing from {count} since {at_utc(since)}; with no page to check, "
                 f"it is called deleted after {enough} with its neighbours still shown"
             )
         self.set(post, ItemState.MISSING, since, polls, why, ready=ready)
@@ -342,10 +342,6 @@ def unconfirmed_evidence(post: StoredPost, *, now: datetime) -> str:
         f"missing from {counted(post.missing_polls, 'healthy poll')} over "
         f"{format_duration(lasted)}, its neighbours still shown; no page to check"
     )
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def lifetime(posted_at: datetime | None, first_seen_at: datetime, gone_at: datetime) -> timedelta:

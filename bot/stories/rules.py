@@ -664,7 +664,7 @@ class OpenStory:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class StoryVerdict:
     """Whether a post joins an open story (which, and why) or opens a new one (and why)."""
 
     story: OpenStory | None
@@ -757,14 +757,14 @@ class StoryIndex:
         found = [self.stories[i] for i in ids if self.stories[i].opened_at >= since]
         return sorted(found, key=lambda s: (s.opened_at, s.id))
 
-    def decide(self, fingerprint: Fingerprint, now: datetime) -> Verdict:
+    def decide(self, fingerprint: Fingerprint, now: datetime) -> StoryVerdict:
         """Decide which open story a post joins, or why it opens a new one."""
         candidates = self.candidates(fingerprint, now)
         reasons = []
         for story in candidates:
             joins, why = compare(fingerprint, story.fingerprint)
             if joins:
-                return Verdict(story, why)
+                return StoryVerdict(story, why)
             reasons.append(f"#{story.id}: {why}")
         if not candidates:
             about = (
@@ -772,8 +772,8 @@ class StoryIndex:
                 if fingerprint.subject
                 else "with similar text (it names no model)"
             )
-            return Verdict(None, f"no open story {about} in the last {_hours(self.window)}")
-        return Verdict(None, "no open story reports the same leak: " + "; ".join(reasons[:5]))
+            return StoryVerdict(None, f"no open story {about} in the last {_hours(self.window)}")
+        return StoryVerdict(None, "no open story reports the same leak: " + "; ".join(reasons[:5]))
 
     def join(self, story_id: int, fingerprint: Fingerprint) -> None:
         """Let a story hold what a post that joined it claims."""

@@ -56,7 +56,7 @@ def test_a_source_named_from_discord_is_written_with_its_kinds_key() -> None:
         "id": "gsm",
         "feed": "https://example.org/feed",
     }
-    assert source_spec("ice", None, "@UniverseIce") == {"id": "ice", "x": "@UniverseIce"}
+    assert source_spec("ice", feed=None, x="@UniverseIce") == {"id": "ice", "x": "@UniverseIce"}
     # a key no kind has is kept, for the file's checks to refuse as the file would
     assert source_spec("toot", mastodon="@a@b") == {"id": "toot", "mastodon": "@a@b"}
 

@@ -18,7 +18,6 @@ from bot.config.file import Channel, Config, Problem, Source, Watch, check_entry
 from bot.delivery.routing import Routes
 from bot.domain import ManagedEntry, ManagedKind
 from bot.matching.watchlist import Watchlist
-from bot.sources.base import SOURCE_KINDS
 from bot.wording import at_utc
 
 SECTIONS = {
@@ -75,15 +74,12 @@ def watch_spec(
     return spec
 
 
-def source_spec(source_id: str, *in_order: str | None, **by_key: str | None) -> dict[str, Any]:
-    """Write a source the way the config file holds it, from each kind's address: by its
-    key (``feed=URL``), or in the order of SOURCE_KINDS; a key no kind has is kept, for the
-    file's checks to refuse."""
-    if len(in_order) > len(SOURCE_KINDS):
-        raise TypeError(f"source_spec: {len(in_order)} addresses for {len(SOURCE_KINDS)} kinds")
+def source_spec(source_id: str, **by_key: str | None) -> dict[str, Any]:
+    """Write a source the way the config file holds it, from its kind's key and address
+    (``feed=URL``, ``x=username``); a key no kind has is kept, for the file's checks to
+    refuse."""
     spec: dict[str, Any] = {"id": source_id.strip()}
-    given = dict(zip((entry.key for entry in SOURCE_KINDS), in_order, strict=False)) | by_key
-    for key, address in given.items():
+    for key, address in by_key.items():
         if address:
             spec[key] = address.strip()
     return spec

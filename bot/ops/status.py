@@ -15,10 +15,11 @@ from bot.clock import Now, utc_now
 from bot.config.durations import format_duration
 from bot.config.file import CONSOLE_CHANNEL, Config, Source
 from bot.config.settings import Settings
-from bot.domain import ChannelState, SourceKind, SourceRecord
+from bot.domain import ChannelState, SourceRecord
 from bot.masking import mask_text
 from bot.ops.database_trouble import DatabaseTroubleError, check_database_url, database_trouble
 from bot.ops.health import describe
+from bot.sources.base import source_type
 from bot.wording import counted
 from storage.db import Engine, existing_engine, in_transaction
 from storage.errors import StorageError
@@ -109,10 +110,8 @@ def read_status(settings: Settings, config: Config, now: datetime) -> Status:
 
 def skipped(settings: Settings, source: Source) -> str | None:
     """Say why no poll looks at a source, as ``poll-once`` says it; None when one does."""
-    token = settings.x_bearer_token
-    if source.kind == SourceKind.X and (token is None or not token.get_secret_value()):
-        return "skipped: X_BEARER_TOKEN is not set"
-    return None
+    reason = source_type(source.kind).unavailable(settings)
+    return f"skipped: {reason}" if reason else None
 
 
 def _sources(

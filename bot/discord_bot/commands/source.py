@@ -44,7 +44,7 @@ class SourceCommands(app_commands.Group):
         x: str | None = None,
     ) -> None:
         """Add a source; its first poll runs at once and alerts nothing."""
-        spec = source_spec(source_id, feed, x)
+        spec = source_spec(source_id, feed=feed, x=x)
         await deferred(interaction, actions.add_source(self.app, spec, member_of(interaction)))
 
     @app_commands.command(name="remove", description="Remove a source added from Discord")

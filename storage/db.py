@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import queue
 import sqlite3
@@ -33,6 +34,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 WAL_TRIES = 300  # a tenth of a second apart: SQLite's own 30 s busy wait
 T = TypeVar("T")
 W = TypeVar("W")
+log = logging.getLogger(__name__)
+
 WRITE_BATCH = 200  # writes that share one transaction at most
 WRITE_LINGER = 0.005  # seconds a write waits for others to share its transaction
 # seconds a call on a networked database may wait while the database answers nothing at
@@ -42,6 +45,11 @@ WRITE_LINGER = 0.005  # seconds a write waits for others to share its transactio
 # partition within 15 s; a busy database still answers some call every 2 s
 ANSWER_WITHIN = 2.0
 CLOSE_WITHIN = 2.0  # seconds closing waits for database work still running
+# a note of something done outside (Discord took an alert) is tried again this long, at
+# these intervals, while the database cannot be reached: longer than the outbox's claim
+NOTE_WITHIN = 60.0
+NOTE_AGAIN_AFTER = 1.0
+_TRIED_AGAIN = frozenset({Trouble.UNREACHABLE, Trouble.CONNECTION_LOST, Trouble.NO_ANSWER})
 STOP_WITHIN = 5.0  # seconds stopping waits on the database at most, all calls together
 # libpq's settings for each PostgreSQL connection: connecting gives up after 10 s; an idle
 # pooled connection whose peer is gone is found by keepalives (10 s idle, then 3 probes 5 s
@@ -341,6 +349,15 @@ def _listen_for_answers(engine: sa.Engine, answered: Callable[..., None]) -> Non
     sa.event.listen(engine, "after_cursor_execute", answered)
 
 
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Log how a note its caller gave up on ended, when it ran at last."""
+    if future.cancelled():
+        return
+    error = future.exception()
+    if error is not None:
+        log.warning("a note given up on failed when it ran at last: %s", error)
+
+
 class _Threads(Executor):
     """A few daemon threads that run database work in turn.
 
@@ -350,14 +367,14 @@ class _Threads(Executor):
 
     def __init__(self, count: int, name: str) -> None:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._closed = False
+        self.closed = False
         self._count = count
         self._name = name
         self._threads: list[threading.Thread] = []
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         """Queue ``fn(*args, **kwargs)`` for the next free thread."""
-        if self._closed:
+        if self.closed:
             raise RuntimeError("the database is closed")
         future: Future[T] = Future()
         self._queue.put((future, lambda: fn(*args, **kwargs)))
@@ -386,7 +403,7 @@ class _Threads(Executor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Take no more work; drop what waits; let each thread end after its current job,
         waiting for them at most ``CLOSE_WITHIN`` seconds when ``wait``."""
-        self._closed = True
+        self.closed = True
         if cancel_futures:
             with contextlib.suppress(queue.Empty):
                 while True:
@@ -454,9 +471,18 @@ class Database:
         success. A database error comes back as a StorageError."""
         return await self._call(self._transaction, work, kwargs)
 
-    async def _call(self, function: Callable[..., T], *args: Any) -> T:
+    async def note(self, work: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run ``work(session, **kwargs)`` as ``run`` does, for the note of something done
+        outside that cannot be taken back (Discord took an alert). Should its caller give up
+        on it before a thread is free (every thread stuck in a partition), the work is not
+        dropped: it stays queued and runs once a thread is free, so the note lands when the
+        database answers again rather than the alert going out twice."""
+        return await self._call(self._noted, work, kwargs, keep=True)
+
+    async def _call(self, function: Callable[..., T], *args: Any, keep: bool = False) -> T:
         """Run ``function(*args)`` on a database thread; give up on it once the database
-        has said nothing for ``answer_within`` seconds while it waited."""
+        has said nothing for ``answer_within`` seconds while it waited. Work given up on
+        that has not begun is dropped, unless ``keep``."""
         loop = asyncio.get_running_loop()
         call = _Call()
         future = loop.run_in_executor(self._executor, self._on_thread, call, function, *args)
@@ -479,8 +505,12 @@ class Database:
                     return future.result()
         except BaseException:
             # a cancelled caller as much as a silent database: work not begun is dropped
-            call.given_up = True
-            future.cancel()
+            if keep:
+                # it runs later, its caller gone: what it raises then is nobody's to see
+                future.add_done_callback(_retrieved)
+            else:
+                call.given_up = True
+                future.cancel()
             raise
 
     def _on_thread(self, call: _Call, function: Callable[..., T], *args: Any) -> T:
@@ -560,6 +590,23 @@ class Database:
             except Exception as exc:
                 results.append(exc)
         return results
+
+    def _noted(self, work: Callable[..., T], kwargs: dict[str, Any]) -> T:
+        """Run a note's transaction; while the database cannot be reached (a connection
+        tried during a partition times out), try again, for ``NOTE_WITHIN`` seconds at most
+        and not once the database is closing."""
+        give_up_at = time.monotonic() + NOTE_WITHIN
+        while True:
+            try:
+                return self._transaction(work, kwargs)
+            except StorageError as error:
+                if (
+                    error.kind not in _TRIED_AGAIN
+                    or self._executor.closed
+                    or time.monotonic() + NOTE_AGAIN_AFTER > give_up_at
+                ):
+                    raise
+            time.sleep(NOTE_AGAIN_AFTER)
 
     def _transaction(self, work: Callable[..., T], kwargs: dict[str, Any]) -> T:
         with session_scope(self.engine) as session:

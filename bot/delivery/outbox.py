@@ -198,7 +198,9 @@ class Outbox:
             every_channel=list(self._sinks),
             now=self._now(),
         )
-        await self._database.run(settle_delivery, plan=decision.plan)
+        # the sink has answered: the note of it must land even if the database is slow to
+        # take it, or the alert would go out again
+        await self._database.note(settle_delivery, plan=decision.plan)
         _tell(head.alert.channel_id, decision)
         return decision.report
 

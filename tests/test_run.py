@@ -83,11 +83,14 @@ def test_default_config_runs_offline_and_stops_cleanly(
 
 def test_run_alerts_on_schedule(leakbot: Leakbot, feeds: FeedServer, discord: DiscordFake) -> None:
     """The scheduler polls each source at its interval and the alert goes out at once."""
+    # lead-tipster: its slot is 1.5% into its interval, so a fresh `leakbot run` polls it
+    # first at once (bot/polling/timetable.py, first_poll) and each later poll as much
+    # sooner; "tipster"'s slot (64% in) kept the test waiting 3.2 s more
     feeds.publish_rss("tipster", [Post("a", "Old news", link="https://e.com/a")])
     leakbot.write_config(
         f"""
         sources:
-          - id: tipster
+          - id: lead-tipster
             feed: {feeds.url("tipster")}
             interval: 10s
         channels:
@@ -101,7 +104,7 @@ def test_run_alerts_on_schedule(leakbot: Leakbot, feeds: FeedServer, discord: Di
     bot = Running(["run"], leakbot.home, leakbot.env)
     try:
         output = bot.wait_for(re.compile(r"first poll, 1 item recorded"), 30)
-        assert "tipster: first poll" in output, output
+        assert "lead-tipster: first poll" in output, output
         feeds.publish_rss(
             "tipster",
             [
@@ -195,13 +198,15 @@ def test_healthz_and_the_log_follow_a_database_outage(
     leakbot: Leakbot, database_url: str, feeds: FeedServer
 ) -> None:
     """A PostgreSQL outage: one line when it starts, one when it ends; /healthz 503 between."""
+    # lead-tipster is polled first at once: see test_run_alerts_on_schedule
     if not database_url.startswith("postgresql"):
         pytest.skip("the outage is played by a relay in front of PostgreSQL")
     parsed = make_url(database_url)
     feeds.publish_rss("tipster", [Post("a", "Old news")])
     leakbot.write_config(
         HEALTH_CONFIG.format(
-            interval="1h", sources=f"\n      - id: tipster\n        feed: {feeds.url('tipster')}"
+            interval="1h",
+            sources=f"\n      - id: lead-tipster\n        feed: {feeds.url('tipster')}",
         )
     )
     with Relay(parsed.host or "127.0.0.1", parsed.port or 5432) as relay:
@@ -210,7 +215,7 @@ def test_healthz_and_the_log_follow_a_database_outage(
         env = {**leakbot.env, "DATABASE_URL": url, "LEAKBOT_HTTP_ADDR": base[len("http://") :]}
         bot = Running(["run"], leakbot.home, env)
         try:
-            _until(lambda: "tipster: first poll" in bot.output, 30, bot)
+            _until(lambda: "lead-tipster: first poll" in bot.output, 30, bot)
             assert _get(f"{base}/healthz")[0] == 200
             before = len(bot.lines)
 

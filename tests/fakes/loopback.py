@@ -55,7 +55,9 @@ class LoopbackServer(BackgroundLoop):
         return f"http://127.0.0.1:{self.port}"
 
     async def _start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # on exit, an answer a test left hanging (a slow Discord, a stalled feed) is cut off
+        # after a second: its client is long gone
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

@@ -110,12 +110,47 @@ def write_choices(
                 .values(fingerprint=dict(choice.fingerprint))
                 .execution_options(synchronize_session=False)
             )
+            _grow(session, story_id, choice.fingerprint, opened)
         session.execute(
             sa.update(ItemRow)
             .where(col(ItemRow.id) == item_id)
             .values(story_id=story_id, story_why=choice.why)
             .execution_options(synchronize_session=False)
         )
+
+
+def _grow(
+    session: Session, story_id: int, fingerprint: Mapping[str, Any], opened: dict[int, int]
+) -> None:
+    """Let a story that a post joined be found by its new keys, and take in the stories the
+    post showed were the same leak (``absorbed``): their posts become the story's, and they
+    are found no more."""
+    absorbed = [opened.get(int(i), int(i)) for i in fingerprint.get("absorbed", ())]
+    absorbed = [i for i in absorbed if i > 0 and i != story_id]
+    if absorbed:
+        session.execute(
+            sa.update(ItemRow)
+            .where(col(ItemRow.story_id).in_(absorbed))
+            .values(story_id=story_id)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(sa.delete(StoryKeyRow).where(col(StoryKeyRow.story_id).in_(absorbed)))
+    keys = {str(k) for k in fingerprint.get("keys", ())}
+    if not keys:
+        return
+    held = set(
+        session.exec(select(StoryKeyRow.key).where(col(StoryKeyRow.story_id) == story_id)).all()
+    )
+    story = session.get(StoryRow, story_id)
+    if story is None or not keys - held:
+        return
+    session.execute(
+        sa.insert(StoryKeyRow),
+        [
+            {"key": key, "story_id": story_id, "opened_at": story.opened_at}
+            for key in sorted(keys - held)
+        ],
+    )
 
 
 @dataclass(frozen=True, slots=True)

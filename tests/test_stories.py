@@ -7,15 +7,12 @@ a clock the test moves.
 
 from __future__ import annotations
 
-import itertools
-import json
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-import yaml
 from sqlmodel import col, select
 
 from bot.config.file import load_config
@@ -25,12 +22,14 @@ from bot.domain import StoryReport
 from bot.runtime.app import App
 from bot.sinks.discord.payload import message_body
 from bot.stories.rules import OpenStory, Reader, StoryIndex
+from bot.stories.wording import earlier
 from storage.db import make_engine, session_scope
 from storage.models import ItemRow
 from tests.clock import Clock
 from tests.conftest import ROOT, WEBHOOK_ID, Leakbot
 from tests.fakes.discord import WEBHOOK_PATH, DiscordFake, Received, body_problems
 from tests.fakes.feed_server import FeedServer, Post
+from tests.story_sets import labelled_posts, partition, place, score, shuffled
 
 SOURCES = ("digital-chat-station", "gsmarena", "gizmochina", "weibo-zhihu", "notebookcheck")
 CONFIG = """
@@ -304,70 +303,136 @@ def test_past_a_dozen_sources_the_alert_gives_a_count_and_the_newest() -> None:
 EVALUATION = ROOT / "tests" / "data" / "stories"
 PRECISION_FLOOR = 0.97  # a wrong merge hides a leak
 RECALL_FLOOR = 0.85
-
-
-def _evaluation_posts(*names: str) -> list[dict[str, Any]]:
-    """Read the labelled posts: written leak coverage (YAML) and real headlines (JSON lines)."""
-    posts: list[dict[str, Any]] = []
-    for name in names:
-        path = EVALUATION / name
-        if path.suffix == ".jsonl":
-            for line in path.read_text(encoding="utf-8").splitlines():
-                posts.append({**json.loads(line), "at": "2026-11-30T00:00:00Z"})
-            continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for group in data["stories"]:
-            posts += [{**report, "story": group["story"]} for report in group["reports"]]
-        posts += [{**report, "story": None} for report in data.get("alone", ())]
-    for order, post in enumerate(posts):
-        post["order"] = order
-        post["at"] = datetime.fromisoformat(post["at"].replace("Z", "+00:00"))
-    return sorted(posts, key=lambda p: (p["at"], p["order"]))
-
-
-def pairwise(posts: list[dict[str, Any]]) -> tuple[float, float, int]:
-    """Put posts in stories in time order as the bot does; return precision, recall, pairs."""
-    reader, index = Reader(), StoryIndex()
-    found: dict[int, int] = {}
-    for number, post in enumerate(posts, start=1):
-        fingerprint = reader.read(post["title"], post["text"])
-        verdict = index.decide(fingerprint, post["at"])
-        if verdict.story is not None:
-            index.join(verdict.story.id, fingerprint)
-            found[post["order"]] = verdict.story.id
-        else:
-            index.add(OpenStory(number, post["at"], post["title"], fingerprint))
-            found[post["order"]] = number
-    right = wrong = missed = 0
-    for a, b in itertools.combinations(posts, 2):
-        labelled = a["story"] is not None and a["story"] == b["story"]
-        merged = found[a["order"]] == found[b["order"]]
-        right += labelled and merged
-        wrong += merged and not labelled
-        missed += labelled and not merged
-    precision = right / (right + wrong) if right + wrong else 1.0
-    return precision, right / (right + missed), right + missed
+# the second held-out set (tests/data/stories/held_out_2/), written while the rules stood
+# still; measured at the second pass and at the third (once by a failing run of this test
+# before the third pass was final, 0.932 / 0.683, and once by CI on the final rules, the same)
+HELD_OUT_2_PRECISION = 0.93  # 0.932 at the third pass (0.933 at the second, 0.932 at b05975c)
+HELD_OUT_2_RECALL = 0.68  # 0.683 at the third pass (0.694 at the second, 0.538 at b05975c)
+# the third held-out set (tests/data/stories/held_out_3/), written blind to the third pass and
+# committed before it was measured, once with the rules before issue 22 and once with these
+HELD_OUT_3_PRECISION = 0.97  # 0.977 at the third pass (0.868 with the rules before issue 22)
+HELD_OUT_3_RECALL = 0.86  # 0.865 at the third pass (0.544 with the rules before issue 22)
+# the tuning set the rules were settled on (tests/data/stories/tuning/), since the third pass
+# with the first held-out set in it (c_*.yaml, 403 posts): its figure as it stood
+TUNING_PRECISION = 0.98  # measured 0.987 (0.966 with the second pass's rules)
+TUNING_RECALL = 0.87  # measured 0.881 (0.883 with the second pass's rules)
 
 
 @pytest.mark.parametrize(
     ("names", "at_least"),
     [
-        (("written.yaml", "real.jsonl"), 300),  # the rules were settled on these
-        (("heldout.yaml",), 25),  # written afterwards, never tuned on
+        (("written.yaml", "real.jsonl"), 300),  # the first rules were settled on these
+        (("heldout.yaml",), 25),
     ],
 )
 def test_stories_are_precise_and_complete_on_the_evaluation_set(
     names: tuple[str, ...], at_least: int
 ) -> None:
-    posts = _evaluation_posts(*names)
+    posts = labelled_posts(*(EVALUATION / name for name in names))
     assert len(posts) >= at_least
-    precision, recall, pairs = pairwise(posts)
-    print(
-        f"\nstories on {' + '.join(names)}: {len(posts)} posts, {pairs} same-leak pairs: "
-        f"precision {precision:.3f}, recall {recall:.3f}"
+    found = score(posts, place(posts))
+    print("\n" + found.line(" + ".join(names)))
+    assert found.precision >= PRECISION_FLOOR
+    assert found.recall >= RECALL_FLOOR
+
+
+def test_stories_hold_on_the_tuning_set() -> None:
+    posts = labelled_posts(*sorted((EVALUATION / "tuning").glob("*.yaml")))
+    assert len(posts) >= 1000
+    found = score(posts, place(posts))
+    print("\n" + found.line("tuning"))
+    assert found.precision >= TUNING_PRECISION
+    assert found.recall >= TUNING_RECALL
+
+
+@pytest.mark.parametrize(
+    ("name", "at_least", "precision", "recall"),
+    [
+        ("held_out_2", 300, HELD_OUT_2_PRECISION, HELD_OUT_2_RECALL),
+        ("held_out_3", 350, HELD_OUT_3_PRECISION, HELD_OUT_3_RECALL),
+    ],
+)
+def test_stories_hold_on_the_held_out_sets(
+    name: str, at_least: int, precision: float, recall: float
+) -> None:
+    posts = labelled_posts(*sorted((EVALUATION / name).glob("*.yaml")))
+    assert len(posts) >= at_least
+    found = score(posts, place(posts))
+    figures = found.line(name)  # the figures only: its posts are never shown, not even
+    print("\n" + figures)  # when the test fails (pytest would show the Score's pairs)
+    if found.precision < precision or found.recall < recall:
+        pytest.fail(f"{figures}: below {precision} / {recall}", pytrace=False)
+
+
+def test_stories_do_not_depend_on_the_order_posts_come_in() -> None:
+    posts = labelled_posts(EVALUATION / "written.yaml", EVALUATION / "heldout.yaml")
+    moment = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    for post in posts:
+        post["at"] = moment  # all open at once: only the order differs
+    expected = partition(posts, place(posts))
+    assert len(expected) < len(posts) - 50  # many posts share a story
+    for seed in range(25):
+        order = shuffled(posts, seed)
+        for polls in (1, 2, 5):  # one poll, or several with the stories stored between
+            assert partition(posts, place(order, polls=polls)) == expected, (seed, polls)
+
+
+def test_on_the_tuning_set_the_order_within_a_poll_changes_few_stories() -> None:
+    """Not yet the whole property: on the 1,798 tuning posts, read in polls six hours apart
+    and in shuffled order within each poll, a few of the ~800 stories differ from reading them
+    in time order (5 to 12 in six orders), the figures hardly at all (docs/stories.md)."""
+    posts = labelled_posts(*sorted((EVALUATION / "tuning").glob("*.yaml")))
+    epoch = datetime(2026, 1, 1, tzinfo=UTC)
+    for post in posts:  # a poll every six hours reads what came since the last one
+        polls = (post["at"] - epoch) // timedelta(hours=6) + 1
+        post["at"] = epoch + timedelta(hours=6) * polls
+    expected = partition(posts, place(posts))
+    in_time = score(posts, place(posts))
+    for seed in range(2):
+        order = sorted(
+            posts, key=lambda p: (p["at"], random.Random(seed * 7919 + p["order"]).random())
+        )
+        found = place(order)
+        assert len(expected - partition(posts, found)) <= len(expected) // 50, seed
+        shuffled_score = score(posts, found)
+        assert abs(shuffled_score.precision - in_time.precision) <= 0.01
+        assert abs(shuffled_score.recall - in_time.recall) <= 0.01
+
+
+def test_a_correction_opens_a_story_that_says_the_earlier_figure() -> None:
+    reader, index = Reader(), StoryIndex()
+    at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    first = reader.read("Galaxy S27+ battery: 5,500mAh", "Galaxy S27+ 5500mAh, 45W charging.")
+    index.add(OpenStory(1, at, "Galaxy S27+ battery: 5,500mAh", first))
+    correction = reader.read(
+        "Galaxy S27+ battery is 6,000 mAh, not 5,500", "It has 6,000 mAh, not 5,500 mAh."
     )
-    assert precision >= PRECISION_FLOOR
-    assert recall >= RECALL_FLOOR
+    assert "mah:6000" in correction.claims and "mah:5500" not in correction.claims
+    verdict = index.decide(correction, at + timedelta(hours=2))
+    assert verdict.story is None
+    assert verdict.corrects is not None and verdict.corrects.story_id == 1
+    assert verdict.corrects.earlier == ("mah:5500",)
+    assert verdict.corrects.wording() == "earlier: 5,500 mAh"
+    assert verdict.corrects.fact() == (
+        "Corrects",
+        "#1: Galaxy S27+ battery: 5,500mAh (earlier: 5,500 mAh)",
+    )
+    assert earlier(["usd:1099", "date:3-1"]) == "earlier: March 1, $1,099"
+    assert 'contradicts story #1 ("Galaxy S27+ battery: 5,500mAh")' in verdict.why
+    chinese = reader.read("三星 Galaxy S27+ 电池", "此前传 4500mAh，实际 5000mAh。")
+    assert chinese.claims.count("mah:5000") == 1 and chinese.quoted == ("mah:4500",)
+
+
+def _story_post_ids(leakbot: Leakbot) -> dict[str, int | None]:
+    """Each source's id of its stored post that is in a story."""
+    engine = make_engine(leakbot.env["DATABASE_URL"])
+    with session_scope(engine) as session:
+        ids = {
+            row.source_id: row.id
+            for row in session.exec(select(ItemRow).where(col(ItemRow.story_id).is_not(None)))
+        }
+    engine.dispose()
+    return ids
 
 
 async def test_explain_says_which_story_a_post_joined_and_why(
@@ -376,13 +441,7 @@ async def test_explain_says_which_story_a_post_joined_and_why(
     await newsroom.report("gsmarena", *ONE_LEAK["gsmarena"])
     await newsroom.report("gizmochina", *OTHER_LEAK)
     await newsroom.report("notebookcheck", *ONE_LEAK["notebookcheck"])
-    engine = make_engine(leakbot.env["DATABASE_URL"])
-    with session_scope(engine) as session:
-        ids = {
-            row.source_id: row.id
-            for row in session.exec(select(ItemRow).where(col(ItemRow.story_id).is_not(None)))
-        }
-    engine.dispose()
+    ids = _story_post_ids(leakbot)
 
     joined = leakbot("explain", "--item", str(ids["notebookcheck"]))
     assert joined.code == 0, joined.err
@@ -393,6 +452,65 @@ async def test_explain_says_which_story_a_post_joined_and_why(
 
     opened = leakbot("explain", "--item", str(ids["gizmochina"]))
     assert "opened a new story: no open story about xiaomi 17 pro" in opened.out
+
+
+async def test_explain_names_the_claims_that_matched_and_the_story_a_post_corrects(
+    newsroom: Newsroom, leakbot: Leakbot, discord: DiscordFake
+) -> None:
+    await newsroom.report("gsmarena", *OTHER_LEAK)
+    await newsroom.report(
+        "gizmochina",
+        "Xiaomi 17 Pro battery is 7,000 mAh, not 6,500 mAh",
+        "Correction: the Xiaomi 17 Pro packs a 7,000 mAh battery, not 6,500 mAh.",
+    )
+    await newsroom.report(
+        "notebookcheck",
+        "Xiaomi 17 Pro to pack a 7,000 mAh battery",
+        "The Xiaomi 17 Pro will come with a 7,000 mAh battery.",
+    )
+    assert _posts(discord) == 2  # the correction is news: it is not folded into the old story
+    first, correction = discord.messages
+    assert "Corrects" not in _fields(first)
+    corrects_field = _fields(correction)["Corrects"]  # its alert names what it corrects
+    assert corrects_field.startswith("#") and "earlier: 6,500 mAh" in corrects_field
+    assert OTHER_LEAK[0] in corrects_field
+    ids = _story_post_ids(leakbot)
+
+    corrects = leakbot("explain", "--item", str(ids["gizmochina"]))
+    assert corrects.code == 0, corrects.err
+    assert "opened a new story: it contradicts story #" in corrects.out
+    assert "earlier: 6,500 mAh, now 7,000 mAh" in corrects.out
+
+    joined = leakbot("explain", "--item", str(ids["notebookcheck"]))
+    assert "claims are the story's: " in joined.out
+    assert "mah:7000" in joined.out and "battery" in joined.out
+
+
+async def test_a_report_of_two_stories_brings_them_together_in_the_database(
+    newsroom: Newsroom, leakbot: Leakbot
+) -> None:
+    await newsroom.report(
+        "gsmarena", "Xiaomi 17 Ultra battery: 7,000mAh", "The Xiaomi 17 Ultra battery is 7,000mAh."
+    )
+    await newsroom.report(
+        "gizmochina",
+        "Xiaomi 17 Ultra battery charges at 100W",
+        "The Xiaomi 17 Ultra battery takes 100W.",
+    )
+    await newsroom.report(
+        "notebookcheck",
+        "Xiaomi 17 Ultra: 7,000mAh battery with 100W charging",
+        "A 7,000mAh battery and 100W charging for the Xiaomi 17 Ultra.",
+    )
+    engine = make_engine(leakbot.env["DATABASE_URL"])
+    with session_scope(engine) as session:
+        stories = {
+            row.source_id: row.story_id
+            for row in session.exec(select(ItemRow).where(col(ItemRow.story_id).is_not(None)))
+        }
+    engine.dispose()
+    # the first two looked like two leaks until the third reported both: one story now
+    assert len(stories) == 3 and len(set(stories.values())) == 1, stories
 
 
 async def test_an_edited_post_alerts_on_its_own_and_names_its_story(

@@ -2,29 +2,34 @@
 
 A post is read into a Fingerprint:
 
-- its **designations**, the model names it speaks of, compared exactly: "Xiaomi 17 Ultra"
-  (``xiaomi 17 ultra``), "小米17 Pro" (``xiaomi 17 pro``), "Galaxy S27+" (``s27 +``),
-  "Z Fold 7" (``fold 7``). The first one of the title is the post's **subject**;
-- its **claims**: the specific facts (``6500mah``, ``1inch``, ``usd1099``, ``dec19``) and the
-  topics (``battery``, ``leica``, ``periscope``) it reports, the same in English and Chinese;
+- its **designations**, the model names it speaks of, read by the device-name grammar
+  (``bot.stories.devices``): "Xiaomi 17 Ultra" and "小米17 Ultra" are ``xiaomi 17 ultra``,
+  "Galaxy S27 / S27+" and "Galaxy S27 series" are ``s27 series``. The first one of the
+  title is the post's **subject**;
+- its **claims**: the facts (``mah:6500``, ``usd:1099``, ``date:12-19``, ``color:green``)
+  and topics (``battery``, ``ltpo``, ``aperture``) it reports, the same in English and
+  Chinese (``bot.stories.claims``, with its glossary), and the figures it **quotes** as
+  wrong or old ("6,000 mAh, not 5,500");
 - a MinHash **signature** of its words, for a post that names no model.
 
-Text is folded as watches fold it (NFKC, case, Traditional to Simplified Chinese), then
-the aliases of brands and topics, built in and declared by watches (``[Xiaomi, 小米]``),
-become one word.
+A story is compared as a whole: its fingerprint holds every report's subjects, models and
+claims. A post joins an open story when it is about one of the story's subjects (or the
+series of one), neither names in its title a model the other never mentions (a round-up, a
+deal on last year's model), no fact of one contradicts the other (4,900 mAh against 4,300
+mAh; a post that quotes the story's figure as wrong), and most of the post's claims are the
+story's. A post that contradicts a story opens a new one, which says which story it
+corrects and the figure it said. A post with no model joins only a story whose text is
+nearly the same. Of several stories a post may join, it joins the one that holds most of
+its claims (then the oldest), whatever order they were opened in.
 
-A post joins an open story when they have the same subject, neither names in its title a
-model the other never mentions (a round-up, a deal on last year's model), no fact of one
-contradicts the other (4,900 mAh against 4,300 mAh), and most of the post's claims are
-the story's. A post with no model joins only a story whose text is nearly the same.
-
-Open stories sit in an index by subject (and by signature band, for posts without one),
-so deciding a post looks at the few stories about its model, never at every open story.
-Everything here is pure: no database, no clock.
+Open stories sit in an index by model family (and by signature band, for posts without
+one), so deciding a post looks at the few stories about its model's family, never at every
+open story. Everything here is pure: no database, no clock.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import re
@@ -35,6 +40,20 @@ from typing import Any
 
 from bot.config.file import Watch
 from bot.matching.terms import fold
+from bot.stories import claims as claiming
+from bot.stories.claims import NUMBER, UNITS, contradiction, glossary, rounded_alike
+from bot.stories.devices import (
+    SERIES,
+    Grammar,
+    chinese_ordinals,
+    designations,
+    family_of,
+    grammar,
+    is_code,
+    series_subject,
+    unglue,
+)
+from bot.stories.wording import earlier, fact
 
 WINDOW = timedelta(hours=72)
 JOIN_SHARE = 0.5  # of a post's claims the story must hold
@@ -42,281 +61,39 @@ NEAR_TEXT = 0.6  # estimated word-pair Jaccard for posts that name no model
 SIGNATURE_SIZE = 32
 BANDS = 8  # of SIGNATURE_SIZE // BANDS rows: a pair near NEAR_TEXT shares a band
 MAX_CLAIMS = 64  # a story's claims kept; a story cannot grow to cover everything
+MAX_SUBJECTS = 8
+MAX_NAMES = 24
+MAX_REPORTS = 32  # reports a story keeps to be compared with, one by one
+FACT_SHARE = 0.3  # of a post's claims the story must hold when they share a figure
+# topics too general to tell one leak from another of the same model
+GENERAL = frozenset(
+    [
+        "camera",
+        "display",
+        "chip",
+        "launch",
+        "price",
+        "render",
+        "battery",
+        "charging",
+        "photo",
+        "colors",
+        "design",
+        "deal",
+        "gpu",
+        "memory",
+        "storage",
+        "process",
+        "certification",
+    ]
+)
+# kinds of fact a title may give beside its leak's figure: its setting, the models it names
+TITLE_CONTEXT = frozenset(("n", "model", "when", "month", "region", "color", "no"))
+ASIDE = "aside"  # the claim of a title that compares, sells, reviews or rounds up
+# a title that names another model still joins when this much of what it claims is the story's
+STRANGER_SHARE = 0.75
+STRANGER_SHARED = 3
 
-# Brands and product lines written in Chinese (folded: Simplified), with their English word.
-_CHINESE_NAMES = {
-    "小米": "xiaomi",
-    "红米": "redmi",
-    "三星": "samsung",
-    "苹果": "apple",
-    "华为": "huawei",
-    "荣耀": "honor",
-    "一加": "oneplus",
-    "谷歌": "google",
-    "任天堂": "nintendo",
-    "骁龙": "snapdragon",
-    "天玑": "dimensity",
-    "麒麟": "kirin",
-    "徕卡": "leica",
-    "哈苏": "hasselblad",
-    "蔡司": "zeiss",
-    "至尊版": "elite",
-    "标准版": "",
-    "系列": "series",
-    "非凡大师": "",
-}
-# Topics, in Chinese and English word stems, with the claim they name.
-_CHINESE_TOPICS = {
-    "电池": "battery",
-    "续航": "battery",
-    "快充": "charging",
-    "有线": "charging",
-    "充电": "charging",
-    "无线": "wireless",
-    "主摄": "maincam",
-    "大底": "sensor",
-    "长焦": "telephoto",
-    "潜望": "periscope",
-    "影像": "camera",
-    "镜头": "camera",
-    "屏幕": "display",
-    "直屏": "display",
-    "曲屏": "display",
-    "屏下": "underdisplay",
-    "芯片": "chip",
-    "跑分": "benchmark",
-    "价格": "price",
-    "售价": "price",
-    "起售价": "price",
-    "发布": "launch",
-    "定档": "launch",
-    "渲染图": "render",
-    "谍照": "photo",
-    "真机": "photo",
-    "认证": "certification",
-    "卫星通信": "satellite",
-    "厚度": "thickness",
-    "薄": "thickness",
-    "重量": "weight",
-    "配色": "colors",
-    "陶瓷": "ceramic",
-    "八角": "octagonal",
-    "镜头模组": "camisland",
-    "灵动岛": "dynamicisland",
-    "联名": "branding",
-    "调校": "tuning",
-    "频率": "clock",
-    "大核": "clock",
-    "折叠": "folded",
-}
-_ENGLISH_TOPICS = {
-    "battery": "battery",
-    "batteries": "battery",
-    "cell": "battery",
-    "charging": "charging",
-    "charger": "charging",
-    "wireless": "wireless",
-    "main": "maincam",
-    "primary": "maincam",
-    "sensor": "sensor",
-    "telephoto": "telephoto",
-    "periscope": "periscope",
-    "zoom": "telephoto",
-    "camera": "camera",
-    "cameras": "camera",
-    "display": "display",
-    "screen": "display",
-    "under-display": "underdisplay",
-    "chip": "chip",
-    "chipset": "chip",
-    "soc": "chip",
-    "processor": "chip",
-    "benchmark": "benchmark",
-    "geekbench": "benchmark",
-    "antutu": "benchmark",
-    "price": "price",
-    "priced": "price",
-    "cost": "price",
-    "costs": "price",
-    "launch": "launch",
-    "launches": "launch",
-    "debut": "launch",
-    "unveil": "launch",
-    "announced": "launch",
-    "render": "render",
-    "renders": "render",
-    "design": "render",
-    "images": "photo",
-    "photos": "photo",
-    "hands-on": "photo",
-    "certification": "certification",
-    "certified": "certification",
-    "3c": "certification",
-    "tenaa": "certification",
-    "fcc": "certification",
-    "satellite": "satellite",
-    "thick": "thickness",
-    "thin": "thickness",
-    "thinner": "thickness",
-    "thinnest": "thickness",
-    "slim": "thickness",
-    "weigh": "weight",
-    "weighs": "weight",
-    "weight": "weight",
-    "colors": "colors",
-    "colours": "colors",
-    "ceramic": "ceramic",
-    "octagonal": "octagonal",
-    "island": "camisland",
-    "dynamic": "dynamicisland",
-    "branding": "branding",
-    "brand": "branding",
-    "tuning": "tuning",
-    "tuned": "tuning",
-    "clock": "clock",
-    "clocks": "clock",
-    "ghz": "clock",
-    "folded": "folded",
-    "glyph": "glyph",
-    "face": "faceid",
-    "faceid": "faceid",
-    "leica": "leica",
-    "hasselblad": "hasselblad",
-    "zeiss": "zeiss",
-}
-# Lines whose models are plain numbers ("Xiaomi 17", "Mate 80"): the word before the number.
-_LINES = frozenset(
-    [
-        "xiaomi",
-        "redmi",
-        "poco",
-        "iphone",
-        "ipad",
-        "pixel",
-        "oneplus",
-        "nord",
-        "mate",
-        "pura",
-        "nova",
-        "magic",
-        "find",
-        "reno",
-        "fold",
-        "flip",
-        "galaxy",
-        "phone",
-        "switch",
-        "playstation",
-        "snapdragon",
-        "dimensity",
-        "kirin",
-        "exynos",
-        "tensor",
-        "watch",
-        "ultra",
-        "iqoo",
-        "realme",
-        "gt",
-        "note",
-        "honor",
-        "vivo",
-        "oppo",
-        "huawei",
-        "nothing",
-        "samsung",
-        "apple",
-        "xperia",
-        "zenfone",
-        "rog",
-        "moto",
-        "edge",
-        "razr",
-        "macbook",
-        "airpods",
-        "vision",
-        "quest",
-        "steam",
-        "deck",
-    ]
-)
-# Words after a model number that make another model: "Pro", "Ultra", "+", "Gen 5".
-_SUFFIXES = frozenset(
-    [
-        "pro",
-        "max",
-        "ultra",
-        "plus",
-        "+",
-        "mini",
-        "lite",
-        "fe",
-        "edge",
-        "xl",
-        "air",
-        "rs",
-        "se",
-        "neo",
-        "turbo",
-        "elite",
-        "series",
-        "fold",
-        "flip",
-        "prime",
-        "active",
-        "slim",
-    ]
-)
-# Letters after a number that are units, not models: "6500mAh", "2K", "5x", "8.2mm".
-_UNITS = {
-    "mah": "mah",
-    "w": "w",
-    "mp": "mp",
-    "hz": "hz",
-    "ghz": "ghz",
-    "gb": "gb",
-    "tb": "tb",
-    "nm": "nm",
-    "mm": "mm",
-    "g": "g",
-    "grams": "g",
-    "gram": "g",
-    "x": "x",
-    "k": "k",
-    "inch": "inch",
-    "inches": "inch",
-    "megapixel": "mp",
-    "megapixels": "mp",
-    "亿像素": "mp",  # 2亿像素: 200 MP, see _CHINESE_SCALE
-    "万像素": "mp",
-    "英寸": "inch",
-    "吋": "inch",
-    "克": "g",
-    "元": "cny",
-    "毫安": "mah",
-    "瓦": "w",
-}
-_MONTHS = {
-    name: index
-    for index, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_SPELLED = {"one": "1", "two": "2", "一": "1", "两": "2", "二": "2"}
 _STOPWORDS = frozenset(
     [
         "a",
@@ -380,38 +157,76 @@ _STOPWORDS = frozenset(
     ]
 )
 
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _TOKEN = re.compile(
-    r"\d{1,2}月\s?\d{1,2}日"  # a Chinese date
-    rf"|\$\s?(?:{_NUMBER})"  # a dollar price
-    rf"|(?:{_NUMBER})\s?(?:亿像素|万像素|英寸|吋|克|元|毫安|瓦)"  # a number with a Chinese unit
-    rf"|\d+[a-z]+(?![a-z0-9])"  # a number glued to letters: a unit or a model ("15r")
-    rf"|{_NUMBER}"
+    r"\d{1,2}月\d{1,2}日"  # a Chinese date (written without spaces by claims.write_dates)
+    rf"|[$€]\s?(?:{NUMBER})"  # a dollar or euro price
+    rf"|(?:{NUMBER})\s?(?:{claiming.CHINESE_UNITS})"  # a number with a Chinese unit
+    r"|\d{3,5}x3d\d?(?![a-z0-9])"  # a model that starts with its number: 9950X3D2
+    r"|\d{4,}[a-z]+\d[a-z0-9]*"  # a model code: 25019PNF3C, not a model's name
+    r"|\d+[a-z]+(?![a-z0-9])"  # a number glued to letters: a unit or a model ("15r")
+    rf"|{NUMBER}"
     r"|[a-z][a-z0-9]*(?:-[a-z0-9]+)*"  # a word, maybe with digits or dashes
     r"|\+"
+    r"|[/&,|]"  # what stands between the models of a family: "S27 / S27+"
     r"|[\u3400-\u9fff]"  # one CJK character (names and topics are read before)
 )
-_CHINESE_DATE = re.compile(r"(\d{1,2})月\s?(\d{1,2})日")
-_CHINESE_UNIT = re.compile(rf"({_NUMBER})\s?(亿像素|万像素|英寸|吋|克|元|毫安|瓦)")
-_CHINESE_SCALE = {"亿像素": 100.0, "万像素": 0.01}  # to megapixels
-_CHIPS = frozenset(["snapdragon", "dimensity", "kirin", "exynos", "tensor", "helio"])
+_CHIPS = grammar().chips
+_PUNCTUATION = frozenset("/&,|")
 
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
-    """What a post reports, in the terms stories are compared by."""
+    """What a post reports (or a story, all its reports), in the terms stories compare."""
 
     subject: str | None  # the first model of the title (else of the text)
     headline: tuple[str, ...]  # the models the title names
     designations: tuple[str, ...]  # every model the post names
     claims: tuple[str, ...]  # facts and topics
     signature: tuple[int, ...] = ()  # MinHash of word pairs
+    subjects: tuple[str, ...] = ()  # a story's: the subject of each of its reports
+    quoted: tuple[str, ...] = ()  # figures the post says are wrong or old
+    reports: tuple[Fingerprint, ...] = ()  # a story's: each report's own (the first ones)
+    absorbed: tuple[int, ...] = ()  # a story's: stories a later report showed were this one
+    lead: tuple[str, ...] = ()  # what the title claims (a story's: its first report's title)
+    names: tuple[str, ...] = ()  # a post with no model: its title's word pairs and brands
+
+    def each_report(self) -> tuple[Fingerprint, ...]:
+        """Return the fingerprints of a story's reports (a post's: itself)."""
+        return self.reports or (self,)
+
+    def about(self) -> tuple[str, ...]:
+        """Return the subjects a story (or a post) is about."""
+        return self.subjects or ((self.subject,) if self.subject else ())
 
     def index_keys(self) -> tuple[str, ...]:
-        """Return the keys a story opened by this post is found by."""
-        if self.subject is not None:
-            return (f"s:{self.subject}",)
-        return band_keys(self.signature)
+        """Return the keys a story opened by this post is found by: the families of the models
+        its titles name, their lines (``l:``; ``u:`` for a model named without a number) and
+        the product word a name ends in (``n:trifold``)."""
+        return self._keys(stored=True)
+
+    def lookup_keys(self) -> tuple[str, ...]:
+        """Return the keys under which the stories this post may join are found: "Pixel
+        Tablet" looks at every Pixel story (``l:pixel``), "Pixel Tablet 2" at those named
+        without a number (``u:pixel``)."""
+        return self._keys(stored=False)
+
+    def _keys(self, stored: bool) -> tuple[str, ...]:
+        if self.subject is None:
+            pairs = tuple(f"w:{n}" for n in self.names if not n.startswith("brand:"))
+            return (*band_keys(self.signature), *pairs)
+        words = grammar()
+        keys: list[str] = []
+        for name in dict.fromkeys((*self.about(), *self.headline)):
+            parts = name.split(" ")
+            keys.append(f"s:{family_of(name, words)}")
+            numbered = any(c.isdigit() for c in name)
+            if stored or not numbered:
+                keys.append(f"l:{parts[0]}")
+            if not stored or not numbered:
+                keys.append(f"u:{parts[0]}")
+            if parts[-1] in words.named and not numbered:
+                keys.append(f"n:{parts[-1]}")  # "Samsung TriFold", "Galaxy Z TriFold"
+        return tuple(dict.fromkeys(keys))
 
     def to_json(self) -> dict[str, Any]:
         """Turn the fingerprint into JSON-safe data for the story's row."""
@@ -421,6 +236,13 @@ class Fingerprint:
             "designations": list(self.designations),
             "claims": list(self.claims),
             "signature": list(self.signature),
+            "subjects": list(self.subjects),
+            "quoted": list(self.quoted),
+            "reports": [r.to_json() for r in self.reports],
+            "absorbed": list(self.absorbed),
+            "lead": list(self.lead),
+            "names": list(self.names),
+            "keys": list(self.index_keys()),
         }
 
     @classmethod
@@ -432,13 +254,35 @@ class Fingerprint:
             designations=tuple(data.get("designations", ())),
             claims=tuple(data.get("claims", ())),
             signature=tuple(int(v) for v in data.get("signature", ())),
+            subjects=tuple(data.get("subjects", ())),
+            quoted=tuple(data.get("quoted", ())),
+            reports=tuple(cls.from_json(r) for r in data.get("reports", ())),
+            absorbed=tuple(int(i) for i in data.get("absorbed", ())),
+            lead=tuple(data.get("lead", ())),
+            names=tuple(data.get("names", ())),
         )
 
     def merged(self, other: Fingerprint) -> Fingerprint:
         """Return the story's fingerprint once another report has joined it."""
         claims = tuple(dict.fromkeys((*self.claims, *other.claims)))[:MAX_CLAIMS]
         designations = tuple(dict.fromkeys((*self.designations, *other.designations)))
-        return Fingerprint(self.subject, self.headline, designations, claims, self.signature)
+        subjects = tuple(dict.fromkeys((*self.about(), *other.about())))[:MAX_SUBJECTS]
+        headline = tuple(dict.fromkeys((*self.headline, *other.headline)))
+        reports = (*self.each_report(), *other.each_report())[:MAX_REPORTS]
+        absorbed = tuple(dict.fromkeys((*self.absorbed, *other.absorbed)))
+        return Fingerprint(
+            self.subject,
+            headline,
+            designations,
+            claims,
+            self.signature,
+            subjects,
+            self.quoted,
+            reports,
+            absorbed,
+            self.lead,
+            tuple(dict.fromkeys((*self.names, *other.names)))[:MAX_NAMES],
+        )
 
 
 def band_keys(signature: Sequence[int]) -> tuple[str, ...]:
@@ -455,8 +299,9 @@ class Reader:
     """Reads posts into fingerprints, with the aliases the watches declare."""
 
     def __init__(self, aliases: Iterable[Sequence[str]] = ()) -> None:
+        words = grammar()
         names: dict[str, str] = {}
-        lines = set(_LINES)
+        brands = set(words.brand_names)
         for group in aliases:
             folded = [fold(alias).strip() for alias in group if alias.strip()]
             folded = [alias for alias in folded if alias and not alias.startswith("re:")]
@@ -464,51 +309,94 @@ class Reader:
                 continue
             # the Latin name stands for the group, so that it reads like the built-in ones
             latin = [a for a in folded if re.fullmatch(r"[a-z0-9 .+-]+", a)]
-            canonical = (latin or folded)[0]
+            canonical = words.brands.get((latin or folded)[0], (latin or folded)[0])
             if re.fullmatch(r"[a-z]+", canonical):
-                lines.add(canonical)  # a brand a watch names: "Mi 17" is a model
+                brands.add(canonical)  # a brand a watch names: "Mi 17" is a model
             for alias in folded:
                 if alias != canonical:
                     names[alias] = canonical
-        for chinese, english in _CHINESE_NAMES.items():
-            names.setdefault(chinese, english)
-        for chinese, topic in _CHINESE_TOPICS.items():
-            names.setdefault(chinese, f"topic-{topic}")
+        for alias, brand in words.brands.items():
+            if alias != brand:
+                names.setdefault(alias, brand)
+        for alias, line in words.line_aliases.items():
+            names.setdefault(alias, line)
+        for alias, suffix in words.suffix_aliases.items():
+            names.setdefault(alias, suffix)
+        names.setdefault("系列", SERIES)
         self._names = names
-        self._lines = frozenset(lines)
+        self._words: Grammar = dataclasses.replace(words, brand_names=frozenset(brands))
         ordered = sorted(names, key=len, reverse=True)
         self._pattern = re.compile("|".join(_alias_pattern(alias) for alias in ordered))
+        self._units = frozenset(UNITS)
 
     def read(self, title: str, text: str) -> Fingerprint:
         """Read a post's title and first paragraph into its fingerprint."""
         title_tokens = self._tokens(title)
         text_tokens = self._tokens(text)
-        headline = _designations(title_tokens, self._lines)
-        body = _designations(text_tokens, self._lines)
-        designations = tuple(dict.fromkeys((*headline, *body)))
-        # the subject is the first device the title names (a chip when it names no device)
-        subject = next(
-            (d for d in (*headline, *body) if not is_chip(d)), (headline or body or (None,))[0]
+        words, units = self._words, self._units
+        headline = designations(title_tokens, words, units, _CHIPS)
+        body = designations(text_tokens, words, units, _CHIPS)
+        found = tuple(dict.fromkeys((*headline, *body)))
+        # the subject is what the title names first, a chip or a device ("Dimensity 9600
+        # built on N2P, vivo X400 to debut it"); a family written together is its series.
+        # A title that names no model leaves it to the text (a device there before a chip)
+        # a model code (V2611A) is the subject only when the post names no model by its name
+        named = [d for d in headline if not is_code(d, words)]
+        subject = (
+            series_subject(named, words)
+            or (named[0] if named else None)
+            or _first_device([d for d in body if not is_code(d, words)])
+            or _first_device(headline)
+            or _first_device(body)
         )
-        claims = _claims([*title_tokens, "|", *text_tokens], set(designations))
-        # the other models a post names are part of what it claims: "with Exynos 2500"
-        claims += tuple(f"model:{d}" for d in designations if d != subject)
+        claimed, quoted = claiming.claims([*title_tokens, "|", *text_tokens], set(found))
+        # the other models a title names are part of what it claims: "Flip 7 uses Exynos
+        # 2500"; those a text only lists ("beats the A20 Pro, Dimensity 9600") are not
+        family = family_of(subject, words) if subject else None
+        claimed += tuple(
+            f"model:{d}" for d in headline if d != subject and family_of(d, words) != family
+        )
+        if glossary().asides.search(fold(title)):
+            claimed = (ASIDE, *claimed)
         signature = () if subject else minhash(_words([*title_tokens, "|", *text_tokens]))
         if subject is None:
             # posts alike but for a number ("part 3", "day 4") are not one post
-            numbers = (t for t in (*title_tokens, *text_tokens) if re.fullmatch(_NUMBER, t))
-            claims += tuple(
-                dict.fromkeys(f"n:{_number(n)}" for n in numbers if f"n:{_number(n)}" not in claims)
+            numbers = (t for t in (*title_tokens, *text_tokens) if re.fullmatch(NUMBER, t))
+            claimed += tuple(
+                dict.fromkeys(
+                    f"n:{claiming.number(n)}"
+                    for n in numbers
+                    if f"n:{claiming.number(n)}" not in claimed
+                )
             )
-        return Fingerprint(subject, headline, designations, claims, signature)
+        lead = tuple(
+            c for c in claiming.claims(title_tokens, set(found))[0] if c in claimed or c == ASIDE
+        )
+        names = () if subject else _names(title_tokens, self._words)
+        return Fingerprint(
+            subject, headline, found, claimed, signature, (), quoted, lead=lead, names=names
+        )
 
     def _tokens(self, text: str) -> list[str]:
-        folded = fold(text)
+        folded = fold(unglue(text))
+        folded = re.sub(r"[\'’]s\b", "", folded)
+        folded = chinese_ordinals(folded, self._words)
+        terms = glossary()
+        folded = claiming.write_dates(folded, terms)
         folded = self._pattern.sub(lambda m: f" {self._names[m.group(0).strip()]} ", folded)
+        folded = claiming.write_glossary(folded, terms)
+        folded = chinese_ordinals(folded, self._words)
         tokens: list[str] = []
+        lines = self._words.lines
         for token in _TOKEN.findall(folded):
             glued = re.fullmatch(r"(\d+)([a-z]+)", token) or re.fullmatch(r"([a-z]+)(\d+)", token)
-            if glued and (glued.group(2) in _UNITS or glued.group(1) in _LINES):
+            if glued and glued.group(2) == "g" and token in self._words.not_models:
+                tokens.append(token)  # 5G is a network, not 5 grams
+            elif re.fullmatch(r"\d{4,}[a-z]+\d[a-z0-9]*", token):
+                continue  # a model code says nothing another post would
+            elif glued and (
+                glued.group(2) in UNITS or (glued.group(1) in lines and len(glued.group(1)) > 1)
+            ):
                 # "6500mah" is a number and its unit, "magic8" a line and its number;
                 # "s27", "x300" and "15r" stay models
                 tokens.extend(glued.groups())
@@ -526,100 +414,86 @@ def _alias_pattern(alias: str) -> str:
     return escaped
 
 
-_MODEL = re.compile(r"[a-z]{1,3}\d{1,4}[a-z]?|\d{1,4}([a-z]{1,2})")
+_NOT_NAMES = frozenset(
+    [
+        "next",
+        "first",
+        "new",
+        "reportedly",
+        "report",
+        "exclusive",
+        "coming",
+        "getting",
+        "is",
+        "was",
+        "will",
+        "won't",
+        "would",
+        "could",
+        "to",
+        "be",
+        "being",
+        "with",
+        "without",
+        "its",
+        "his",
+        "their",
+        "our",
+        "we",
+        "you",
+        "they",
+        "he",
+        "she",
+        "what",
+        "how",
+        "why",
+        "when",
+        "gurman",
+        "kuo",
+        "leaker",
+        "leakers",
+        "tipster",
+        "analyst",
+        "insider",
+        "sources",
+        "source",
+    ]
+)
 
 
-def _is_model(token: str) -> bool:
-    """Tell a model token ("s27", "x300", "g6", "15r") from a word, a number or a unit."""
-    found = _MODEL.fullmatch(token)
-    return found is not None and found.group(1) not in _UNITS
+def _names(tokens: Sequence[str], words: Grammar) -> tuple[str, ...]:
+    """Return the word pairs of a title with no model, and its brands: "Steam Frame" is
+    ``steam frame`` whether the title says "Valve's Steam Frame" or "Steam Frame price"."""
+    kept = [
+        t
+        if re.fullmatch(r"[a-z][a-z0-9]*", t)
+        and t not in _STOPWORDS
+        and t not in _NOT_NAMES
+        and t not in glossary().phrases
+        else None
+        for t in tokens
+    ]
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(kept) if a and b]
+    brands = [
+        f"brand:{t}"
+        for t in tokens
+        if t in words.brand_names or (t in words.lines and len(t) >= 3 and t not in _NOT_NAMES)
+    ]
+    return tuple(dict.fromkeys((*pairs, *brands)))
+
+
+def _first_device(found: Sequence[str]) -> str | None:
+    return next((d for d in found if not is_chip(d)), found[0] if found else None)
 
 
 def is_chip(designation: str) -> bool:
     """Tell a chip ("snapdragon 8 elite gen 5", "tensor g6") from a device."""
-    return designation.split(" ", 1)[0] in _CHIPS
-
-
-def _designations(tokens: Sequence[str], lines: frozenset[str] = _LINES) -> tuple[str, ...]:
-    """Find the model designations in a run of tokens, in order."""
-    found: list[str] = []
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        before = tokens[index - 1] if index else ""
-        following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        name: list[str] | None = None
-        if _is_model(token):
-            # a chip keeps its maker ("tensor g6"); a phone's letters are enough ("s27")
-            name = [before, token] if before in _CHIPS else [token]
-        elif token.isdigit() and len(token) <= 4 and before in lines and following not in _UNITS:
-            name = [before, token]
-        if name is None:
-            index += 1
-            continue
-        index += 1
-        while index < len(tokens):
-            following = tokens[index]
-            if following in _SUFFIXES:
-                name.append(following)
-                index += 1
-            elif following == "gen" and index + 1 < len(tokens) and tokens[index + 1].isdigit():
-                name.extend(("gen", tokens[index + 1]))
-                index += 2
-            else:
-                break
-        designation = " ".join(name)
-        if designation not in found:
-            found.append(designation)
-    return tuple(found)
-
-
-def _number(raw: str) -> str:
-    value = raw.replace(",", "")
-    if "." in value:
-        value = value.rstrip("0").rstrip(".")
-    return value
-
-
-def _claims(tokens: Sequence[str], designations: set[str]) -> tuple[str, ...]:
-    """Find the facts (``unit:value``: numbers with units, dates, prices) and topics."""
-    claims: list[str] = []
-    models = {word for name in designations for word in name.split()}
-    for index, token in enumerate(tokens):
-        following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        before = tokens[index - 1] if index else ""
-        if token.startswith("topic-"):
-            claims.append(token.removeprefix("topic-"))
-        elif token in _ENGLISH_TOPICS:
-            claims.append(_ENGLISH_TOPICS[token])
-        elif token.startswith("$"):
-            claims.append(f"usd:{_number(token[1:].strip())}")
-        elif date := _CHINESE_DATE.fullmatch(token):
-            claims.append(f"date:{int(date.group(1))}-{int(date.group(2))}")
-        elif token in _SPELLED and following in _UNITS:
-            claims.append(f"{_UNITS[following]}:{_SPELLED[token]}")
-        elif chinese := _CHINESE_UNIT.fullmatch(token):
-            value, unit = _number(chinese.group(1)), chinese.group(2)
-            if unit in _CHINESE_SCALE:
-                value = _number(str(float(value) * _CHINESE_SCALE[unit]))
-            claims.append(f"{_UNITS[unit]}:{value}")
-        elif re.fullmatch(_NUMBER, token):
-            value = _number(token)
-            if token in models:
-                continue
-            if following in _UNITS:
-                claims.append(f"{_UNITS[following]}:{value}")
-            elif before in _MONTHS and value.isdigit() and int(value) <= 31:
-                claims.append(f"date:{_MONTHS[before]}-{int(value)}")
-            elif before in ("cny", "rmb", "yuan") or following in ("yuan", "rmb"):
-                claims.append(f"cny:{value}")
-            elif len(value) >= 3 and token not in models:
-                claims.append(f"n:{value}")
-    return tuple(dict.fromkeys(claims))
+    first = designation.split(" ", 1)[0]
+    return first in _CHIPS or (re.match(r"[a-z]+", first) or [""])[0] in _CHIPS
 
 
 def _words(tokens: Sequence[str]) -> list[str]:
-    return [t for t in tokens if t not in _STOPWORDS and t != "|"]
+    return [t for t in tokens if t not in _STOPWORDS and t != "|" and t not in _PUNCTUATION]
 
 
 def minhash(words: Sequence[str], size: int = SIGNATURE_SIZE) -> tuple[int, ...]:
@@ -664,11 +538,34 @@ class OpenStory:
 
 
 @dataclass(frozen=True, slots=True)
+class Correction:
+    """A story a post contradicts: which, and the figures it said and the post says."""
+
+    story_id: int
+    title: str
+    earlier: tuple[str, ...]  # the story's claims the post contradicts ("mah:5500")
+    now: tuple[str, ...]  # the post's ("mah:6000")
+
+    def wording(self) -> str:
+        """Say it as the alert does: "earlier: 5,500 mAh"."""
+        return earlier(self.earlier)
+
+    def fact(self) -> tuple[str, str]:
+        """Return the alert's field for it: its name and value (at most 300 characters)."""
+        title = self.title if len(self.title) <= 200 else f"{self.title[:199]}…"
+        return "Corrects", f"#{self.story_id}: {title} ({self.wording()})"
+
+
+@dataclass(frozen=True, slots=True)
 class StoryVerdict:
-    """Whether a post joins an open story (which, and why) or opens a new one (and why)."""
+    """Whether a post joins an open story (which, and why) or opens a new one (and why).
+
+    A post that opens a story because it contradicts an open one names it (``corrects``).
+    """
 
     story: OpenStory | None
     why: str
+    corrects: Correction | None = None
 
     @property
     def joins(self) -> bool:
@@ -676,62 +573,295 @@ class StoryVerdict:
         return self.story is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """How a post compares with a story: whether it joins, why, and what it contradicts."""
+
+    joins: bool
+    why: str
+    shared: int = 0  # the post's claims the story holds
+    conflict: tuple[str, set[str], set[str]] | None = None  # unit, story's values, post's
+
+
 def compare(post: Fingerprint, story: Fingerprint) -> tuple[bool, str]:
     """Decide whether a post reports a story's leak; say why in a line."""
-    conflict = _contradiction(post.claims, story.claims)
-    if post.subject is None or story.subject is None:
-        if post.subject != story.subject:
-            return False, "one names a model, the other none"
-        near = similarity(post.signature, story.signature)
-        if near < NEAR_TEXT:
-            return False, f"different text (~{near:.0%} of word pairs in common)"
-        numbers = {c for c in post.claims if c.startswith("n:")}
-        if numbers != {c for c in story.claims if c.startswith("n:")}:
-            return False, f"nearly the same text (~{near:.0%}), but other numbers"
-        if conflict:
-            return False, f"nearly the same text, but the facts differ ({conflict})"
-        return True, f"nearly the same text (~{near:.0%} of word pairs in common)"
-    if post.subject != story.subject:
-        return False, f"a different model ({post.subject} against {story.subject})"
-    # a round-up, a comparison or a deal names other devices in its title
-    strangers = [d for d in post.headline if d not in story.designations and not is_chip(d)]
-    strangers += [d for d in story.headline if d not in post.designations and not is_chip(d)]
-    if strangers:
-        return False, f"the titles name other models too ({', '.join(strangers)})"
-    if conflict:
-        return False, f"the facts differ ({conflict})"
-    claims = set(post.claims)
-    if not claims:
-        return False, "the post claims nothing to compare"
-    held = set(story.claims)
-    shared = [c for c in post.claims if c in held]
-    share = len(shared) / len(claims)
-    if share >= JOIN_SHARE and (len(shared) >= 2 or len(claims) == 1):
-        return True, (
-            f"same model ({post.subject}); {len(shared)} of its {len(claims)} claims "
-            f"are the story's ({', '.join(shared[:6])})"
-        )
-    return False, (
-        f"same model ({post.subject}) but another claim: {len(shared)} of its "
-        f"{len(claims)} claims are the story's ({', '.join(shared[:6]) or 'none'})"
+    found = comparison(post, story)
+    return found.joins, found.why
+
+
+def _same_subject(post: Fingerprint, story: Fingerprint) -> bool:
+    """Tell whether a post is about what a story is about.
+
+    The same model; a family's series and one of its members ("Xiaomi 17 series", "Xiaomi
+    17 Pro"); or two models both titles name ("Galaxy Z Flip 7 to use Exynos 2500",
+    "Exynos 2500 to power the Galaxy Z Flip 7").
+    """
+    about = story.about()
+    if post.subject is None:
+        return False
+    if post.subject in about:
+        return True
+    if post.subject in story.headline and any(s in post.headline for s in about):
+        return True
+    if post.subject in story.designations and any(s in post.designations for s in about):
+        return True  # both name both: "Dimensity 9600: N2P", "vivo X400 with Dimensity 9600"
+    if any(_same_product(post.subject, s) for s in about):
+        return True
+    words = grammar()
+    family = family_of(post.subject, words)
+    post_series = post.subject.endswith(f" {SERIES}")
+    return any(
+        family_of(s, words) == family and (post_series or s.endswith(f" {SERIES}")) for s in about
     )
 
 
-_LISTED = frozenset(("x", "k", "nm", "hz", "gb", "tb", "n", "model"))  # a post lists several
+def _same_product(one: str, other: str) -> bool:
+    """Tell a product named without its number from the numbered one ("Pixel Tablet", "Pixel
+    Tablet 2"; "Razr Ultra", "Razr 70 Ultra"), and a product named by its brand from the one
+    named by its line ("Samsung TriFold", "Galaxy Z TriFold")."""
+    a, b = one.split(" "), other.split(" ")
+    if not any(c.isdigit() for c in one) and set(a) < set(b):
+        return True
+    if not any(c.isdigit() for c in other) and set(b) < set(a):
+        return True
+    named = grammar().named
+    return a[-1] == b[-1] and a[-1] in named and not any(c.isdigit() for c in one + other)
 
 
-def _contradiction(a: Sequence[str], b: Sequence[str]) -> str | None:
-    """Find a fact both state with no value in common: 4,900 mAh against 4,300 mAh."""
-    values: dict[str, tuple[set[str], set[str]]] = {}
-    for side, claims in enumerate((a, b)):
-        for claim in claims:
-            unit, _, value = claim.partition(":")
-            if value and unit not in _LISTED:
-                values.setdefault(unit, (set(), set()))[side].add(value)
-    for unit, (ours, theirs) in sorted(values.items()):
-        if ours and theirs and not ours & theirs:
-            return f"{unit} {'/'.join(sorted(ours))} against {'/'.join(sorted(theirs))}"
+def _corrected(post: Fingerprint, story: Fingerprint) -> tuple[str, set[str], set[str]] | None:
+    """Find a figure the post quotes as wrong that the story states: "5,000, not 4,500"."""
+    held = set(story.claims)
+    for quoted in post.quoted:
+        if quoted not in held:
+            continue
+        unit = quoted.partition(":")[0]
+        now = {c.partition(":")[2] for c in post.claims if c.partition(":")[0] == unit}
+        if now and not {f"{unit}:{v}" for v in now} & held:
+            return unit, {quoted.partition(":")[2]}, now
     return None
+
+
+def _titles_differ(post: Fingerprint, story: Fingerprint) -> tuple[str, set[str], set[str]] | None:
+    """Find a figure of one kind that the post's title and a story's report's title both give,
+    with no value in common: "RTX 6080 is 24GB" against "RTX 6080: 20GB GDDR7". A title says
+    what the leak is, so this holds even for kinds a text may list several of (memory)."""
+    ours = _title_figures(post.lead)
+    if not ours:
+        return None
+    for report in story.each_report():
+        theirs = _title_figures(report.lead)
+        for unit in sorted(ours.keys() & theirs.keys()):
+            if not any(_alike(unit, a, b) for a in ours[unit] for b in theirs[unit]):
+                return unit, theirs[unit], ours[unit]
+    return None
+
+
+def _title_figures(lead: Sequence[str]) -> dict[str, set[str]]:
+    """Return a title's figures by kind; a bare number it gives counts for each kind (a
+    range: "599-699 美元")."""
+    figures: dict[str, set[str]] = {}
+    for claim in lead:
+        unit, _, value = claim.partition(":")
+        if value and unit not in TITLE_CONTEXT:
+            figures.setdefault(unit, set()).add(value)
+    for claim in lead:
+        if claim.startswith("n:"):  # the other end of a range, not a model's number
+            bare = claim[2:]
+            for values in figures.values():
+                if any(_near(bare, value) for value in values):
+                    values.add(bare)
+    return figures
+
+
+def _near(one: str, other: str) -> bool:
+    try:
+        return 0.5 <= float(one) / float(other) <= 2
+    except (ValueError, ZeroDivisionError):
+        return False
+
+
+def _alike(unit: str, one: str, other: str) -> bool:
+    """Tell whether two titles' figures may be one: equal, rounded, or a price and a change
+    of it ("$50 hike")."""
+    if rounded_alike(one, other):
+        return True
+    try:
+        low, high = sorted((float(one), float(other)))
+    except ValueError:
+        return False
+    return unit in CURRENCIES and low / high < PRICE_CHANGE
+
+
+# a price a quarter of another or less is a change of it ("a $50 hike", "RM 300 cheaper")
+PRICE_CHANGE = 0.25
+CURRENCIES = frozenset(("usd", "eur", "cny", "jpy", "krw", "inr", "gbp", "twd", "hkd"))
+
+
+def conflict_of(post: Fingerprint, story: Fingerprint) -> tuple[str, set[str], set[str]] | None:
+    """Find what a post contradicts in a story: a fact, a figure it quotes as wrong, or a
+    figure its title gives against one a report's title gave."""
+    return (
+        contradiction(story.claims, post.claims)
+        or _corrected(post, story)
+        or _titles_differ(post, story)
+    )
+
+
+def comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
+    """Compare a post with a story as a whole: all its reports' subjects, models and claims."""
+    if ASIDE in post.claims or ASIDE in story.claims:
+        return Comparison(False, "a comparison, deal, review or round-up is its own story")
+    conflict = conflict_of(post, story)
+    if post.subject is None or story.subject is None:
+        if post.subject != story.subject:
+            return Comparison(False, "one names a model, the other none")
+        near = similarity(post.signature, story.signature)
+        if near < NEAR_TEXT:
+            named = _named_alike(post, story)
+            if named is None:
+                return Comparison(False, f"different text (~{near:.0%} of word pairs in common)")
+            return _claims_compared(post, story, conflict, f"the same name ({named})")
+        numbers = {c for c in post.claims if c.startswith("n:")}
+        if numbers != {c for c in story.claims if c.startswith("n:")}:
+            return Comparison(False, f"nearly the same text (~{near:.0%}), but other numbers")
+        if conflict:
+            return Comparison(
+                False, f"nearly the same text, but {_conflict_words(conflict)}", conflict=conflict
+            )
+        return Comparison(True, f"nearly the same text (~{near:.0%} of word pairs in common)", 1)
+    if not _same_subject(post, story):
+        return Comparison(
+            False, f"a different model ({post.subject} against {', '.join(story.about())})"
+        )
+    # a round-up, a comparison or a deal names other devices in its title
+    # (a chip's news names the devices it goes in: "Dimensity 9600: vivo X400 debuts it")
+    strangers = [
+        d
+        for d in post.headline
+        if d not in story.designations and not is_chip(d) and not is_chip(post.subject)
+    ]
+    strangers += [
+        d
+        for d in story.headline
+        if d not in post.designations
+        and not is_chip(d)
+        and not (story.subject and is_chip(story.subject))
+    ]
+    words = grammar()
+    families = {family_of(s, words) for s in (*story.about(), post.subject)}
+    strangers = [d for d in strangers if family_of(d, words) not in families]
+    return _claims_compared(post, story, conflict, f"same model ({post.subject})", strangers)
+
+
+def _claims_compared(
+    post: Fingerprint,
+    story: Fingerprint,
+    conflict: tuple[str, set[str], set[str]] | None,
+    about: str,
+    strangers: Sequence[str] = (),
+) -> Comparison:
+    """Compare what a post claims with what a story holds, once they are about one thing."""
+    if conflict:
+        return Comparison(False, _conflict_words(conflict), conflict=conflict)
+    claims = set(post.claims)
+    if not claims:
+        return Comparison(False, "the post claims nothing to compare")
+    held = set(story.claims)
+    # a bare figure is the same figure with its unit: "Neo8 SE 1799", "CNY 1,799"
+    figures = {c.partition(":")[2] for c in held if ":" in c and not c.startswith("model:")}
+    shared = [c for c in post.claims if _holds(c, held, figures)]
+    share = len(shared) / len(claims)
+    named = ", ".join(shared[:8])
+    if strangers and not (share >= STRANGER_SHARE and len(shared) >= STRANGER_SHARED):
+        return Comparison(False, f"the titles name other models too ({', '.join(strangers)})")
+    lead = set(post.lead)
+    if lead and not any(_holds(c, held, figures) for c in lead):
+        # a title says what the leak is: "Honor 500 series: February 12" is not the story
+        # of the Honor 500 Pro's periscope, whatever else its text repeats
+        return Comparison(
+            False,
+            f"{about} but its title claims what the story does not ({', '.join(post.lead[:4])})",
+        )
+    facts = [c for c in shared if ":" in c and not c.startswith(("model:", "when:"))]
+    # a telling topic both titles name counts as a fact ("Legion Go 2: SteamOS"), unless the
+    # post's title gives a figure the story does not hold: 'S28 Ultra 1/1.1" main sensor' is
+    # not the story of its main camera's variable aperture
+    told = [c for c in post.lead if ":" in c and not c.startswith(("model:", "region:"))]
+    if not told or any(_holds(c, held, figures) for c in told):
+        facts += [c for c in shared if c in post.lead and ":" not in c and c not in GENERAL]
+    if (share >= JOIN_SHARE and (len(shared) >= 2 or len(claims) == 1)) or (
+        facts and share >= FACT_SHARE
+    ):
+        return Comparison(
+            True,
+            f"{about}; {len(shared)} of its {len(claims)} claims are the story's: {named}",
+            len(shared),
+        )
+    return Comparison(
+        False,
+        f"{about} but another claim: {len(shared)} of its "
+        f"{len(claims)} claims are the story's ({named or 'none'})",
+    )
+
+
+def _holds(claim: str, held: set[str], figures: set[str]) -> bool:
+    """Tell whether a story holds a claim; a bare figure is the same figure with its unit."""
+    if claim in held:
+        return True
+    if claim.startswith("n:"):
+        return claim[2:] in figures
+    unit, _, value = claim.partition(":")
+    if not value or not value[:1].isdigit():
+        return False
+    # a figure rounded is the same figure: 6.31 inches and 6.3
+    return f"n:{value}" in held or any(
+        c.startswith(f"{unit}:") and rounded_alike(value, c.partition(":")[2]) for c in held
+    )
+
+
+def _named_alike(post: Fingerprint, story: Fingerprint) -> str | None:
+    """Return a word pair two titles with no model both name, when their brands agree."""
+    pairs = [n for n in post.names if not n.startswith("brand:") and n in story.names]
+    if not pairs:
+        return None
+    # both name one brand or line: "Apple smart glasses" is not "Meta smart glasses", and
+    # two headlines about anything but devices share word pairs by chance
+    brands = [{n for n in f.names if n.startswith("brand:")} for f in (post, story)]
+    if not brands[0] & brands[1]:
+        return None
+    return pairs[0]
+
+
+def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
+    """Compare a post with a story: the same leak as any one report, against none of them."""
+    if ASIDE in post.claims or ASIDE in story.claims:
+        return Comparison(False, "a comparison, deal, review or round-up is its own story")
+    conflict = conflict_of(post, story)
+    if conflict is not None and _same_subject(post, story):
+        return Comparison(False, _conflict_words(conflict), conflict=conflict)
+    best: Comparison | None = None
+    for report in story.each_report():
+        found = comparison(post, report)
+        if not found.joins:
+            back = comparison(report, post)  # the same leak, told the other way round
+            # but a figure or date the post's title gives must be the story's too: the
+            # Honor 500 series' launch date is not the Honor 500 Pro's periscope story
+            told = {c for c in post.lead if ":" in c and not c.startswith("model:")}
+            values = {c.partition(":")[2] for c in story.claims}
+            if back.joins and (not told or any(c.partition(":")[2] in values for c in told)):
+                found = dataclasses.replace(back, why=back.why.replace("its", "the story's", 1))
+        better = best is None or (found.joins and (not best.joins or found.shared > best.shared))
+        if better:
+            best = found
+    assert best is not None
+    return best
+
+
+def _conflict_words(conflict: tuple[str, set[str], set[str]]) -> str:
+    unit, theirs, ours = conflict
+    said = "/".join(fact(f"{unit}:{v}") for v in sorted(theirs))
+    says = "/".join(fact(f"{unit}:{v}") for v in sorted(ours))
+    return f"the facts differ: it says {says}, the story said {said}"
 
 
 @dataclass
@@ -741,6 +871,7 @@ class StoryIndex:
     window: timedelta = WINDOW
     stories: dict[int, OpenStory] = field(default_factory=dict)
     by_key: dict[str, set[int]] = field(default_factory=dict)
+    _bridges: dict[Fingerprint, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
     def add(self, story: OpenStory) -> None:
         """Put a story in the index (or replace it, as it grew)."""
@@ -751,36 +882,85 @@ class StoryIndex:
     def candidates(self, fingerprint: Fingerprint, now: datetime) -> list[OpenStory]:
         """Return the open stories a post might join, oldest first."""
         ids: set[int] = set()
-        for key in fingerprint.index_keys():
+        for key in fingerprint.lookup_keys():
             ids |= self.by_key.get(key, set())
         since = now - self.window
         found = [self.stories[i] for i in ids if self.stories[i].opened_at >= since]
         return sorted(found, key=lambda s: (s.opened_at, s.id))
 
     def decide(self, fingerprint: Fingerprint, now: datetime) -> StoryVerdict:
-        """Decide which open story a post joins, or why it opens a new one."""
+        """Decide which open story a post joins, or why it opens a new one.
+
+        A post joins a story when it reports the same leak as any one of its reports and
+        contradicts none of them. When it does so for several stories, they were one leak
+        all along: it joins the one that holds most of its claims (then the oldest), and
+        the others are brought into it (``StoryIndex.join``), so that the stories do not
+        depend on the order their reports came in.
+        """
         candidates = self.candidates(fingerprint, now)
         reasons = []
+        other_models: list[str] = []
+        joined: list[tuple[OpenStory, Comparison]] = []
+        corrects: Correction | None = None
         for story in candidates:
-            joins, why = compare(fingerprint, story.fingerprint)
-            if joins:
-                return StoryVerdict(story, why)
-            reasons.append(f"#{story.id}: {why}")
-        if not candidates:
+            found = story_comparison(fingerprint, story.fingerprint)
+            if found.joins:
+                joined.append((story, found))
+                continue
+            reasons.append(f"#{story.id}: {found.why}")
+            other_models.append(found.why)
+            if found.conflict is not None and corrects is None:
+                unit, said, says = found.conflict
+                corrects = Correction(
+                    story.id,
+                    story.title,
+                    tuple(f"{unit}:{v}" for v in sorted(said)),
+                    tuple(f"{unit}:{v}" for v in sorted(says)),
+                )
+        if joined:
+            joined.sort(key=lambda j: (-j[1].shared, j[0].opened_at, j[0].id))
+            story, found = joined[0]
+            union = story.fingerprint
+            bridged = []
+            for other, _ in joined[1:]:
+                if conflict_of(other.fingerprint, union) is None:
+                    bridged.append(other.id)
+                    union = union.merged(other.fingerprint)
+            why = found.why
+            if bridged:
+                self._bridges[fingerprint] = tuple(bridged)
+                why += "; it also reports the leak of " + ", ".join(f"#{i}" for i in bridged)
+            return StoryVerdict(story, why)
+        if not candidates or all(r.startswith("a different model") for r in other_models):
             about = (
                 f"about {fingerprint.subject}"
                 if fingerprint.subject
                 else "with similar text (it names no model)"
             )
             return StoryVerdict(None, f"no open story {about} in the last {_hours(self.window)}")
+        if corrects is not None:
+            return StoryVerdict(
+                None,
+                f"it contradicts story #{corrects.story_id} "
+                f'("{corrects.title}"): {corrects.wording()}, now '
+                + ", ".join(fact(c) for c in corrects.now),
+                corrects,
+            )
         return StoryVerdict(None, "no open story reports the same leak: " + "; ".join(reasons[:5]))
 
     def join(self, story_id: int, fingerprint: Fingerprint) -> None:
-        """Let a story hold what a post that joined it claims."""
+        """Let a story hold what a post that joined it claims, and the stories it bridged."""
         story = self.stories[story_id]
-        self.add(
-            OpenStory(story.id, story.opened_at, story.title, story.fingerprint.merged(fingerprint))
-        )
+        grown = story.fingerprint.merged(fingerprint)
+        for other_id in self._bridges.pop(fingerprint, ()):
+            other = self.stories.pop(other_id, None)
+            if other is None:
+                continue
+            for ids in self.by_key.values():
+                ids.discard(other_id)
+            grown = grown.merged(other.fingerprint)
+            grown = dataclasses.replace(grown, absorbed=(*grown.absorbed, other_id))
+        self.add(OpenStory(story.id, story.opened_at, story.title, grown))
 
 
 def _hours(window: timedelta) -> str:

@@ -1,0 +1,523 @@
+"""What a post claims, the same in English and Chinese, and what it says is wrong.
+
+A claim is a **fact** (``unit:value``: ``mah:6500``, ``usd:1099``, ``date:3-1``,
+``when:2-late``, ``color:green``, ``when:spring``) or a **topic** (``battery``,
+``periscope``, ``ltpo``, ``aperture``). The words of each, English and Chinese, are data in
+``bot/stories/data/glossary.yaml``: a hand-kept glossary of the words leak coverage uses,
+rather than a general dictionary (see docs/stories.md for why).
+
+A figure a post says is wrong or old is not its claim but a **quoted** one: "6,000 mAh, not
+5,500" claims ``mah:6000`` and quotes ``mah:5500``; "此前传 4500mAh，实际 5000mAh" claims
+``mah:5000`` and quotes ``mah:4500``. A figure of the model before ("up from 4,500 mAh") is
+neither. Everything here is pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from bot.stories.devices import _data
+
+NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+# Letters after a number that are units, not models: "6500mAh", "2K", "5x", "8.2mm".
+UNITS: Mapping[str, str] = {
+    "mah": "mah",
+    "w": "w",
+    "mp": "mp",
+    "hz": "hz",
+    "ghz": "ghz",
+    "gb": "gb",
+    "tb": "tb",
+    "nm": "nm",
+    "mm": "mm",
+    "g": "g",
+    "grams": "g",
+    "gram": "g",
+    "x": "x",
+    "k": "k",
+    "inch": "inch",
+    "inches": "inch",
+    "megapixel": "mp",
+    "megapixels": "mp",
+    "nits": "nits",
+    "mb": "mb",
+    "yen": "jpy",
+    "日圆": "jpy",
+    "euro": "eur",
+    "euros": "eur",
+    "eur": "eur",
+    "days": "days",
+    "day": "days",
+    "天": "days",
+    "hours": "hours",
+    "hrs": "hours",
+    "小时": "hours",
+    "亿像素": "mp",  # 2亿像素: 200 MP, see CHINESE_SCALE
+    "万像素": "mp",
+    "英寸": "inch",
+    "吋": "inch",
+    "克": "g",
+    "元": "cny",
+    "毫安": "mah",
+    "瓦": "w",
+    "尼特": "nits",
+}
+CHINESE_UNITS = "亿像素|万像素|英寸|吋|克|元|毫安|瓦|尼特|天|小时"
+CHINESE_SCALE = {"亿像素": 100.0, "万像素": 0.01}  # to megapixels
+MONTHS: Mapping[str, int] = {
+    name: index
+    for index, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+SPELLED = {
+    **{
+        word: str(value)
+        for value, word in enumerate(
+            [
+                "one",
+                "two",
+                "three",
+                "four",
+                "five",
+                "six",
+                "seven",
+                "eight",
+                "nine",
+                "ten",
+                "eleven",
+                "twelve",
+            ],
+            start=1,
+        )
+    },
+    **{word: str(value) for value, word in enumerate("一二三四五六七八九十", start=1)},
+    "两": "2",
+}
+# facts a post may state several of without contradicting itself or another post
+LISTED = frozenset(("x", "k", "nm", "hz", "gb", "tb", "n", "model", "color", "when", "month", "no"))
+CHINESE_DATE = re.compile(r"(\d{1,2})月(\d{1,2})日")
+CHINESE_UNIT = re.compile(rf"({NUMBER})\s?({CHINESE_UNITS})")
+
+
+@dataclass(frozen=True, slots=True)
+class Glossary:
+    """The claims' words: each phrase (folded) and the token it is written as."""
+
+    phrases: Mapping[str, str]  # "under-display camera" -> "topic-underdisplay"
+    pattern: re.Pattern[str]
+    month_parts: Mapping[str, str]  # "late" -> "late", "下旬" -> "late"
+    asides: re.Pattern[str]  # a comparison, a deal, a review, a round-up
+    event_months: Mapping[str, frozenset[str]]  # "ces" -> {"1"}, "q2" -> {"4", "5", "6"}
+
+
+@cache
+def glossary() -> Glossary:
+    """Return the claims glossary, read once from its data file."""
+    data = _data("glossary.yaml")
+    phrases: dict[str, str] = {}
+    for kind, prefix in (
+        ("topics", "topic"),
+        ("colors", "color"),
+        ("seasons", "when"),
+        ("regions", "region"),
+    ):
+        for name, words in data[kind].items():
+            for word in words:
+                phrases.setdefault(str(word), f"{prefix}-{name}")
+    for kind, token in (
+        ("corrections", FIXING),
+        ("corrections_before", "cue-was"),
+        ("corrections_after", "cue-wasafter"),
+        ("predecessor_before", "cue-before"),
+        ("negations", NEGATION),
+    ):
+        for word in data[kind]:
+            phrases[str(word)] = token
+    parts = {str(w): str(part) for part, words in data["month_parts"].items() for w in words}
+    pattern = _phrases_pattern(phrases)
+    asides = re.compile("|".join(_phrase_pattern(str(p)) for p in data["asides"]))
+    months = {
+        str(name): frozenset(str(m) for m in found) for name, found in data["event_months"].items()
+    }
+    return Glossary(phrases, pattern, parts, asides, months)
+
+
+_ENDINGS = ("ing", "ed", "es", "s", "d")
+
+
+def _phrases_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    """Match any phrase, the longest first: English ones as whole words, maybe with an
+    ending ("benchmarked"), Chinese ones anywhere. Each is a trie, so that the text is read
+    once and not tried against every phrase at every place."""
+    latin = [p for p in phrases if re.fullmatch(r"[a-z0-9](?:[\x20-\x7e]*[a-z0-9])?", p)]
+    chinese = [p for p in phrases if p not in latin and not re.search(r"[a-z0-9]", p)]
+    others = sorted((p for p in phrases if p not in latin and p not in chinese), key=len)
+    endings = "|".join(_ENDINGS)
+    parts = [_phrase_pattern(p) for p in reversed(others)]
+    if chinese:
+        parts.append(_trie(chinese))
+    if latin:
+        parts.append(rf"(?<![a-z0-9-]){_trie(latin)}(?:{endings})?(?![a-z0-9])")
+    return re.compile("|".join(parts))
+
+
+def _trie(words: Iterable[str]) -> str:
+    """Write words as one regular expression that branches a character at a time, and
+    tries a longer word before a shorter one it starts."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def written(node: dict[str, Any]) -> str:
+        branches = [
+            re.escape(char) + written(child) for char, child in sorted(node.items()) if char
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return "(?:" + written(root) + ")"
+
+
+def _phrase_pattern(phrase: str, inflected: bool = False) -> str:
+    escaped = re.escape(phrase)
+    if re.match(r"[a-z0-9]", phrase):
+        escaped = rf"(?<![a-z0-9-]){escaped}"
+    if inflected and re.search(r"[a-z]{4}$", phrase):
+        escaped += "(?:" + "|".join(_ENDINGS) + ")?"  # "benchmarked", "renders", "priced"
+    if re.search(r"[a-z0-9]$", phrase):
+        escaped = rf"{escaped}(?![a-z0-9])"  # "OLED-only" says OLED
+    return escaped
+
+
+def _phrase(found: str, phrases: Mapping[str, str]) -> str:
+    """Return the token of a phrase as the text wrote it, maybe with an English ending."""
+    if found in phrases:
+        return phrases[found]
+    for ending in _ENDINGS:
+        stem = found[: -len(ending)]
+        if found.endswith(ending) and stem in phrases and re.search(r"[a-z]{4}$", stem):
+            return phrases[stem]
+    return found
+
+
+_CAMERA_WORDS = "|".join(
+    [
+        "主摄",
+        "前摄",
+        "后摄",
+        "长焦",
+        "潜望",
+        "广角",
+        "超广",
+        "镜头",
+        "摄像",
+        "主攝",
+        "前攝",
+        "長焦",
+        "潛望",
+        "鏡頭",
+    ]
+)
+_NEWS_DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:晚间|早间|上午|下午)?\s*(?:消息|讯|电)")
+_SPACED_DATE = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+
+
+def write_dates(folded: str, words: Glossary) -> str:
+    """Write dates one way: "3 月 1 日" as 3月1日, "late February" and "2 月底" as date-2-late."""
+    # the day a news post went out is no claim: "IT之家 1 月 7 日消息"
+    folded = re.sub(
+        r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:晚间|早间|上午|下午)?\s*(?:消息|讯|电)", " ", folded
+    )
+    # 三月底, 十二月: months written in Chinese numerals
+    folded = re.sub(
+        r"(?<![一二三四五六七八九十])(十[一二]|[一二三四五六七八九十])\s*月",
+        lambda m: f"{_chinese_month(m.group(1))}月",
+        folded,
+    )
+    folded = _SPACED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
+    english = "|".join(re.escape(p) for p in words.month_parts if re.match(r"[a-z]", p))
+    chinese = "|".join(re.escape(p) for p in words.month_parts if not re.match(r"[a-z]", p))
+
+    def part(raw: str, month: int) -> str:
+        return f" date-{month}-{words.month_parts[raw]} "
+
+    folded = re.sub(
+        rf"(?<![a-z])({english})\s*(?:-\s*)?({_MONTH_NAMES})(?![a-z])",
+        lambda m: part(m.group(1), MONTHS[m.group(2)]),
+        folded,
+    )
+    folded = re.sub(
+        rf"(\d{{1,2}})\s*月\s*({chinese})",
+        lambda m: part(m.group(2), int(m.group(1))),
+        folded,
+    )
+    folded = re.sub(rf"({NUMBER})\s*美元", r" $\1 ", folded)  # "2899 美元" is $2,899
+    folded = re.sub(
+        rf"€\s*({NUMBER})|({NUMBER})\s*欧元", lambda m: f" €{m.group(1) or m.group(2)} ", folded
+    )
+    # a camera's pixels written without 像素: "2 亿潜望" is a 200 MP periscope, "双 5000 万前摄"
+    # two 50 MP selfie cameras
+    folded = re.sub(
+        rf"(?<![\d.,])(\d+(?:\.\d+)?)\s*(万|亿)(?=\s*(?:{_CAMERA_WORDS}))",
+        lambda m: f" {number(str(float(m.group(1)) * CHINESE_SCALE[m.group(2) + '像素']))} mp ",
+        folded,
+    )
+    # "2.6 million" and "260 万" are one figure
+    folded = re.sub(
+        r"(?<![\d.,])(\d+(?:\.\d+)?)\s*(million|百万|万|亿)(?!像素)",
+        lambda m: f" {_scaled(m.group(1), m.group(2))} ",
+        folded,
+    )
+    # a month with no day: "in February", "2月发布"
+    folded = re.sub(r"(?<![\d.])(\d{1,2})\s*月(?!\s*\d)", lambda m: f" month-{m.group(1)} ", folded)
+    return folded
+
+
+def _chinese_month(numeral: str) -> int:
+    digits = "一二三四五六七八九十"
+    if numeral.startswith("十") and len(numeral) == 2:
+        return 10 + digits.index(numeral[1]) + 1
+    return digits.index(numeral) + 1
+
+
+_SCALES = {"million": 1_000_000, "百万": 1_000_000, "万": 10_000, "亿": 100_000_000}
+
+
+def _scaled(value: str, word: str) -> str:
+    return str(round(float(value) * _SCALES[word]))
+
+
+def write_glossary(folded: str, words: Glossary) -> str:
+    """Write each phrase of the glossary as its one token ("topic-ltpo", "cue-was")."""
+    return words.pattern.sub(lambda m: f" {_phrase(m.group(0), words.phrases)} ", folded)
+
+
+def number(raw: str) -> str:
+    """Write a number one way: "6,500" and "6500.0" are "6500"."""
+    value = raw.replace(",", "")
+    if "." in value:
+        value = value.rstrip("0").rstrip(".")
+    return value
+
+
+def _fact(token: str, before: str, following: str, models: set[str]) -> str | None:
+    """Return the fact a token states with its neighbours, if any."""
+    if token.startswith("$"):
+        return f"usd:{number(token[1:].strip())}"
+    if token.startswith("€"):
+        return f"eur:{number(token[1:].strip())}"
+    if date := CHINESE_DATE.fullmatch(token):
+        return f"date:{int(date.group(1))}-{int(date.group(2))}"
+    if token.startswith("date-"):
+        _, month, part = token.split("-", 2)
+        return f"when:{month}-{part}"  # a part of a month: no contradiction with a day in it
+    if token.startswith("month-"):
+        return f"month:{token.removeprefix('month-')}"
+    if token in SPELLED and following in UNITS:
+        return f"{UNITS[following]}:{SPELLED[token]}"
+    if chinese := CHINESE_UNIT.fullmatch(token):
+        value, unit = number(chinese.group(1)), chinese.group(2)
+        if unit in CHINESE_SCALE:
+            value = number(str(float(value) * CHINESE_SCALE[unit]))
+        return f"{UNITS[unit]}:{value}"
+    if (node := _NODE.fullmatch(token)) and token not in models:  # N3P, SF2P, 18A
+        if node.group(1) is not None:
+            return f"nm:{node.group(1)}"
+        return f"nm:{number(str(int(node.group(2)) / 10))}"
+    if re.fullmatch(NUMBER, token):
+        value = number(token)
+        if token in models:
+            return None
+        if following in UNITS:
+            return f"{UNITS[following]}:{value}"
+        if before in MONTHS and value.isdigit() and int(value) <= 31:
+            return f"date:{MONTHS[before]}-{int(value)}"
+        if before in ("cny", "rmb", "yuan") or following in ("yuan", "rmb"):
+            return f"cny:{value}"
+        if len(value) >= 3:
+            return f"n:{value}"
+    return None
+
+
+_NODE = re.compile(r"(?:n|sf)(\d)[a-z]?|(1[048]|20)a")
+_CUE_KIND = {"cue-before": "before"}
+FIXING = "cue-fix"  # "correction:", "更正", "actually", "moves up to"
+NEGATION = "cue-no"  # "no variable aperture", "没有 LTPO": the feature is denied
+NEGATION_REACH = 3  # tokens a denial covers, up to a comma
+_AFTER_CUE = "cue-wasafter"  # "4,500 mAh as earlier reported"
+EVENTS = frozenset(
+    ["ces", "mwc", "computex", "wwdc", "ifa", "gdc", "unpacked", "madebygoogle", "gamescom"]
+)
+CUE_REACH = {"not": 3, "cue-was": 8, "cue-before": 4}  # tokens a cue covers, up to a comma
+
+
+def claims(
+    tokens: Sequence[str], designations: set[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Find a run of tokens' claims and the figures it quotes as wrong or old."""
+    found: list[str] = []
+    quoted: list[str] = []
+    models = {word for name in designations for word in name.split()}
+    cue: str | None = None
+    reach = 0
+    last = -9  # where the last fact that the post claims ended
+    fixing = False  # the post says it corrects a figure
+    title_ends = tokens.index("|") if "|" in tokens else len(tokens)
+    where: dict[str, int] = {}  # where each fact the post claims was first said
+    denied = 0  # tokens a denial still covers
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        before = tokens[index - 1] if index else ""
+        if token == FIXING:
+            fixing = True
+            continue
+        if token == NEGATION:
+            denied = NEGATION_REACH
+            continue
+        denied -= 1
+        if token in CUE_REACH:
+            cue, reach = _CUE_KIND.get(token, "was"), CUE_REACH[token]
+            continue
+        if token == _AFTER_CUE:
+            if last == index - 1 and found and ":" in found[-1]:
+                quoted.append(found.pop())  # "4,500 mAh as earlier reported"
+            continue
+        if token in ("|", ","):
+            cue, reach, denied = None, 0, 0
+            continue
+        reach -= 1
+        if reach < 0:
+            cue = None
+        fact: str | None = None
+        if token.startswith("topic-"):
+            topic = token.removeprefix("topic-")
+            if topic not in EVENTS:
+                # a denied feature is a claim of its own, which no post claiming it holds
+                if denied >= 0:
+                    found.append(f"no:{topic}")
+                    denied = 0  # "no ultrawide selfie camera" denies the ultrawide only
+                else:
+                    found.append(topic)
+                continue
+            fact = topic  # an event is said like a date: "Q2, not CES"
+        elif token.startswith(("color-", "when-", "region-")):
+            kind, _, name = token.partition("-")
+            found.append(f"{kind}:{name}")
+            if kind != "when":
+                continue
+            fact = found.pop()
+        else:
+            fact = _fact(token, before, following, models)
+        if fact is not None:
+            if cue == "was":
+                quoted.append(fact)
+                cue = None
+            elif cue == "before":
+                cue = None  # the model before's figure: neither claimed nor quoted
+            else:
+                found.append(fact)
+                where.setdefault(fact, index)
+                last = index + (1 if following in UNITS else 0)
+    if fixing:
+        quoted += _corrected_figures(found, where, title_ends, set(quoted))
+    # a figure the post quotes as wrong is not its claim, even where it repeats it
+    said = set(quoted)
+    return tuple(c for c in dict.fromkeys(found) if c not in said), tuple(dict.fromkeys(quoted))
+
+
+def _corrected_figures(
+    found: Sequence[str], where: Mapping[str, int], title_ends: int, quoted: set[str]
+) -> list[str]:
+    """Return the old figures of a post that corrects one: of two figures of one kind, the
+    one the title gives first is the new one (else the later one in the text). A figure a
+    cue word already called old ("此前传 21 天") is not the new one, wherever it comes."""
+    by_unit: dict[str, list[str]] = {}
+    for claim in dict.fromkeys(found):
+        if claim in quoted:
+            continue
+        unit, _, value = claim.partition(":")
+        if value and unit not in LISTED and claim in where:
+            by_unit.setdefault(unit, []).append(claim)
+    old: list[str] = []
+    for figures in by_unit.values():
+        if len(figures) < 2:
+            continue
+        in_title = [f for f in figures if where[f] < title_ends]
+        # the title says the new figure first ("runs at 4.74GHz, 5GHz is the Pro's"); a
+        # text tells the old one first ("it had claimed 5,000mAh; it is 5,200mAh")
+        kept = in_title[0] if in_title else max(figures, key=lambda f: where[f])
+        old += [f for f in figures if f != kept]
+    return old
+
+
+def contradiction(a: Sequence[str], b: Sequence[str]) -> tuple[str, set[str], set[str]] | None:
+    """Find a fact both state with no value in common: 4,900 mAh against 4,300 mAh."""
+    values: dict[str, tuple[set[str], set[str]]] = {}
+    for side, found in enumerate((a, b)):
+        for claim in found:
+            unit, _, value = claim.partition(":")
+            if value and unit not in LISTED:
+                values.setdefault(unit, (set(), set()))[side].add(value)
+    for unit, (ours, theirs) in sorted(values.items()):
+        if ours and theirs and not any(rounded_alike(a, b) for a in ours for b in theirs):
+            return unit, ours, theirs
+    # "late February" against "January 27": the months differ
+    months = [_months(side) for side in (a, b)]
+    if months[0] and months[1] and not months[0] & months[1]:
+        return "month", months[0], months[1]
+    return None
+
+
+ROUNDED = 0.02  # figures within 2% of each other may be one figure, rounded
+
+
+def rounded_alike(one: str, other: str) -> bool:
+    """Tell whether two values may be one figure: equal, or one rounded (6.3 and 6.31
+    inches, $599 and $599.99, "under 900 g" and 890 g)."""
+    if one == other:
+        return True
+    try:
+        low, high = sorted((float(one), float(other)))
+    except ValueError:
+        return False
+    return high > 0 and (high - low) / high <= ROUNDED
+
+
+def _months(found: Sequence[str]) -> set[str]:
+    """Return the months a post's dates, seasons and events fall in."""
+    months: set[str] = set()
+    events = glossary().event_months
+    for claim in found:
+        unit, _, value = claim.partition(":")
+        if unit in ("date", "month") or (unit == "when" and value[:1].isdigit()):
+            months.add(value.split("-", 1)[0])
+        elif value in events or claim in events:
+            months |= events.get(value) or events[claim]
+    return months

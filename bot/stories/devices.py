@@ -1,0 +1,405 @@
+"""The device-name grammar: which models a text names, each written one way.
+
+A model is a **line** and a **number** with **suffixes** ("Xiaomi 17 Ultra": ``xiaomi 17
+ultra``; "Galaxy S27+": ``s27 +``; "Snapdragon 8 Elite Gen 5": ``snapdragon 8 elite gen 5``),
+or a line and a **name** when it has no number ("Pixel Tablet Pro": ``pixel tablet pro``).
+A word the grammar does not know is a line when it follows a brand ("OnePlus Ace 6":
+``ace 6``). The same model written otherwise reads the same: glued or spaced
+("iPhone19ProMax", "X300Pro", "Fold7"), in a camel-cased hashtag (``#GalaxyS27Edge``), in
+Chinese (小米17 Ultra, 第五代骁龙8至尊版), in any case.
+
+A model's **family** is its line and number without suffixes (``s27`` for S27, S27+ and S27
+Ultra). Several members of one family written together ("S27 / S27+", "18 Pro / Pro Max")
+and a family's "series" (系列) are the family's **series**: ``s27 series``.
+
+Letter-and-number words that are not models (certifications such as 3C, process nodes such
+as N3E and 18A, counts and resolutions such as 5G, 3D, 2nd, 1080p) are not read as models.
+
+The words are data, in ``bot/stories/data/devices.yaml``. Everything here is pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+SERIES = "series"
+SEPARATORS = frozenset(["/", "&", "and", "、", "和", "与", ",", "or", "|"])
+
+
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    """The words of the device-name grammar (``data/devices.yaml``)."""
+
+    brands: Mapping[str, str]  # every way of writing a brand -> the brand
+    brand_names: frozenset[str]  # the brands' own names ("xiaomi", "oneplus")
+    lines: frozenset[str]
+    line_aliases: Mapping[str, str]
+    named: frozenset[str]
+    suffixes: frozenset[str]
+    suffix_aliases: Mapping[str, str]
+    series: frozenset[str]
+    chips: frozenset[str]
+    not_models: frozenset[str]
+    not_model: re.Pattern[str]
+    ordinals: Mapping[str, int]
+
+
+def _data(name: str) -> dict[str, Any]:
+    text = resources.files("bot.stories").joinpath("data", name).read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"bot/stories/data/{name}: expected a mapping at the top")
+    return data
+
+
+@cache
+def grammar() -> Grammar:
+    """Return the device-name grammar, read once from its data file."""
+    data = _data("devices.yaml")
+    brands: dict[str, str] = {}
+    for brand, aliases in data["brands"].items():
+        brands[str(brand)] = str(brand)
+        for alias in aliases or ():
+            brands[str(alias)] = str(brand)
+    return Grammar(
+        brands=brands,
+        brand_names=frozenset(brands.values()),
+        lines=frozenset(str(w) for w in data["lines"]),
+        line_aliases={str(k): str(v) for k, v in data["line_aliases"].items()},
+        named=frozenset(str(w) for w in data["named"]),
+        suffixes=frozenset(str(w) for w in data["suffixes"]),
+        suffix_aliases={str(k): str(v or "") for k, v in data["suffix_aliases"].items()},
+        series=frozenset(str(w) for w in data["series"]),
+        chips=frozenset(str(w) for w in data["chips"]),
+        not_models=frozenset(str(w) for w in data["not_models"]),
+        not_model=re.compile("|".join(f"(?:{p})" for p in data["not_model_patterns"])),
+        ordinals={str(k): int(v) for k, v in data["ordinals"].items()},
+    )
+
+
+# --- writing a text the grammar's way, before it is folded ---------------------------------
+
+_HASHTAG = re.compile(r"#([A-Za-z][A-Za-z0-9+]*[A-Za-z0-9+])")
+_CAMEL = re.compile(
+    r"(?<=[a-z]{2})(?=[A-Z])|(?<=[A-Za-z]{2})(?=\d)|(?<=\d)(?=[A-Z][a-z])"
+    r"|(?<=[a-z][A-Z])(?=[A-Z][a-z])"  # "GalaxyZFold8": Galaxy Z Fold 8
+)
+_GENERATION = re.compile(r"(\d)\s*([Gg]en)\s*(\d)")
+_GLUED = re.compile(r"\b[A-Za-z]+\d+[A-Za-z+]*\b|\b[a-z]+[A-Z][A-Za-z]*\d[A-Za-z0-9+]*\b")
+
+
+def unglue(text: str) -> str:
+    """Split camel-cased hashtags and glued model names: "#GalaxyS27Edge", "X300Pro", "8Gen6"."""
+    text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
+    text = _GENERATION.sub(r"\1 \2 \3", text)
+    return _GLUED.sub(lambda m: _CAMEL.sub(" ", m.group(0)), text)
+
+
+_CHINESE_NUMERAL = "一二三四五六七八九十"
+
+
+def chinese_ordinals(folded: str, words: Grammar) -> str:
+    """Write 第五代骁龙8至尊版 as "snapdragon 8 elite gen 5" (a folded text)."""
+
+    def generation(match: re.Match[str]) -> str:
+        raw = match.group(1)
+        number = words.ordinals.get(raw) if not raw.isdigit() else int(raw)
+        if number is None:
+            return match.group(0)
+        line = words.line_aliases.get(match.group(2), match.group(2))
+        elite = " elite" if match.group(4) else ""
+        return f" {line} {match.group(3)}{elite} gen {number} "
+
+    folded = re.sub(
+        rf"第\s*([{_CHINESE_NUMERAL}]|\d+)\s*代\s*(骁龙|snapdragon)\s*(\d+s?)\s*(至尊版|elite)?",
+        generation,
+        folded,
+    )
+    # Snapdragon's 至尊版 is Elite ("骁龙8至尊版", "8 gen 6 至尊版"); another line's is Ultra
+    folded = re.sub(
+        r"(?:(?:骁龙|snapdragon)\s*)?(\d)\s*gen\s*(\d+)\s*至尊版",
+        r" snapdragon \1 elite gen \2 ",
+        folded,
+    )
+    folded = re.sub(r"(骁龙|snapdragon)\s*(\d+s?)\s*至尊版", r" snapdragon \2 elite ", folded)
+
+    def later(match: re.Match[str]) -> str:
+        raw = match.group(1)
+        number = words.ordinals.get(raw) if not raw.isdigit() else int(raw)
+        return match.group(0) if number is None else f" {match.group(2)} {number} "
+
+    # 第二代 Galaxy Ring is the Galaxy Ring 2
+    return re.sub(
+        rf"第\s*([{_CHINESE_NUMERAL}]|\d+)\s*代\s*([a-z][a-z+ ]*[a-z+])(?![a-z0-9])",
+        later,
+        folded,
+    )
+
+
+# --- reading the models a run of tokens names ---------------------------------------------
+
+_MODEL = re.compile(r"([a-z]{1,3})(\d{1,4})([a-z]?)|(\d{1,4})([a-z]{1,2})|\d{3,5}x3d\d?")
+
+
+def is_model_token(token: str, before: str, words: Grammar, units: frozenset[str]) -> bool:
+    """Tell a model word ("s27", "x300", "g6", "15r") from a unit, a count or a node."""
+    found = _MODEL.fullmatch(token)
+    if found is None or (found.group(5) is not None and found.group(5) in units):
+        return False
+    if before in words.lines or before in words.brand_names:
+        return True  # "Redmi 3C" would be a model
+    return token not in words.not_models and words.not_model.fullmatch(token) is None
+
+
+def family_of(designation: str, words: Grammar) -> str:
+    """Return a model's family: its line and number without suffixes (``s27``)."""
+    parts = designation.split(" ")
+    if parts[-1] == SERIES:
+        return " ".join(parts[:-1])
+    # "snapdragon 8 elite gen 5": snapdragon 8 gen 5; the generation is part of the name
+    return " ".join(p for p in parts if p not in words.suffixes or p == parts[0])
+
+
+def designations(
+    tokens: Sequence[str], words: Grammar, units: frozenset[str], chips: frozenset[str]
+) -> tuple[str, ...]:
+    """Find the models a run of tokens names, in order; a family written together is a series."""
+    found: list[str] = []
+    index = 0
+    last: list[str] | None = None  # the model before, for "18 Pro / Pro Max"
+    while index < len(tokens):
+        token = tokens[index]
+        before = tokens[index - 1] if index else ""
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        two_before = tokens[index - 2] if index > 1 else ""
+        name: list[str] | None = None
+        if is_model_token(token, before, words, units):
+            # a chip keeps its maker ("tensor g6"); a phone's letters are enough ("s27")
+            name = [before, token] if before in chips else [token]
+        elif token.isdigit() and len(token) <= 4 and following not in units:
+            name = _numbered(tokens, index, words)
+            if name is None and before in SEPARATORS and last is not None and len(last) > 1:
+                name = [last[0], token]  # "Xiaomi 18 and 18 Pro": the line before
+        elif (
+            token in words.named
+            and token not in words.lines
+            and before.isalpha()
+            and (_lined(before, words) or (len(before) == 1 and _lined(two_before, words)))
+        ):
+            name = [before, token]  # "Pixel Tablet", "Galaxy Z TriFold"
+            if following.isdigit() and len(following) <= 2:
+                name.append(following)
+                index += 1
+        elif (named := _unnumbered(tokens, index, words)) is not None:
+            name = named  # "MacBook Pro", "Vision Air", "MateBook X Pro": no number
+            index += len(named) - 1
+        elif (
+            token in words.suffixes
+            and last is not None
+            and before in SEPARATORS
+            and token not in ("s", "t", "r", "e")
+        ):
+            name = _family_base(last, words)  # "18 Pro / Pro Max": another of the family
+            name.append(token)
+        if name is None:
+            index += 1
+            continue
+        index += 1
+        while index < len(tokens):
+            following = tokens[index]
+            after = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if (
+                following == "+"
+                and re.fullmatch(r"[\d.,]+", after)
+                and name[-1] not in words.suffixes
+            ):
+                break  # "16GB + 512GB", "Ultra 300 + 2.8K": not "Plus"; "Pro+ 8000mAh" is
+            if following in words.suffixes and following not in ("s", "t", "r", "e"):
+                name.append(following)
+                index += 1
+            elif following == "gen" and index + 1 < len(tokens) and tokens[index + 1].isdigit():
+                name.extend(("gen", tokens[index + 1]))
+                index += 2
+            elif following in words.series:
+                name.append(SERIES)
+                index += 1
+                break
+            else:
+                break
+        if name and name[-1] == SERIES:
+            name = [*_family_base(name[:-1], words), SERIES]
+        if "gen" in name[:-2]:  # "8 Gen 6 Elite" is "8 Elite Gen 6"
+            at = name.index("gen")
+            name = [*name[:at], *name[at + 2 :], *name[at : at + 2]]
+        last = name
+        designation = " ".join(name)
+        if designation not in found:
+            found.append(designation)
+    return tuple(found)
+
+
+def _unnumbered(tokens: Sequence[str], index: int, words: Grammar) -> list[str] | None:
+    """Read a line and its suffixes with no number after them: "MacBook Pro", "Mate XT"."""
+    line = tokens[index]
+    if line not in words.lines or len(line) < 4 or line in words.chips:
+        return None
+    name = [line]
+    at = index + 1
+    while at < len(tokens) and len(tokens[at]) == 1 and tokens[at].isalpha():
+        name.append(tokens[at])  # "MateBook X Pro"
+        at += 1
+    suffixes = 0
+    while at < len(tokens) and tokens[at] in words.suffixes and len(tokens[at]) > 1:
+        name.append(tokens[at])
+        suffixes += 1
+        at += 1
+    after = tokens[at] if at < len(tokens) else ""
+    if not suffixes or (after.isdigit() and not re.fullmatch(r"20\d\d", after)):
+        return None  # "MacBook Air 13" is read by its number
+    return name
+
+
+def is_code(designation: str, words: Grammar) -> bool:
+    """Tell a model code (V2611A, RMX5091, PLA110) from a model's name (X400, S27, A56)."""
+    found = re.fullmatch(r"([a-z]{1,4})(\d{3,5})([a-z]{0,3})", designation.replace(" ", ""))
+    if found is None:
+        return False
+    letters, digits = found.group(1), found.group(2)
+    known = letters in words.brand_names or (letters in words.lines and len(letters) > 1)
+    return not known and (len(digits) >= 4 or len(letters) >= 3)
+
+
+def _lined(word: str, words: Grammar) -> bool:
+    return word in words.lines or word in words.brand_names
+
+
+def _numbered(tokens: Sequence[str], index: int, words: Grammar) -> list[str] | None:
+    """Read "Mate 80", "Galaxy S 27", "OnePlus Ace 6": a number after its line."""
+    token = tokens[index]
+    before = tokens[index - 1] if index else ""
+    two_before = tokens[index - 2] if index > 1 else ""
+    if re.fullmatch(r"20\d\d", token):
+        return None  # a year: "Made by Google 2027"
+    following = tokens[index + 1] if index + 1 < len(tokens) else ""
+    if following == "gen" and before not in words.chips and len(token) == 1:
+        return ["snapdragon", token]  # "8 Gen 6" is a Snapdragon
+    if (
+        before in words.suffixes
+        and before not in words.lines  # "Motorola Edge 70" is the Edge 70
+        and _lined(two_before, words)
+        and len(before) > 1
+    ):
+        return [two_before, before, token]  # "Book Pro 14", "MacBook Air 13"
+    if before in words.lines or before in words.brand_names:
+        if len(before) <= 3 and before not in words.brand_names:
+            # "Galaxy S 27" is "Galaxy S27", "GT 7" is "GT7"
+            return [f"{before}{token}"] if len(token) <= 4 else None
+        return [before, token]
+    if (
+        two_before in words.brand_names
+        and re.fullmatch(r"[a-z]{2,10}", before)
+        and before not in _COMMON
+    ):
+        return [before, token]  # a line word the grammar does not know, after a brand
+    if (
+        two_before in words.lines
+        and len(two_before) >= 4
+        and two_before not in words.chips
+        and re.fullmatch(r"[a-z]{2,10}", before)
+        and before not in _COMMON
+        and before not in words.suffixes
+    ):
+        return [two_before, before, token]  # "Legion Go 2", "Osmo Pocket 4"
+    return None
+
+
+def _family_base(name: Sequence[str], words: Grammar) -> list[str]:
+    kept = list(name[:1]) + [p for p in name[1:] if p not in words.suffixes and p != SERIES]
+    return kept
+
+
+# words that follow a brand and a number without being a line: "Xiaomi sold 10 million"
+_COMMON = frozenset(
+    [
+        "to",
+        "is",
+        "are",
+        "was",
+        "will",
+        "has",
+        "have",
+        "had",
+        "gets",
+        "get",
+        "got",
+        "sold",
+        "ships",
+        "shipped",
+        "shipping",
+        "sells",
+        "says",
+        "said",
+        "with",
+        "for",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "by",
+        "the",
+        "a",
+        "an",
+        "its",
+        "it",
+        "new",
+        "next",
+        "all",
+        "top",
+        "over",
+        "than",
+        "up",
+        "more",
+        "tops",
+        "hits",
+        "adds",
+        "brings",
+        "gives",
+        "drops",
+        "cuts",
+        "leak",
+        "leaks",
+        "tipped",
+        "teases",
+        "confirms",
+        "said",
+        "reveals",
+        "launches",
+        "sales",
+        "units",
+        "million",
+        "version",
+    ]
+)
+
+
+def series_subject(headline: Sequence[str], words: Grammar) -> str | None:
+    """Return the family's series when a title names a family together ("S27 / S27+")."""
+    if not headline:
+        return None
+    first = headline[0]
+    if first.endswith(f" {SERIES}"):
+        return first
+    family = family_of(first, words)
+    members = [d for d in headline if family_of(d, words) == family]
+    if len(members) >= 2 and headline[1] in members:
+        return f"{family} {SERIES}"
+    return None

@@ -7,7 +7,9 @@ metrics, the status page and the tests) and a message meant for the operator.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class LeakbotError(Exception):
@@ -26,6 +28,9 @@ class SourceErrorKind(StrEnum):
     # leakbot's own parser could not run (its worker pool broke, again and again): the
     # source is not counted as failing, only tried again at its next slot
     PARSER_DOWN = "parser-down"
+    # the source was not asked: a rate limit until its reset, or a spending budget until
+    # the month turns; not a failure, no pause, no notice of a pause
+    HELD = "held"
 
 
 class SourceError(LeakbotError):
@@ -41,3 +46,31 @@ class SourceError(LeakbotError):
     def __reduce__(self) -> tuple[type[SourceError], tuple[str, SourceErrorKind]]:
         # raised in parse workers: it must cross the process boundary with its kind
         return (type(self), (str(self), self.kind))
+
+
+class SourceHeldError(SourceError):
+    """A source not asked until a moment: its rate limit's reset, or the month's turn."""
+
+    kind = SourceErrorKind.HELD
+
+    def __init__(
+        self,
+        message: str,
+        until: datetime,
+        *,
+        notice: tuple[str, dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message, SourceErrorKind.HELD)
+        self.until = until
+        # what the channels following the source are told, once for each key (the budget's
+        # month): the key and the alert's JSON; None for a hold that tells nobody
+        self.notice = notice
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_held, (str(self), self.until, self.notice))
+
+
+def _held(
+    message: str, until: datetime, notice: tuple[str, dict[str, Any]] | None
+) -> SourceHeldError:
+    return SourceHeldError(message, until, notice=notice)

@@ -271,3 +271,30 @@ class DiscordHoldRow(SQLModel, table=True):
 
     scope: str = Field(primary_key=True, max_length=16)  # "global"
     until: datetime = Field(sa_type=UTCDateTime)
+
+
+class XReadRow(SQLModel, table=True):
+    """A post the X API returned on a UTC day: X bills it once that day, however often."""
+
+    __tablename__ = "x_read"
+
+    day: date = Field(sa_type=sa.Date, primary_key=True)  # the UTC day
+    post_id: str = Field(primary_key=True, max_length=32)
+
+
+class XCheckRow(SQLModel, table=True):
+    """When a followed X post was last looked up (``GET /2/tweets?ids=``) for a deletion."""
+
+    __tablename__ = "x_check"
+
+    post_id: str = Field(primary_key=True, max_length=32)
+    checked_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class XHoldRow(SQLModel, table=True):
+    """Until when one X API endpoint is not asked (its rate limit), for every worker."""
+
+    __tablename__ = "x_hold"
+
+    endpoint: str = Field(primary_key=True, max_length=64)
+    until: datetime = Field(sa_type=UTCDateTime)

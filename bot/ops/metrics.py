@@ -82,6 +82,41 @@ DISCORD_429 = Counter(
     ["scope"],
     registry=REGISTRY,
 )
+X_READS = Counter(
+    "leakbot_x_reads",
+    "Posts X billed (each post a read returns, once per UTC day), counted by this worker.",
+    registry=REGISTRY,
+)
+X_SPENT = Gauge(
+    "leakbot_x_spent_usd",
+    "What X reads cost this month, every worker's, in US dollars (x.price_per_read_usd).",
+    registry=REGISTRY,
+)
+X_PROJECTED = Gauge(
+    "leakbot_x_projected_usd",
+    "The month's X bill if reads go on at the rate so far, in US dollars.",
+    registry=REGISTRY,
+)
+X_BUDGET = Gauge(
+    "leakbot_x_budget_usd", "The monthly X budget (x.monthly_budget_usd).", registry=REGISTRY
+)
+X_POLL_EVERY = Gauge(
+    "leakbot_x_poll_every_seconds",
+    "How often an X source is polled to stay within the budget, per source.",
+    ["source"],
+    registry=REGISTRY,
+)
+X_HELD = Counter(
+    "leakbot_x_held",
+    "X requests not made because an endpoint's rate limit or the budget held them.",
+    ["why"],
+    registry=REGISTRY,
+)
+X_STREAM_CONNECTED = Gauge(
+    "leakbot_x_stream_connected",
+    "1 while this worker's filtered stream of X posts is connected.",
+    registry=REGISTRY,
+)
 
 ITEM_STATES = ("new", "seen")
 # what Discord's X-RateLimit-Scope says (bot.sinks.discord.rest.classify), "global" included
@@ -94,6 +129,8 @@ for _state in ITEM_STATES:
     ITEMS.labels(_state)
 for _scope in DISCORD_429_SCOPES:
     DISCORD_429.labels(_scope)
+for _why in ("rate-limit", "budget"):
+    X_HELD.labels(_why)
 
 
 def know_channels(channel_ids: Iterable[str]) -> None:

@@ -15,16 +15,18 @@ from bot.clock import Now, utc_now
 from bot.config.durations import format_duration
 from bot.config.file import CONSOLE_CHANNEL, Config, Source
 from bot.config.settings import Settings
-from bot.domain import ChannelState, SourceRecord
+from bot.domain import ChannelState, SourceKind, SourceRecord
 from bot.masking import mask_text
 from bot.ops.database_trouble import DatabaseTroubleError, check_database_url, database_trouble
 from bot.ops.health import describe
 from bot.sources.base import source_type
+from bot.sources.x.budget import Spending, first_day
 from bot.wording import counted
 from storage.db import Engine, existing_engine, in_transaction
 from storage.errors import StorageError
 from storage.outbox import ChannelCounts, ChannelStatus
 from storage.overview import read_overview
+from storage.x_reads import reads_between
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ class Status:
     channels: tuple[ChannelLine, ...]
     outbox: str
     note: str | None = None  # why there is nothing to show yet
+    # X's pay-per-use API: the month's spending and projection, and each X source's pace
+    x: tuple[str, ...] = ()
 
 
 def _next_poll(next_poll_at: datetime | None, now: datetime) -> str:
@@ -105,7 +109,23 @@ def read_status(settings: Settings, config: Config, now: datetime) -> Status:
             _sources(overview.sources, settings, config, now),
             _channels(settings, config, list(overview.channels), summary.channels, now),
             _outbox(summary.depth, summary.oldest_age, summary.set_aside),
+            x=_x_spending(engine, settings, config, now),
         )
+
+
+def _x_spending(
+    engine: Engine, settings: Settings, config: Config, now: datetime
+) -> tuple[str, ...]:
+    """Say what X cost this month, where the month is heading, and each X source's pace."""
+    sources = [s for s in config.sources if s.kind == SourceKind.X and skipped(settings, s) is None]
+    if not sources:
+        return ()
+    reads = in_transaction(engine, reads_between, first=first_day(now), last=now.date())
+    spending = Spending(reads, now, config.x.monthly_budget_usd, config.x.price_per_read_usd)
+    return (
+        spending.line(),
+        *(spending.freshness(s.id, config.interval_of(s)) for s in sources),
+    )
 
 
 def skipped(settings: Settings, source: Source) -> str | None:
@@ -240,6 +260,8 @@ def print_status(status: Status, out: TextIO) -> None:
     for channel in status.channels:
         print(f"  {channel.id:<24} {channel.health}", file=out)
     print(f"outbox: {status.outbox}", file=out)
+    for line in status.x:
+        print(line if line.startswith("X ") else f"  {line}", file=out)
 
 
 def run(settings: Settings, config: Config, *, now: Now = utc_now) -> int:

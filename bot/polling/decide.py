@@ -47,7 +47,7 @@ from bot.domain import (
     StoryChoice,
     StoryRecord,
 )
-from bot.errors import SourceError, SourceErrorKind
+from bot.errors import SourceError, SourceErrorKind, SourceHeldError
 from bot.matching.watchlist import Watchlist
 from bot.polling.backoff import source_retry_delay
 from bot.polling.deletions import (
@@ -108,6 +108,8 @@ class PollReport:
             )
         if self.outcome == PollOutcome.SKIPPED:
             return f"{self.source_id}: skipped ({self.detail})"
+        if self.outcome == PollOutcome.HELD:
+            return f"{self.source_id}: held ({self.detail})"
         if self.outcome == PollOutcome.NOT_MODIFIED:
             return f"{self.source_id}: not modified (304)"
         if self.outcome == PollOutcome.BASELINE:
@@ -196,6 +198,8 @@ def decide_poll(
     if isinstance(reading, SourceError):
         if reading.kind == SourceErrorKind.PARSER_DOWN:
             return _not_polled(snapshot.source, reading, rules, now)
+        if isinstance(reading, SourceHeldError):
+            return _held(snapshot.source, reading, routes, now)
         return _failed(snapshot.source, reading, routes, rules, now, rng)
     return _Success(snapshot, reading, watchlist, routes, rules, now, stories).decide()
 
@@ -264,6 +268,34 @@ def _not_polled(
         error_kind=error.kind,
     )
     return Decision(PollPlan(state.id, after), report)
+
+
+def _held(state: SourceRecord, held: SourceHeldError, routes: Routes, now: datetime) -> Decision:
+    """Leave a source alone until its hold ends (a rate limit's reset, the month's turn):
+    no failure counted, no pause; a hold with a notice tells the source's channels, once
+    for each notice's key (the outbox refuses a second copy)."""
+    retry = max(held.until, now)
+    after = dataclasses.replace(state, next_poll_at=retry)
+    alerts: tuple[QueuedAlert, ...] = ()
+    if held.notice is not None:
+        once, message = held.notice
+        alerts = tuple(
+            QueuedAlert(
+                alert_key(AlertKind.BUDGET, channel, "", once), AlertKind.BUDGET, channel, message
+            )
+            for channel in routes.of_source(state.id)
+        )
+    report = PollReport(
+        state.id,
+        PollOutcome.HELD,
+        alerts=len(alerts),
+        detail=f"{held}; next try at {retry.isoformat(timespec='seconds')}",
+        next_poll_at=retry,
+        failures=state.consecutive_failures,
+        paused=state.paused_at is not None,
+        error_kind=held.kind,
+    )
+    return Decision(PollPlan(state.id, after, alerts=alerts), report)
 
 
 def _source_notice(
@@ -361,9 +393,14 @@ class _Success:
             if self.reading.clean:
                 # a body cut short can garble every post (even its encoding): no edit
                 self._edits(items)
-            confirm = self._missing(items)
-            if self.reading.clean and items:
-                sizes = remember_size(sizes, len(items))
+            if self.reading.new_only:
+                # only the new posts were read: a followed post not among them is not
+                # missing; those the source says are gone are
+                confirm = self._gone(self.reading.gone)
+            else:
+                confirm = self._missing(items)
+                if self.reading.clean and items:
+                    sizes = remember_size(sizes, len(items))
         after = dataclasses.replace(after, baseline_done=True, recent_sizes=sizes)
         if self.reading.problem:
             self.notes.insert(0, f"feed quirk: {self.reading.problem}")
@@ -497,6 +534,25 @@ class _Success:
             self.notes.append(plan.note)
         if restored:
             self.notes.append(f"{restored} restored")
+        if ready:
+            self.notes.append(f"{len(ready)} missing")
+        return tuple(ready)
+
+    def _gone(self, keys: Sequence[str]) -> tuple[StoredPost, ...]:
+        """Take the followed posts the source itself says are deleted: confirm them."""
+        ready: list[StoredPost] = []
+        for key in keys:
+            post = self.snapshot.posts.get(key)
+            if post is None or post.state not in (ItemState.LIVE, ItemState.MISSING):
+                continue
+            judged = {
+                "state": ItemState.MISSING,
+                "missing_since": post.missing_since or self.now,
+                "missing_polls": post.missing_polls + 1,
+                "judgement": "the source says it is gone",
+            }
+            self._change(post, **judged)
+            ready.append(dataclasses.replace(post, **judged))  # type: ignore[arg-type]
         if ready:
             self.notes.append(f"{len(ready)} missing")
         return tuple(ready)
@@ -729,7 +785,15 @@ def decide_stories(
                         story_id=story_id,
                     )
                 else:
-                    alerts[position] = dataclasses.replace(alert, story_id=story_id)
+                    message = alert.message
+                    if verdict.story is None and verdict.corrects is not None:
+                        # a correction names the story it corrects: "earlier: 5,500 mAh"
+                        shown = AlertMessage.from_json(message)
+                        facts = (*shown.facts, verdict.corrects.fact())
+                        message = dataclasses.replace(shown, facts=facts).to_json()
+                    alerts[position] = dataclasses.replace(
+                        alert, story_id=story_id, message=message
+                    )
                     told[story_id].add(channel)
         decided.append(dataclasses.replace(plan, alerts=tuple(alerts), stories=tuple(choices)))
     return decided

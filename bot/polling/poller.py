@@ -30,11 +30,14 @@ from bot.config.file import Config, Source
 from bot.delivery.routing import Routes
 from bot.domain import (
     ArchivedImage,
+    Item,
+    ItemState,
     PollOutcome,
     Reading,
     SourceKind,
     SourceRecord,
     SourceSnapshot,
+    StoredPost,
     StoryRecord,
 )
 from bot.errors import SourceError, SourceErrorKind
@@ -51,7 +54,7 @@ from bot.polling.decide import (
     decide_poll,
     decide_stories,
 )
-from bot.sources.base import SourceReader
+from bot.sources.base import NewPostsReader, SourceReader
 from bot.stories.rules import Fingerprint, StoryRules
 from bot.wording import counted
 from storage.db import Database
@@ -59,6 +62,7 @@ from storage.polls import (
     Polled,
     StoryQuery,
     decide_on_snapshot,
+    read_snapshot,
     read_source,
     read_sources,
     write_polls,
@@ -90,6 +94,9 @@ class Poller:
 
     def __post_init__(self) -> None:
         self._write_plans = partial(write_polls, stories=_StoryPlacer(self))
+        for reader in self.readers.values():
+            if isinstance(reader, NewPostsReader):
+                reader.bind(self.database, self.now, lambda: self.config.x)
 
     async def poll(
         self, source: Source, *, when_due: bool = False, known: Known | None = None
@@ -126,15 +133,47 @@ class Poller:
         retry_at = state.next_poll_at if state.consecutive_failures else None
         if when_due and retry_at is not None and retry_at > self.now():
             return _backing_off(state)
-        etag, last_modified = state.etag, state.last_modified
-        if source.track_deletions and missing:
-            # a 304 shows nothing: while a post is missing, every poll must be a full look
-            etag = last_modified = None
         reading: Reading | SourceError
         try:
-            reading = await reader.read(source, etag=etag, last_modified=last_modified)
+            if isinstance(reader, NewPostsReader):
+                # only what is new since the last read: the etag keeps where that was
+                followed = await self._followed(source) if source.track_deletions else ()
+                reading = await reader.read_new(
+                    source, since=state.etag, followed=followed, deletions=self.config.deletions
+                )
+            else:
+                etag, last_modified = state.etag, state.last_modified
+                if source.track_deletions and missing:
+                    # a 304 shows nothing: while a post is missing, every poll must be a
+                    # full look
+                    etag = last_modified = None
+                reading = await reader.read(source, etag=etag, last_modified=last_modified)
         except SourceError as exc:
             reading = exc
+        return await self._settle(source, reading, reader, state)
+
+    async def _followed(self, source: Source) -> tuple[StoredPost, ...]:
+        """Return the source's posts that can still get a deletion alert: matched, within
+        ``deletions.watch_for``, not called deleted yet."""
+        snapshot = await self.database.run(
+            read_snapshot,
+            source_id=source.id,
+            keys=[],
+            tracking=True,
+            since=self.now() - self.config.deletions.watch_for,
+        )
+        return tuple(
+            post
+            for post in snapshot.posts.values()
+            if post.watches and post.state in (ItemState.LIVE, ItemState.MISSING)
+        )
+
+    async def take(self, source: Source, items: tuple[Item, ...]) -> PollReport:
+        """Decide on and write posts a source pushed (X's filtered stream) as a poll's: the
+        same matching, stories, deletions and outbox; its since-id is left as it was."""
+        reader = self.readers.get(source.kind)
+        state, _ = await self.database.run(read_source, source_id=source.id)
+        reading = Reading(items=items, etag=state.etag, new_only=True)
         return await self._settle(source, reading, reader, state)
 
     async def _settle(
@@ -242,8 +281,13 @@ class Poller:
 
     def _rules(self, source: Source) -> PollRules:
         defaults = self.config.defaults
+        interval = self.config.interval_of(source)
+        reader = self.readers.get(source.kind)
+        if isinstance(reader, NewPostsReader):
+            interval = reader.every(interval)  # X: the budget's and the stream's pace
+            metrics.X_POLL_EVERY.labels(source.id).set(interval.total_seconds())
         return PollRules(
-            interval=self.config.interval_of(source),
+            interval=interval,
             failures_before_pause=defaults.failures_before_pause,
             max_backoff=defaults.max_backoff,
             track_deletions=source.track_deletions,
@@ -283,7 +327,7 @@ class _StoryPlacer:
             key
             for plan, _ in plans
             for choice in plan.stories
-            for key in Fingerprint.from_json(choice.fingerprint).index_keys()
+            for key in Fingerprint.from_json(choice.fingerprint).lookup_keys()
         }
         routes = self.poller.routes
 

@@ -9,20 +9,24 @@ package is imported only when its reader is built.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.domain import SourceKind
 
 if TYPE_CHECKING:
     import aiohttp
 
-    from bot.config.file import Source
+    from bot.clock import Now
+    from bot.config.file import Config, Deletions, Source, XOptions
     from bot.config.settings import Settings
-    from bot.domain import Reading, StoredPost
+    from bot.domain import Item, Reading, StoredPost
+    from bot.runtime.worker import Worker
     from bot.sources.feed.parse_pool import ParsePool
     from bot.sources.http import HostSlots, Limits
+    from storage.db import Database
 
 
 class SourceReader(Protocol):
@@ -35,6 +39,60 @@ class SourceReader(Protocol):
     async def confirm_deleted(self, source: Source, post: StoredPost) -> tuple[bool, str]:
         """Say whether a missing post is gone for sure, and why (or why that is not proven)."""
         ...
+
+
+@runtime_checkable
+class NewPostsReader(SourceReader, Protocol):
+    """A kind whose reads return only what is new since the last (X's ``since_id``), and
+    that says itself which followed posts are deleted; it keeps its own books in the
+    database (what it spent, its rate limits), so the poller binds it to the app's parts."""
+
+    def bind(self, database: Database, now: Now, options: Callable[[], XOptions]) -> None:
+        """Give the reader the database, the clock and its config section."""
+        ...
+
+    async def read_new(
+        self,
+        source: Source,
+        *,
+        since: str | None,
+        followed: Sequence[StoredPost],
+        deletions: Deletions,
+    ) -> Reading:
+        """Read what is new since ``since``; look up the followed posts that are due."""
+        ...
+
+    def every(self, interval: timedelta) -> timedelta:
+        """Return how often a source of this interval is polled now (budget, stream)."""
+        ...
+
+
+class Pusher(Protocol):
+    """A kind's push of posts as they are made (X's filtered stream): one worker holds it,
+    under the lease it names, and keeps it in step with the config on each tick."""
+
+    lease: str
+
+    async def keep(self) -> None:
+        """Keep the push in step with the running config (connect, rules, or close)."""
+        ...
+
+    async def stop(self) -> None:
+        """Close the push; polls take over."""
+        ...
+
+
+@dataclass(frozen=True)
+class PushParts:
+    """The app's parts a kind builds its push from."""
+
+    settings: Settings
+    database: Database
+    now: Now
+    config: Callable[[], Config]  # the running config, as it is at each call
+    readable: Callable[[Source], bool]
+    take: Callable[[Source, tuple[Item, ...]], Awaitable[object]]  # the poller's decide+write
+    worker: Worker
 
 
 @dataclass(frozen=True)
@@ -58,6 +116,8 @@ class SourceType:
     address: Callable[[str], str]  # the key's value as the operator is shown it
     unavailable: Callable[[Settings], str | None]  # why it cannot be read here; None: it can
     build: Callable[[ReaderParts], SourceReader]  # only when ``unavailable`` says None
+    # posts pushed as they are made, for one worker at a time; None: the kind is only polled
+    push: Callable[[PushParts], Pusher] | None = None
 
     def skip_notice(self, reason: str) -> str:
         """Say once, in the log, that this kind's sources are skipped, and why."""
@@ -90,6 +150,24 @@ def _x_reader(parts: ReaderParts) -> SourceReader:
     return XReader(XTimeline(token, parts.settings.x_api_base_url))
 
 
+def _x_stream(parts: PushParts) -> Pusher:
+    from bot.sources.x.stream import XStream
+
+    token = _x_token(parts.settings)
+    if token is None:
+        raise RuntimeError(f"an X stream needs X_BEARER_TOKEN: {_x_unavailable(parts.settings)}")
+    return XStream(
+        token=token,
+        api_base=parts.settings.x_api_base_url,
+        database=parts.database,
+        now=parts.now,
+        config=parts.config,
+        readable=parts.readable,
+        take=parts.take,
+        worker=parts.worker,
+    )
+
+
 SOURCE_KINDS: tuple[SourceType, ...] = (
     SourceType(
         kind=SourceKind.FEED,
@@ -106,6 +184,7 @@ SOURCE_KINDS: tuple[SourceType, ...] = (
         address=lambda username: f"@{username.lstrip('@')}",
         unavailable=_x_unavailable,
         build=_x_reader,
+        push=_x_stream,
     ),
 )
 

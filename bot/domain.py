@@ -30,6 +30,7 @@ class PollOutcome(StrEnum):
     NOT_MODIFIED = "not-modified"
     FAILED = "failed"
     SKIPPED = "skipped"
+    HELD = "held"  # the source would not be asked (a rate limit, a budget): not a failure
 
 
 class AlertKind(StrEnum):
@@ -43,6 +44,7 @@ class AlertKind(StrEnum):
     RECOVERED = "recovered"
     DIGEST = "digest"  # a part of the daily digest
     STORY = "story"  # a later report of a story: its first alert is edited to list it
+    BUDGET = "budget"  # X reads are held until the month turns: said once a month
 
 
 class ItemState(StrEnum):
@@ -132,6 +134,11 @@ class Reading:
     problem: str | None = None  # a quirk the parser forgave, for the poll's line
     etag: str | None = None
     last_modified: str | None = None
+    # the posts are only those new since the last read (X's ``since_id``), not the source's
+    # whole window: a followed post not among them is not missing
+    new_only: bool = False
+    # followed posts the source itself says are deleted (X's Not Found), by key
+    gone: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

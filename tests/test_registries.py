@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.config.file import Channel, Source
+from bot.config.file import CHANNEL_LOOK_KEYS, Channel, Source
 from bot.config.managed import source_spec
 from bot.domain import SourceKind
 from bot.sinks.base import SINK_KINDS
@@ -22,7 +22,7 @@ from tests.conftest import WEBHOOK_TOKEN, Leakbot
 ROOT = Path(__file__).resolve().parents[1]
 # the keys every source and every channel has, whatever its kind
 SOURCE_COMMON = {"id", "interval", "track_deletions", "deleted_markers"}
-CHANNEL_COMMON = {"id"}
+CHANNEL_COMMON = {"id", *CHANNEL_LOOK_KEYS}  # how alerts look, whatever the kind
 
 
 def test_every_key_that_names_a_kind_in_the_config_file_has_its_registry_entry() -> None:

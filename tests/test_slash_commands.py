@@ -16,6 +16,7 @@ from bot.domain import ManagedEntry, ManagedKind
 from storage.db import make_engine, session_scope
 from storage.managed import add_entry
 from tests.conftest import Leakbot
+from tests.fakes.discord import XIAOMI_ROLE_ID
 from tests.fakes.discord_gateway import (
     LEAKS_CHANNEL_ID,
     PRIVILEGED,
@@ -43,11 +44,14 @@ def discord() -> Iterator[DiscordBotFake]:
     assert fake.rejected == [], f"Discord would have refused these bodies: {fake.rejected}"
 
 
+# the source is lead-tipster: its slot is 1.5% into its interval, so a fresh `leakbot run`
+# polls it first at once (bot/polling/timetable.py, first_poll) and each later poll as
+# much sooner; "tipster"'s slot (64% in) kept every test waiting 3.2 s more
 CONFIG = """
 defaults:
   interval: 10s
 sources:
-  - id: tipster
+  - id: lead-tipster
     feed: {feed}
 channels:
   - id: leaks
@@ -124,7 +128,7 @@ def test_watch_added_from_discord_alerts_at_once_and_survives_a_restart(
             "test",
         }
         assert int(names["watch"]["default_member_permissions"]) == 1 << 5  # Manage Server
-        _until(lambda: "tipster: first poll" in bot.output, 30, bot)
+        _until(lambda: "lead-tipster: first poll" in bot.output, 30, bot)
 
         refused = _ok(
             discord.command("watch", "add", {"id": "pixel", "any": "Pixel 11"}, member=READER)
@@ -205,6 +209,46 @@ def test_watch_added_from_discord_alerts_at_once_and_survives_a_restart(
         print(bot.output)  # shown when the test fails
 
 
+def test_a_role_given_to_watch_add_pings_on_its_alerts(
+    cli: Leakbot, feeds: FeedServer, discord: DiscordBotFake, tipster: str
+) -> None:
+    """``/watch add mention:@Xiaomi Leaks``: its alert pings that role, and only it.
+
+    On SQLite alone: the mention is part of the watch's spec, which the first test here
+    stores and reads back through a restart on PostgreSQL too."""
+    cli.write_config(CONFIG.format(feed=tipster, channel=LEAKS_CHANNEL_ID))
+    bot = _start(cli, feeds, discord)
+    try:
+        _until(lambda: "lead-tipster: first poll" in bot.output, 30, bot)
+        watch = next(c for c in discord.commands if c["name"] == "watch")
+        add = next(o for o in watch["options"] if o["name"] == "add")
+        assert {o["name"]: o["type"] for o in add["options"]}["mention"] == 8  # a role
+        added = discord.command(
+            "watch", "add", {"id": "xiaomi", "any": "Xiaomi 17", "mention": XIAOMI_ROLE_ID}
+        )
+        assert _ok(added).startswith("Added.\nwatch `xiaomi`: added from Discord by mod on ")
+        feeds.publish_rss(
+            "tipster",
+            [
+                Post("b", "Xiaomi 17 Ultra renders leak", link="https://e.com/b"),
+                Post("a", "Old news", link="https://e.com/a"),
+            ],
+        )
+        _until(lambda: bool(_alerts(discord)), 30, bot)
+        (alert,) = [m for m in discord.messages if m.target == LEAKS_CHANNEL_ID]
+        assert alert.posted["content"] == f"<@&{XIAOMI_ROLE_ID}>"
+        assert alert.posted["allowed_mentions"] == {
+            "parse": [],
+            "roles": [XIAOMI_ROLE_ID],
+            "users": [],
+        }
+        assert bot.stop() == 0, bot.output
+    finally:
+        bot.kill()
+        print(bot.output)  # shown when the test fails
+    assert _rows(cli, "SELECT id FROM managed") == [("xiaomi",)]
+
+
 def _write_bad_term(leakbot: Leakbot) -> object:
     path = leakbot.home / "bad.yaml"
     path.write_text("watches:\n  - id: broken\n    any: ['re:(']\n", encoding="utf-8")
@@ -255,9 +299,9 @@ def test_source_added_from_discord_polls_silently_then_alerts(
         assert bad.startswith("2026-02-30 is not a day of the calendar"), bad
 
         feeds.fail("tipster", 503)
-        _until(lambda: "source tipster: poll failed" in bot.output, 30, bot)
+        _until(lambda: "source lead-tipster: poll failed" in bot.output, 30, bot)
         status = _ok(discord.command("leakbot", "status"))
-        assert re.search(r"tipster +failing, 1 in a row \(HTTP 503", status), status
+        assert re.search(r"lead-tipster +failing, 1 in a row \(HTTP 503", status), status
         assert re.search(r"weibo +ok, last success", status)
         assert re.search(r"leaks +ok", status) and "outbox: empty" in status
         feeds.publish_rss(
@@ -267,8 +311,10 @@ def test_source_added_from_discord_polls_silently_then_alerts(
                 Post("a", "Old", link="https://e.com/a"),
             ],
         )
-        resumed = _ok(discord.command("source", "resume", {"id": "tipster"}))
-        assert resumed == "source `tipster` tried at once:\ntipster: ok, 2 items, 1 new, 0 alerts"
+        resumed = _ok(discord.command("source", "resume", {"id": "lead-tipster"}))
+        assert resumed == (
+            "source `lead-tipster` tried at once:\nlead-tipster: ok, 2 items, 1 new, 0 alerts"
+        )
 
         refused = _ok(discord.command("source", "remove", {"id": "weibo"}, member=READER))
         assert "nothing changed" in refused

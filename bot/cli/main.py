@@ -1,4 +1,4 @@
-"""The command line: ``leakbot run | poll-once | check-config | status | explain``."""
+"""The command line: ``leakbot run | poll-once | check-config | status | explain | …``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 from bot import __version__
 from bot.cli import digest as digest_cli
 from bot.cli import explain
+from bot.cli import managed as managed_cli
 from bot.cli import outbox as outbox_cli
 from bot.cli import source as source_cli
 from bot.clock import Now, utc_now
@@ -73,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     digest_cli.add_command(commands, common)
     outbox_cli.add_command(commands, common)
     source_cli.add_command(commands, common)
+    managed_cli.add_command(commands, common)
     return parser
 
 
@@ -149,8 +152,12 @@ def _command(
         return status.run(settings, config, now=now)
     if args.command == "source":
         return source_cli.run(settings, config, args, now=now)
+    if args.command == "managed":
+        return managed_cli.run(settings, config, path, args, now=now)
     if args.command == "poll-once":
-        unknown = [s for s in args.source or () if s not in {x.id for x in config.sources}]
+        # the sources set up from Discord too
+        known = {x.id for x in _managed(settings, config).config.sources} if args.source else set()
+        unknown = [s for s in args.source or () if s not in known]
         if unknown:
             print(f"{path}: no source with id {', '.join(unknown)}", file=sys.stderr)
             return EXIT_USAGE
@@ -158,7 +165,7 @@ def _command(
         return asyncio.run(_poll_once(settings, config, args.source, now))
     if args.command == "run":
         check_database_url(settings.database_url.get_secret_value())
-        return asyncio.run(_run(settings, config, now))
+        return asyncio.run(_run(settings, config, path, now))
     print(f"leakbot: unknown command {args.command}", file=sys.stderr)
     return EXIT_USAGE
 
@@ -286,9 +293,20 @@ def _held_alerts(outbox: Overview) -> list[str]:
     return lines
 
 
-async def _run(settings: Settings, config: Config, now: Now) -> int:
+async def _run(settings: Settings, config: Config, path: Path, now: Now) -> int:
+    from bot.runtime.reload import LiveConfig
     from bot.runtime.run import run
 
-    async with App(settings, config, now=now) as app:
-        await run(app)
+    config_file = LiveConfig(path)
+    loop = asyncio.get_running_loop()
+    hangup = getattr(signal, "SIGHUP", None)  # none on Windows: the file is still followed
+    if hangup is not None:
+        # SIGHUP reads the config file again at the next tick, as daemons do
+        loop.add_signal_handler(hangup, config_file.hangup)
+    try:
+        async with App(settings, config, now=now, config_file=config_file) as app:
+            await run(app)
+    finally:
+        if hangup is not None:
+            loop.remove_signal_handler(hangup)
     return EXIT_OK

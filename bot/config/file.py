@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     ValidationInfo,
@@ -27,6 +28,7 @@ from pydantic_core import ErrorDetails
 
 from bot.config.durations import parse_duration
 from bot.config.settings import environment
+from bot.delivery.alerts import template_problem
 from bot.domain import SourceKind
 from bot.errors import LeakbotError
 from bot.masking import HIDDEN, mask_text
@@ -92,6 +94,48 @@ def _interval(value: object) -> timedelta:
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 Interval = Annotated[timedelta, BeforeValidator(_interval)]
 Id = Annotated[str, Field(pattern=_ID_PATTERN)]
+# who an alert pings: a role by name or id, or a user by id; never everyone
+_MENTION_PATTERN = re.compile(r"^(?:<@&[0-9]{15,21}>|<@!?[0-9]{15,21}>|@[^@#:`<>]{1,100})$")
+MENTION_SHAPE = 'a role name such as "@Xiaomi Leaks", a role "<@&ID>" or a user "<@ID>"'
+_AVATAR_LIMIT = 2048
+
+
+def _mention(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.lower() in ("@everyone", "@here"):
+        raise ValueError(f"leakbot never pings {text}: name a role or a user, got {value!r}")
+    if not _MENTION_PATTERN.match(text):
+        raise ValueError(f"a mention is {MENTION_SHAPE}, got {value!r}")
+    return text.replace("<@!", "<@")
+
+
+def _color(value: object) -> object:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        found = re.match(r"^#?([0-9A-Fa-f]{6})$", value.strip())
+        if not found:
+            raise ValueError(f'a colour is "#RRGGBB" such as "#FF6900", or a number, got {value!r}')
+        return int(found.group(1), 16)
+    if isinstance(value, int) and not 0 <= value <= 0xFFFFFF:
+        raise ValueError(f"a colour as a number is 0 to 16777215 (0xFFFFFF), got {value!r}")
+    return value
+
+
+def _template(value: object) -> object:
+    if isinstance(value, str):
+        problem = template_problem(value)
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
+Mention = Annotated[str, BeforeValidator(_mention)]
+Color = Annotated[int, BeforeValidator(_color)]
+Template = Annotated[str, BeforeValidator(_template), Field(min_length=1, max_length=2000)]
+MentionOn = Literal["new", "deleted", "edited", "story"]
 
 
 class _Model(BaseModel):
@@ -150,12 +194,66 @@ class Source(_Model):
         return entry.address(str(getattr(self, entry.key)))
 
 
+# the keys of a channel that say how its alerts look and whom they ping, whatever its kind
+CHANNEL_LOOK_KEYS = (
+    "username",
+    "avatar_url",
+    "style",
+    "template",
+    "translate_link",
+    "mention",
+    "mention_on",
+    "color",
+)
+
+
 class Channel(_Model):
-    """Where alerts go: a Discord channel the bot posts in, or a webhook."""
+    """Where alerts go: a Discord channel the bot posts in, or a webhook; and how they look
+    there (``mention``, ``mention_on`` and ``color`` are the defaults of its watches)."""
 
     id: Id
     discord_channel: Annotated[str, Field(pattern=_SNOWFLAKE_PATTERN)] | None = None
     webhook: SecretStr | None = None
+    username: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    avatar_url: str | None = None
+    style: Literal["full", "compact"] = "full"
+    template: Template | None = None
+    translate_link: str | None = None
+    mention: tuple[Mention, ...] | None = None  # the default of the watches alerting here
+    mention_on: tuple[MentionOn, ...] | None = None
+    color: Color | None = None
+
+    @field_validator("username")
+    @classmethod
+    def _webhook_name(cls, value: str | None) -> str | None:
+        # Discord refuses these in a webhook's name
+        for word in ("discord", "clyde"):
+            if value is not None and word in value.lower():
+                raise ValueError(
+                    f"Discord refuses a webhook name with '{word}' in it, got {value!r}"
+                )
+        return value
+
+    @field_validator("avatar_url")
+    @classmethod
+    def _avatar_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not (
+            re.match(r"^https?://[^\s/]+\S*$", value) and len(value) <= _AVATAR_LIMIT
+        ):
+            raise ValueError(f"an avatar_url is an http:// or https:// URL, got {value!r}")
+        return value
+
+    @field_validator("translate_link")
+    @classmethod
+    def _translate_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not re.match(r"^https?://[^\s/]+\S*$", value) or value.count("{text}") != 1:
+            raise ValueError(
+                "translate_link is an http:// or https:// URL with {text} in it once, such as "
+                f"https://translate.google.com/?sl=auto&tl=en&text={{text}}, got {value!r}"
+            )
+        return value
 
     @field_validator("discord_channel", mode="before")
     @classmethod
@@ -184,6 +282,12 @@ class Channel(_Model):
         if len(given) != 1:
             keys = [entry.key for entry in SINK_KINDS]
             raise ValueError(f"a channel needs exactly one of {_one_of(keys)}")
+        if self.discord_channel is not None and (self.username or self.avatar_url):
+            # Discord shows a bot's messages under the bot's own name and picture
+            raise ValueError(
+                "username and avatar_url are for webhooks: a discord_channel shows the bot's "
+                "own name and picture (use a webhook for this channel to set them)"
+            )
         return self
 
 
@@ -212,7 +316,8 @@ TermList = tuple[str, ...]
 
 
 class Watch(_Model):
-    """A set of keywords a user wants alerts for, on some sources, sent to some channels."""
+    """A set of keywords a user wants alerts for, on some sources, sent to some channels;
+    whom its alerts ping (``mention``, ``mention_on``) and its embed's ``color``."""
 
     id: Id
     any: TermList = ()
@@ -222,6 +327,9 @@ class Watch(_Model):
     stories: bool = True  # false: every report alerts, not one message per leak
     sources: tuple[str, ...] | None = None
     channels: tuple[str, ...] | None = None
+    mention: tuple[Mention, ...] | None = None  # default: its channel's
+    mention_on: tuple[MentionOn, ...] | None = None  # default: its channel's, else new, deleted
+    color: Color | None = None  # the embed's colour; default: its channel's
 
     @model_validator(mode="after")
     def _follows_sources(self) -> Watch:
@@ -287,6 +395,14 @@ class DiscordOptions(_Model):
     admin_roles: tuple[str, ...] = ()
 
 
+class XOptions(_Model):
+    """What X's pay-per-use API may cost, and whether posts come by the filtered stream."""
+
+    monthly_budget_usd: Annotated[float, Field(ge=0)] = 10.0
+    price_per_read_usd: Annotated[float, Field(gt=0)] = 0.005  # X's price for one post read
+    stream: bool = True  # false: X sources are only polled
+
+
 class Config(_Model):
     """The whole watchlist file."""
 
@@ -299,6 +415,9 @@ class Config(_Model):
     deletions: Deletions = Deletions()
     discord: DiscordOptions = DiscordOptions()
     stories: Stories = Stories()
+    x: XOptions = XOptions()
+    # where each mention was written: (section, entry id, mention) -> "file:line: key"
+    _mention_places: dict[tuple[str, str, str], str] = PrivateAttr(default_factory=dict)
 
     @field_validator("timezone")
     @classmethod
@@ -321,6 +440,12 @@ class Config(_Model):
     def interval_of(self, source: Source) -> timedelta:
         """Return how often a source is polled."""
         return source.interval or self.defaults.interval
+
+    def mention_place(self, section: str, entry_id: str, mention: str) -> str:
+        """Say where a mention was written, ``leakbot.yaml:12: watches[0].mention[1]``, for
+        a message about it; an entry from Discord is named by its id."""
+        found = self._mention_places.get((section, entry_id, mention))
+        return found or f"{section[:-1]} {entry_id} (added from Discord): mention {mention!r}"
 
     def channel(self, channel_id: str) -> Channel | None:
         """Find a channel by id; None for the console."""
@@ -616,6 +741,13 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     problems = document.problems + _cross_checks(config, document)
     if problems:
         raise ConfigError(path, document.hide_secrets(_first_per_key(problems)))
+    for section in ("channels", "watches"):
+        for index, entry in enumerate(getattr(config, section)):
+            for place, mention in enumerate(entry.mention or ()):
+                key = (section, index, "mention", place)
+                config._mention_places[(section, entry.id, mention)] = (
+                    f"{path}:{document.line_of(key)}: {key_name(key)}"
+                )
     return config
 
 

@@ -10,11 +10,27 @@ Everything here is pure: the commands in ``bot.discord_bot`` read and write the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from bot.config.file import Channel, Config, Problem, Source, Watch, check_entry, cross_check
+import yaml
+
+from bot.config.file import (
+    Channel,
+    Config,
+    ConfigError,
+    Path_,
+    Problem,
+    Source,
+    Watch,
+    check_entry,
+    cross_check,
+    key_name,
+)
 from bot.delivery.routing import Routes
 from bot.domain import ManagedEntry, ManagedKind
 from bot.matching.watchlist import Watchlist
@@ -329,3 +345,328 @@ def fit(head: str, lines: Sequence[str], *, code: bool = False, limit: int = MAX
     if code:
         return f"{head}\n```\n{body}\n```{tail}"
     return f"{head}\n{body}{tail}"
+
+
+# --- moving entries between Discord and the file (``leakbot managed``) -----------------------
+
+# each entry's comment in an export: who added it, when; read back by an import
+_ADDED = re.compile(
+    r"^\s*# added from Discord(?: by (?P<name>.*?)(?: \(user (?P<user>\d+)\))?)? "
+    r"on (?P<at>\S+)\s*$"
+)
+_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+IMPORTED_BY = "leakbot managed import"
+
+
+def added_comment(entry: ManagedEntry) -> str:
+    """Say who added an entry and when, as the comment an export writes above it."""
+    who = f" by {entry.added_by}" if entry.added_by else ""
+    if entry.added_by and entry.added_by_id:
+        who += f" (user {entry.added_by_id})"
+    return f"# added from Discord{who} on {entry.added_at.isoformat(timespec='seconds')}"
+
+
+def export_text(entries: Sequence[ManagedEntry], file: Config) -> str:
+    """Write what was set from Discord as the config file holds it (``sources:``,
+    ``channels:``, ``watches:``), each entry under a comment with who added it and when.
+
+    Every key of an entry comes along as stored, so a key the file learns later needs
+    nothing here. An entry whose id the file has now is only named at the end: the
+    file's is the one in use.
+    """
+    lines = [
+        "# set from Discord: copy what you want into the config file, then",
+        "# `leakbot managed remove ID`; `leakbot managed import FILE` loads it into a database",
+    ]
+    shadowed: list[ManagedEntry] = []
+    for kind, section in SECTIONS.items():
+        in_file = {entry.id for entry in getattr(file, section)}
+        chosen: list[ManagedEntry] = []
+        for entry in entries:
+            if entry.kind != kind:
+                continue
+            (shadowed if entry.id in in_file else chosen).append(entry)
+        if not chosen:
+            continue
+        lines.append(f"{section}:")
+        for entry in chosen:
+            lines.append(f"  {added_comment(entry)}")
+            dumped = yaml.dump(
+                [dict(entry.spec)],
+                Dumper=_ExportDumper,
+                allow_unicode=True,
+                sort_keys=False,
+                width=100,
+            )
+            lines.extend(f"  {line}" for line in dumped.splitlines())
+    if shadowed:
+        lines.append("# set from Discord too, but the config file has these ids now and its")
+        lines.append("# entries are used; `leakbot managed remove ID` drops the Discord copy:")
+        lines.extend(f"#   {entry.kind.value} {entry.id}" for entry in shadowed)
+    if len(lines) == 2 and not shadowed:
+        lines.append("# nothing was set from Discord")
+    return "\n".join(lines) + "\n"
+
+
+class _ExportDumper(yaml.SafeDumper):
+    """Write entries as the file does: keys one a line, a list of terms on one line."""
+
+    def represent_sequence(
+        self, tag: str, sequence: Iterable[Any], flow_style: bool | None = None
+    ) -> yaml.SequenceNode:
+        items = list(sequence)
+        flat = all(not isinstance(item, dict | list | tuple) for item in items)
+        return super().represent_sequence(tag, items, flow_style=flat and bool(items))
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """What an import file brings: entries to write, and those stored already as they are."""
+
+    new: tuple[ManagedEntry, ...]
+    replacing: tuple[ManagedEntry, ...]  # new entries that take the place of stored ones
+    unchanged: tuple[ManagedEntry, ...]
+
+
+def read_import(
+    text: str,
+    path: Path,
+    *,
+    file: Config,
+    file_path: Path,
+    stored: Sequence[ManagedEntry],
+    now: datetime,
+    replace: bool = False,
+) -> Import:
+    """Read an import file (what ``export_text`` writes) and check it as the config file is
+    checked, against the file and what is stored; raise ConfigError with file, line and key.
+
+    An id the config file has is refused (the file's entry is the one in use). An id stored
+    already with the same entry is left as it is; with another entry, it is refused unless
+    ``replace``. Who added an entry and when are read from its export comment, else the
+    import is named, now.
+    """
+    lines, data = _read_yaml(text, path)
+    if data is None:
+        return Import((), (), ())
+    problems: list[Problem] = []
+
+    def refuse(where: Path_, message: str) -> None:
+        problems.append(Problem(_line_of(lines, where), key_name(where), message))
+
+    if not isinstance(data, dict):
+        raise ConfigError(path, [Problem(1, "", "the file must be a mapping of keys to values")])
+    for key in data:
+        if key not in SECTIONS.values():
+            refuse(
+                (key,),
+                "an import holds only sources, channels and watches (as `leakbot managed "
+                f"export` prints them); '{key}' belongs in the config file",
+            )
+    by_key = {(entry.kind, entry.id): entry for entry in stored}
+    new: list[ManagedEntry] = []
+    replacing: list[ManagedEntry] = []
+    unchanged: list[ManagedEntry] = []
+    candidates: list[tuple[ManagedKind, int, dict[str, Any]]] = []
+    ids: dict[ManagedKind, dict[str, int]] = {kind: {} for kind in SECTIONS}
+    for kind, section in SECTIONS.items():
+        items = data.get(section)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            refuse((section,), "expected a list of entries, each starting with '- id:'")
+            continue
+        for index, item in enumerate(items):
+            where: Path_ = (section, index)
+            if not isinstance(item, dict):
+                refuse(where, f"expected {_ENTRY_SHAPES[kind]}, got {item!r}")
+                continue
+            references = [inner for inner, text in _strings(item, where) if _REFERENCE.search(text)]
+            for inner in references:
+                refuse(
+                    inner,
+                    "a ${VAR} is not read in an import: the database keeps an entry as "
+                    "written, so put this entry in the config file instead",
+                )
+            if references:
+                continue
+            entry_id = item.get("id")
+            if isinstance(entry_id, str) and entry_id in ids[kind]:
+                refuse(
+                    (*where, "id"),
+                    f"duplicate id '{entry_id}' (also {section}[{ids[kind][entry_id]}])",
+                )
+                continue
+            if isinstance(entry_id, str):
+                ids[kind][entry_id] = index
+            if isinstance(entry_id, str) and any(e.id == entry_id for e in getattr(file, section)):
+                refuse(
+                    (*where, "id"),
+                    f"{kind.value} '{entry_id}' is in the config file ({file_path}) already, "
+                    "and the file's is the one in use: leave it out of this import",
+                )
+                continue
+            known = by_key.get((kind, entry_id)) if isinstance(entry_id, str) else None
+            if known is not None and dict(known.spec) == item:
+                unchanged.append(known)
+                continue
+            if known is not None and not replace:
+                refuse(
+                    (*where, "id"),
+                    f"{kind.value} '{entry_id}' was set from Discord already "
+                    f"({origin(known)}), as another entry: `leakbot managed import --replace` "
+                    "replaces it, or pick another id",
+                )
+                continue
+            candidates.append((kind, index, item))
+    # each entry is checked as if it ended its section: the file's models, cross-checks and
+    # words, against the file, what is stored, and the entries above it
+    taken_over = {(kind, item.get("id")) for kind, _, item in candidates}
+    kept = [e for e in stored if (e.kind, e.id) not in taken_over]
+    config = with_managed(file, kept).config
+    for kind, index, item in candidates:
+        section = SECTIONS[kind]
+        where = (section, index)
+        model, found = check_entry(config, section, item)
+        for problem in found:
+            refuse((*where, *_key_path(problem.key)), problem.message)
+        if model is None or found:
+            continue
+        config = config.model_copy(update={section: (*getattr(config, section), model)})
+        entry = _imported(kind, item, lines, where, path, now)
+        (replacing if (kind, entry.id) in by_key else new).append(entry)
+    if problems:
+        raise ConfigError(path, sorted(problems, key=lambda p: (p.line or 0, p.key)))
+    return Import(tuple(new), tuple(replacing), tuple(unchanged))
+
+
+_ENTRY_SHAPES = {
+    ManagedKind.SOURCE: "a source: keys such as id and feed (or x)",
+    ManagedKind.CHANNEL: "a channel: keys such as id and discord_channel",
+    ManagedKind.WATCH: "a watch: keys such as id and any",
+}
+
+
+def _imported(
+    kind: ManagedKind,
+    item: Mapping[str, Any],
+    lines: _Lines,
+    where: Path_,
+    path: Path,
+    now: datetime,
+) -> ManagedEntry:
+    """Make the entry to store, with who added it and when from its export comment."""
+    line = _line_of(lines, where)
+    above = lines.text[line - 2] if line is not None and line >= 2 else ""
+    found = _ADDED.match(above)
+    name, user, at = f"{IMPORTED_BY} {path.name}", "", now
+    if found is not None:
+        try:
+            at = datetime.fromisoformat(found.group("at"))
+        except ValueError:
+            found = None
+    if found is not None:
+        name, user = found.group("name") or "", found.group("user") or ""
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+    return ManagedEntry(kind, str(item["id"]), dict(item), name, user, at)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """The text of a YAML document, and the line of each key in it."""
+
+    text: list[str]
+    at: dict[Path_, int]
+
+
+def _read_yaml(text: str, path: Path) -> tuple[_Lines, Any]:
+    """Read YAML as plain data, with the line of every key; raise ConfigError as the file."""
+    lines = _Lines(text.splitlines(), {})
+    problems: list[Problem] = []
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(path, [Problem(line, "", f"not valid YAML: {problem}")]) from None
+
+    def walk(node: yaml.Node, where: Path_) -> None:
+        lines.at.setdefault(where, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[object] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                child = (*where, str(key))
+                if key in seen:
+                    problems.append(
+                        Problem(
+                            key_node.start_mark.line + 1,
+                            key_name(child),
+                            f"duplicate key '{key}' (first at line {lines.at[child]})",
+                        )
+                    )
+                seen.add(key)
+                lines.at.setdefault(child, key_node.start_mark.line + 1)
+                walk(value_node, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*where, index))
+
+    if node is not None:
+        walk(node, ())
+    if problems:
+        raise ConfigError(path, problems)
+    return lines, data
+
+
+def _line_of(lines: _Lines, where: Path_) -> int | None:
+    for end in range(len(where), -1, -1):
+        if where[:end] in lines.at:
+            return lines.at[where[:end]]
+    return None
+
+
+def _key_path(key: str) -> Path_:
+    """Read a key as the file's errors write it (``all[1][0]``, ``sources[0]``) as a path."""
+    path: list[str | int] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", key):
+        path.append(int(index) if index else name)
+    return tuple(path)
+
+
+def _strings(value: Any, where: Path_) -> list[tuple[Path_, str]]:
+    """Return every text in an entry, with where it is."""
+    if isinstance(value, str):
+        return [(where, value)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _strings(v, (*where, str(k)))]
+    if isinstance(value, list):
+        return [s for i, v in enumerate(value) for s in _strings(v, (*where, i))]
+    return []
+
+
+def removal_refusal(
+    effective: Effective, file: Config, file_path: Path, entry: ManagedEntry, *, force: bool
+) -> str | None:
+    """Say why ``leakbot managed remove`` leaves an entry stored: not in the file yet (unless
+    forced), or still named by a watch that would then be left out."""
+    section = SECTIONS[entry.kind]
+    noun = entry.kind.value
+    if any(e.id == entry.id for e in getattr(file, section)):
+        return None
+    if not force:
+        return (
+            f"{noun} {entry.id} is not in the config file ({file_path}) yet: removing it "
+            "would stop it. Copy it there first (`leakbot managed export` prints it), or "
+            "pass --force to remove it anyway"
+        )
+    key = "sources" if entry.kind == ManagedKind.SOURCE else "channels"
+    if entry.kind == ManagedKind.WATCH:
+        return None
+    users = [w.id for w in effective.config.watches if entry.id in (getattr(w, key) or ())]
+    if users:
+        return f"{noun} {entry.id} is named by the watches {', '.join(users)}; remove those first"
+    return None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import string
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -292,3 +293,63 @@ def story_alert(first: AlertMessage, later: Sequence[StoryReport]) -> AlertMessa
         ),
         also_more=len(later) - len(shown),
     )
+
+
+# what a channel's ``template`` may say; ``{sources}`` is ``{story_sources}``, as the
+# design's first wording named it
+TEMPLATE_PLACEHOLDERS = (
+    "mentions",
+    "title",
+    "link",
+    "source",
+    "watch",
+    "terms",
+    "story_sources",
+    "sources",
+)
+_SHOWN_PLACEHOLDERS = ", ".join(f"{{{name}}}" for name in TEMPLATE_PLACEHOLDERS[:-1])
+
+
+def template_problem(template: str) -> str | None:
+    """Say what is wrong with a message template, or None when every placeholder is known."""
+    try:
+        pieces = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return (
+            f"the template is not well formed ({exc}); write {{{{ and }}}} for a brace itself, "
+            f"got {template!r}"
+        )
+    for _literal, name, spec, conversion in pieces:
+        if name is None:
+            continue
+        if name not in TEMPLATE_PLACEHOLDERS or spec or conversion:
+            written = "{" + name + (f"!{conversion}" if conversion else "")
+            written += (f":{spec}" if spec else "") + "}"
+            return (
+                f"unknown placeholder {written} in the template; the placeholders are "
+                f"{_SHOWN_PLACEHOLDERS}"
+            )
+    return None
+
+
+def render_template(template: str, values: Mapping[str, str]) -> str:
+    """Fill a checked template's placeholders; ``{{`` and ``}}`` are braces themselves."""
+    pieces = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(template):
+        pieces.append(literal)
+        if name is not None:
+            pieces.append(values.get("story_sources" if name == "sources" else name, ""))
+    return "".join(pieces)
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """Shorten a text to at most ``limit`` characters at a space, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return "…"[:limit]
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"

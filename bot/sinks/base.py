@@ -19,7 +19,7 @@ from bot.domain import DeliveryOutcome
 if TYPE_CHECKING:
     import aiohttp
 
-    from bot.config.file import Channel
+    from bot.config.file import Channel, Config
     from bot.config.settings import Settings
     from bot.sinks.discord.rest import RateLimits
     from storage.db import Database
@@ -80,6 +80,10 @@ class SinkParts:
     settings: Settings
     http: aiohttp.ClientSession  # the session without the SSRF guard: the far side is yours
     limits: RateLimits  # Discord's buckets and global holds, shared by every Discord sink
+    # the config in force, read at each send: the looks of the channels and their watches
+    # (mentions, colours) follow a reload and the watches set from Discord; without it, a
+    # sink dresses alerts by its own channel's entry alone
+    config: Callable[[], Config] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,13 +103,19 @@ class SinkType:
     build: Callable[[Channel, SinkParts], Sink | Waiting]
 
 
-def sink_parts(settings: Settings, http: aiohttp.ClientSession, database: Database) -> SinkParts:
-    """Gather the parts every kind's sink is built from, shared by the app's sinks."""
+def sink_parts(
+    settings: Settings,
+    http: aiohttp.ClientSession,
+    database: Database,
+    config: Callable[[], Config] | None = None,
+) -> SinkParts:
+    """Gather the parts every kind's sink is built from, shared by the app's sinks;
+    ``config`` returns the config in force (the app's, as it changes)."""
     from bot.sinks.discord.rest import RateLimits
 
     # Discord's buckets, as this process learns them; its global holds, as every worker
     # does (on the real clock, as Discord's own: never the injected one)
-    return SinkParts(settings, http, RateLimits.shared_through(database))
+    return SinkParts(settings, http, RateLimits.shared_through(database), config)
 
 
 def _discord_token(settings: Settings) -> str | None:
@@ -115,34 +125,49 @@ def _discord_token(settings: Settings) -> str | None:
 
 def _channel_sink(channel: Channel, parts: SinkParts) -> Sink | Waiting:
     from bot.sinks.discord.channel import ChannelSink
+    from bot.sinks.discord.looks import Dresser, ServerRoles
 
     if channel.discord_channel is None:  # sink_type picked this entry by its key
         raise ValueError(f"channel {channel.id}: it names no discord_channel")
     token = _discord_token(parts.settings)
     if token is None:
         return Waiting("DISCORD_TOKEN is not set, so its alerts wait in the outbox")
+    api = parts.settings.discord_api.rstrip("/")
+    roles = ServerRoles(
+        parts.http, api_base=api, token=token, guild_of=f"{api}/channels/{channel.discord_channel}"
+    )
     return ChannelSink(
         parts.http,
-        api_base=parts.settings.discord_api,
+        api_base=api,
         channel_id=channel.discord_channel,
         token=token,
         limits=parts.limits,
+        dresser=Dresser(channel, config=parts.config, roles=roles),
     )
 
 
 def _webhook_sink(channel: Channel, parts: SinkParts) -> Sink | Waiting:
     from bot.config.file import webhook_parts
+    from bot.sinks.discord.looks import Dresser, ServerRoles
     from bot.sinks.discord.webhook import WebhookSink
 
     webhook = webhook_parts(channel.webhook.get_secret_value()) if channel.webhook else None
     if webhook is None:  # the config file checked the shape: only a model built by hand
         raise ValueError(f"channel {channel.id}: its webhook is not a Discord webhook URL")
+    api = parts.settings.discord_api.rstrip("/")
+    roles = ServerRoles(
+        parts.http,
+        api_base=api,
+        token=_discord_token(parts.settings),
+        guild_of=f"{api}/webhooks/{webhook[0]}/{webhook[1]}",
+    )
     return WebhookSink(
         parts.http,
-        api_base=parts.settings.discord_api,
+        api_base=api,
         webhook_id=webhook[0],
         token=webhook[1],
         limits=parts.limits,
+        dresser=Dresser(channel, config=parts.config, roles=roles),
     )
 
 

@@ -41,6 +41,18 @@ WEBHOOK_PATH = "/webhooks/{webhook_id}/{webhook_token}"
 MESSAGES_PATH = "/channels/{channel_id}/messages"
 WEBHOOK_MESSAGE_PATH = "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"
 CHANNEL_MESSAGE_PATH = "/channels/{channel_id}/messages/{message_id}"
+# the server every webhook and channel of the fake is in, and its roles besides @everyone
+GUILD_ID = "1300000000000000100"
+ADMIN_ROLE_ID = "1300000000000000300"
+MOD_ROLE_ID = "1300000000000000301"
+XIAOMI_ROLE_ID = "1300000000000000302"
+PIXEL_ROLE_ID = "1300000000000000303"
+ROLES = (
+    (ADMIN_ROLE_ID, "Leak Curators"),
+    (MOD_ROLE_ID, "Moderators"),
+    (XIAOMI_ROLE_ID, "Xiaomi Leaks"),
+    (PIXEL_ROLE_ID, "Pixel Leaks"),
+)
 # a request that comes this soon after a global 429 was on its way before the 429 was known
 GLOBAL_GRACE = 0.05  # seconds
 
@@ -122,6 +134,10 @@ class Received:
     message_id: str = ""
     at: float = 0.0  # time.monotonic() when it came
     edits: list[dict[str, Any]] = field(default_factory=list)  # bodies of accepted PATCHes
+    posted: dict[str, Any] = field(default_factory=dict)  # the body as first sent, before edits
+
+    def __post_init__(self) -> None:
+        self.posted = self.posted or dict(self.body)
 
     @property
     def title(self) -> str | None:
@@ -185,6 +201,7 @@ class DiscordFake:
     _server: LoopbackServer | None = None
     _nonces: set[str] = field(default_factory=set)
     _rng: random.Random = field(default_factory=random.Random)
+    role_reads: int = 0  # GET /guilds/{id}/roles answered
 
     def __enter__(self) -> DiscordFake:
         self._rng.seed(self.seed)
@@ -206,6 +223,9 @@ class DiscordFake:
         app.router.add_patch(
             "/api/v10/channels/{channel_id}/messages/{message_id}", self._edit_channel
         )
+        app.router.add_get("/api/v10/webhooks/{webhook_id}/{token}", self._get_webhook)
+        app.router.add_get("/api/v10/channels/{channel_id}", self._get_channel)
+        app.router.add_get("/api/v10/guilds/{guild_id}/roles", self._get_roles)
         app.router.add_get("/_fake/report", self._report)
         app.router.add_post("/_fake/chaos", self._set_chaos)
         return app
@@ -455,6 +475,38 @@ class DiscordFake:
             headers=headers,
         )
 
+    async def _get_webhook(self, request: web.Request) -> web.Response:
+        """Get Webhook with Token: where it posts, no user (that takes a bot token)."""
+        return web.json_response(
+            {
+                "id": request.match_info["webhook_id"],
+                "type": 1,
+                "guild_id": GUILD_ID,
+                "channel_id": "1300000000000000200",
+                "name": "leaks",
+                "avatar": None,
+                "application_id": None,
+            }
+        )
+
+    async def _get_channel(self, request: web.Request) -> web.Response:
+        if not request.headers.get("Authorization", "").startswith("Bot "):
+            return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        channel_id = request.match_info["channel_id"]
+        return web.json_response(
+            {"id": channel_id, "type": 0, "guild_id": GUILD_ID, "name": f"c-{channel_id[-3:]}"}
+        )
+
+    async def _get_roles(self, request: web.Request) -> web.Response:
+        """List a server's roles, as Discord does for a bot in it."""
+        if not request.headers.get("Authorization", "").startswith("Bot "):
+            return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        if request.match_info["guild_id"] != GUILD_ID:
+            return web.json_response({"message": "Unknown Guild", "code": 10004}, status=404)
+        with self._lock:
+            self.role_reads += 1
+        return web.json_response(guild_roles())
+
     async def _edit_webhook(self, request: web.Request) -> web.Response:
         return await self._edit(
             request, "webhook", request.match_info["webhook_id"], WEBHOOK_MESSAGE_PATH
@@ -560,6 +612,17 @@ class DiscordFake:
     async def _set_chaos(self, request: web.Request) -> web.Response:
         self.chaos = float((await request.json())["chaos"])
         return web.json_response({"chaos": self.chaos})
+
+
+def guild_roles(everyone_permissions: int = 0) -> list[dict[str, Any]]:
+    """Return the fake server's roles as Discord lists them, @everyone first."""
+    roles: list[dict[str, Any]] = [
+        {"id": GUILD_ID, "name": "@everyone", "permissions": str(everyone_permissions)},
+        *({"id": role_id, "name": name, "permissions": "0"} for role_id, name in ROLES),
+    ]
+    for position, role in enumerate(roles):
+        role.update(position=position, color=0, hoist=False, managed=False, mentionable=True)
+    return roles
 
 
 def main() -> None:

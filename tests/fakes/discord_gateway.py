@@ -29,16 +29,21 @@ from typing import Any
 from aiohttp import web
 from jsonschema import Draft202012Validator
 
-from tests.fakes.discord import DiscordFake, _spec, body_problems
+from tests.fakes.discord import (
+    ADMIN_ROLE_ID,
+    GUILD_ID,
+    MOD_ROLE_ID,
+    DiscordFake,
+    _spec,
+    body_problems,
+    guild_roles,
+)
 
 APPLICATION_ID = "1300000000000000001"
 BOT_USER_ID = APPLICATION_ID
-GUILD_ID = "1300000000000000100"
 LEAKS_CHANNEL_ID = "1300000000000000200"  # a channel the bot may post in
 OTHER_CHANNEL_ID = "1300000000000000201"  # the bot may only read it
 SCOOPS_CHANNEL_ID = "1300000000000000202"  # the bot may post in it; not in the config
-ADMIN_ROLE_ID = "1300000000000000300"
-MOD_ROLE_ID = "1300000000000000301"
 TOKEN = "fake-bot-token.abc.def"
 CALLBACK_PATH = "/interactions/{interaction_id}/{interaction_token}/callback"
 WEBHOOK_PATH = "/webhooks/{webhook_id}/{webhook_token}"
@@ -53,7 +58,7 @@ EMBED_LINKS = 1 << 14
 MANAGE_GUILD = 1 << 5
 MEMBER = VIEW_CHANNEL | SEND_MESSAGES
 BOT_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | (1 << 15)  # + attach files
-OPTION_TYPES = {"sub": 1, "string": 3, "channel": 7}
+OPTION_TYPES = {"sub": 1, "string": 3, "channel": 7, "role": 8}
 
 
 @dataclass(frozen=True)
@@ -542,14 +547,10 @@ class DiscordBotFake(DiscordFake):
         }
 
     def _guild(self) -> dict[str, Any]:
-        everyone: dict[str, Any] = {"id": GUILD_ID, "name": "@everyone", "permissions": str(MEMBER)}
-        roles: list[dict[str, Any]] = [
-            everyone,
-            {"id": ADMIN_ROLE_ID, "name": "Leak Curators", "permissions": str(MEMBER)},
-            {"id": MOD_ROLE_ID, "name": "Moderators", "permissions": str(MEMBER | MANAGE_GUILD)},
-        ]
-        for position, role in enumerate(roles):
-            role.update(position=position, color=0, hoist=False, managed=False, mentionable=False)
+        roles = guild_roles(MEMBER)
+        permissions = {ADMIN_ROLE_ID: MEMBER, MOD_ROLE_ID: MEMBER | MANAGE_GUILD}
+        for role in roles:
+            role["permissions"] = str(permissions.get(role["id"], int(role["permissions"])))
         channels = [
             _channel(LEAKS_CHANNEL_ID, "leaks", 0),
             _channel(OTHER_CHANNEL_ID, "general", 1),
@@ -627,6 +628,11 @@ class DiscordBotFake(DiscordFake):
                 channel = _channel(value, f"channel-{value[-3:]}", 0)
                 channel["permissions"] = str(member.permissions)
                 resolved.setdefault("channels", {})[value] = channel
+            if kind == OPTION_TYPES["role"]:
+                # a role option carries the role's id; the role itself comes resolved
+                role = next((r for r in guild_roles(MEMBER) if r["id"] == value), None)
+                assert role is not None, f"the server has no role {value}"
+                resolved.setdefault("roles", {})[value] = role
         data: dict[str, Any] = {
             "id": command["id"],
             "name": name,

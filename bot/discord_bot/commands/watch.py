@@ -39,6 +39,7 @@ class WatchCommands(app_commands.Group):
         none_terms="terms separated by commas; any of them vetoes the post",
         source_ids="source ids separated by commas (default: every source)",
         channel="where its alerts go (default: the configured channels)",
+        mention="a role its new posts and deletions ping (default: its channel's mention)",
     )
     @may_change_things
     async def add(
@@ -50,9 +51,13 @@ class WatchCommands(app_commands.Group):
         none_terms: str | None = None,
         source_ids: str | None = None,
         channel: discord.TextChannel | None = None,
+        mention: discord.Role | None = None,
     ) -> None:
         """Add a watch from Discord."""
         spec = watch_spec(watch_id, any_terms, all_terms, none_terms, source_ids)
+        if mention is not None:
+            # by id: the role keeps pinging if it is renamed
+            spec["mention"] = [mention.mention]
         place = actions.Place(
             str(interaction.channel_id),
             interaction.app_permissions.send_messages and interaction.app_permissions.embed_links,

@@ -10,6 +10,7 @@ import aiohttp
 from bot import __version__
 from bot.delivery.alerts import AlertMessage
 from bot.sinks.base import Attachment, Delivery
+from bot.sinks.discord.looks import Dresser
 from bot.sinks.discord.payload import message_body
 from bot.sinks.discord.rest import RateLimits, post_message
 
@@ -27,8 +28,10 @@ class ChannelSink:
         channel_id: str,
         token: str,
         limits: RateLimits | None = None,
+        dresser: Dresser | None = None,
     ) -> None:
         self._session = session
+        self._dresser = dresser  # how alerts look here; without one, as they always did
         self._url = f"{api_base.rstrip('/')}/channels/{channel_id}/messages"
         self._headers = {
             "Authorization": f"Bot {token}",
@@ -51,7 +54,7 @@ class ChannelSink:
         files: Sequence[Attachment] = (),
     ) -> Delivery:
         """Post the alert; the nonce lets Discord drop a copy sent again after a crash."""
-        body = message_body(message)
+        body = message_body(message, await self._dresser.look(message) if self._dresser else None)
         body["nonce"] = hashlib.sha256(idempotency_key.encode()).hexdigest()[:25]
         body["enforce_nonce"] = True
         return await post_message(
@@ -67,8 +70,10 @@ class ChannelSink:
 
     async def edit(self, message: AlertMessage, *, message_id: str) -> Delivery:
         """Edit a message the bot posted (a story's alert) to show the new one."""
-        body = message_body(message)
-        body.pop("attachments", None)  # an edit keeps the files the message has
+        look = await self._dresser.look(message, edit=True) if self._dresser else None
+        body = message_body(message, look)  # an edit pings nobody again
+        for kept in ("attachments", "username", "avatar_url"):
+            body.pop(kept, None)  # an edit keeps the files, the name and picture it has
         return await post_message(
             self._session,
             f"{self._url}/{message_id}",

@@ -9,6 +9,7 @@ import aiohttp
 
 from bot.delivery.alerts import AlertMessage
 from bot.sinks.base import Attachment, Delivery
+from bot.sinks.discord.looks import Dresser
 from bot.sinks.discord.payload import message_body
 from bot.sinks.discord.rest import RateLimits, post_message
 
@@ -26,8 +27,10 @@ class WebhookSink:
         webhook_id: str,
         token: str,
         limits: RateLimits | None = None,
+        dresser: Dresser | None = None,
     ) -> None:
         self._session = session
+        self._dresser = dresser  # how alerts look here; without one, as they always did
         self._url = f"{api_base.rstrip('/')}/webhooks/{webhook_id}/{token}"
         self._label = f"webhook {webhook_id}"
         self._route = f"webhook:{webhook_id}"
@@ -49,7 +52,7 @@ class WebhookSink:
         return await post_message(
             self._session,
             self._url,
-            message_body(message),
+            message_body(message, await self._dresser.look(message) if self._dresser else None),
             route=self._route,
             limits=self._limits,
             label=self._label,
@@ -59,8 +62,10 @@ class WebhookSink:
 
     async def edit(self, message: AlertMessage, *, message_id: str) -> Delivery:
         """Edit a message this webhook posted (a story's alert) to show the new one."""
-        body = message_body(message)
-        body.pop("attachments", None)  # an edit keeps the files the message has
+        look = await self._dresser.look(message, edit=True) if self._dresser else None
+        body = message_body(message, look)  # an edit pings nobody again
+        for kept in ("attachments", "username", "avatar_url"):
+            body.pop(kept, None)  # an edit keeps the files, the name and picture it has
         return await post_message(
             self._session,
             f"{self._url}/messages/{message_id}",

@@ -460,28 +460,43 @@ def test_sigterm_during_a_post_discord_accepted_does_not_double_it(
 
 
 MIGRATE_AT = """
-import sys, time
+import sys
 from storage.db import make_engine, migrate
 engine = make_engine(sys.argv[1])
-time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+print("ready", flush=True)
+sys.stdin.readline()
 migrate(engine)
 """
 
 
 def test_two_processes_migrating_one_fresh_database_at_once_both_start(database_url: str) -> None:
     """``leakbot run`` and ``leakbot poll-once`` started together on a new database."""
-    start = time.time() + 3  # every process has imported leakbot by then
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", MIGRATE_AT, database_url, str(start)],
+            [sys.executable, "-c", MIGRATE_AT, database_url],
             env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
         for _ in range(3)
     ]
-    outputs = [process.communicate(timeout=60)[0] for process in processes]
+    try:
+        # once every process has imported leakbot, each migrates the moment it reads a line
+        for process in processes:
+            assert process.stdout is not None
+            said = process.stdout.readline()
+            assert said == "ready\n", said + process.stdout.read()
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.write("\n")
+            process.stdin.flush()
+        outputs = [process.communicate(timeout=60)[0] for process in processes]
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
     assert [process.returncode for process in processes] == [0, 0, 0], outputs
     engine = make_engine(database_url)
     try:

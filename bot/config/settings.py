@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # no longer read: the container healthcheck asks /healthz instead of a heartbeat file
     leakbot_log_level: str = "INFO"
     leakbot_http_addr: str | None = None
+    # seconds the Discord gateway's lease lasts; its holder renews it every third of that
+    leakbot_gateway_lease: int = Field(default=30, ge=15)
 
     @field_validator("leakbot_log_level")
     @classmethod

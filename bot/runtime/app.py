@@ -21,6 +21,7 @@ from bot.ops import metrics
 from bot.ops.vitals import Vitals
 from bot.polling.decide import PollReport
 from bot.polling.poller import Poller, poll_all
+from bot.runtime.reload import LiveConfig, changes, waits_for_restart
 from bot.runtime.worker import Worker
 from bot.sinks.base import Sink, SinkParts, Waiting, fallback_sink, sink_parts, sink_type
 from bot.sources.base import SOURCE_KINDS, ReaderParts, SourceReader
@@ -47,6 +48,7 @@ class App:
         now: Callable[[], datetime] = utc_now,
         fetch_limits: Limits | None = None,
         parse_limits: ParseLimits | None = None,
+        config_file: LiveConfig | None = None,
     ) -> None:
         self.fetch_limits = fetch_limits or Limits()
         self.parse_limits = parse_limits or ParseLimits()
@@ -54,6 +56,9 @@ class App:
         self.config = config
         # the file alone; ``config`` is the file's entries, then those set up from Discord
         self.file_config = config
+        # the file as `leakbot run` follows it (None: read once, as the other commands do)
+        self.config_file = config_file
+        self._new_file: Config | None = None  # read from the file, not taken in yet
         self.managed = Effective(config, {})
         self.managed_revision = -1
         self.now = now
@@ -71,6 +76,8 @@ class App:
         self._parser: ParsePool | None = None
         self._slots = HostSlots(self.fetch_limits.per_host)
         self.sinks: dict[str, Sink] = {}
+        self._channels: dict[str, Channel] = {}  # each sink's channel as it was built
+        self._waiting: dict[str, Channel] = {}  # channels whose alerts wait, as they were read
         self._sink_parts: SinkParts | None = None
         # the kinds of source that cannot be read here (X without its token), and why
         self.unreadable: dict[SourceKind, str] = {}
@@ -161,10 +168,15 @@ class App:
         return source.kind not in self.unreadable
 
     def _make_sinks(self, http: aiohttp.ClientSession) -> dict[str, Sink]:
-        self._sink_parts = sink_parts(self.settings, http, self.database)
+        # the sinks read the config in force at each send: a reload changes how alerts look
+        self._sink_parts = sink_parts(
+            self.settings, http, self.database, config=lambda: self.config
+        )
         sinks, waiting = self._build_sinks(self.config.channels)
         for channel_id, reason in waiting.items():
             log.warning("channel %s: %s", channel_id, reason)
+        for channel in self.config.channels:
+            (self._channels if channel.id in sinks else self._waiting)[channel.id] = channel
         if not self.config.channels:
             sinks[CONSOLE_CHANNEL] = fallback_sink()
         self.outbox = Outbox(database=self.database, sinks=sinks, now=self.now)
@@ -185,23 +197,69 @@ class App:
         return sinks, waiting
 
     async def refresh(self) -> bool:
-        """Take in the watches, sources and channels set up from Discord, by any worker,
-        when the database says they changed; one small query when nothing did."""
+        """Take in a new config file (once it passes its checks) and the watches, sources
+        and channels set up from Discord by any worker; one small query when nothing
+        changed."""
+        asked = False
+        if self.config_file is not None:
+            read = await self.config_file.changed()
+            if read is not None:
+                # kept until taken in: a database call that fails below is tried again
+                self._new_file, asked = read.config, read.asked
         revision = await self.database.run(managed_revision)
-        if revision == self.managed_revision:
+        if revision == self.managed_revision and self._new_file is None:
             return False
         # read after the revision: entries newer than it are read again at the next refresh
         entries = await self.database.run(managed_entries)
-        effective = with_managed(self.file_config, entries)
-        new_sources = [s for s in effective.config.sources if s.id not in self._sources]
-        if new_sources:
+        file = self._new_file or self.file_config
+        effective = with_managed(file, entries)
+        before = self.config
+        # new sources get their row (due at once); one whose address changed starts afresh
+        moved = [
+            s
+            for s in effective.config.sources
+            if s.id not in self._sources
+            or (self._sources[s.id].kind, self._sources[s.id].address) != (s.kind, s.address)
+        ]
+        if moved:
             await self.database.run(
-                sync_sources, sources=[(s.id, s.kind, s.address) for s in new_sources]
+                sync_sources, sources=[(s.id, s.kind, s.address) for s in moved]
             )
         self._use_managed(effective)
         self.managed_revision = revision
-        await self._add_channel_sinks()
+        await self._follow_channels()
+        if self._new_file is not None:
+            reloaded, self._new_file = self._new_file, None
+            self._say_reload(before, reloaded, asked=asked)
         return True
+
+    def _say_reload(self, before: Config, file: Config, *, asked: bool) -> None:
+        """Log what a new config file changed, and what waits for a restart."""
+        previous, self.file_config = self.file_config, file
+        said = changes(before, self.config)
+        how = " on SIGHUP" if asked else ""
+        path = self.config_file.path if self.config_file is not None else "config file"
+        if said:
+            log.info("config file %s read again%s: %s", path, how, "; ".join(said))
+        else:
+            log.info(
+                "config file %s read again%s: no change to sources, channels or watches",
+                path,
+                how,
+            )
+        for entry in SOURCE_KINDS:
+            if entry.kind in self.unreadable and any(
+                s.kind == entry.kind and s.id not in {b.id for b in before.sources}
+                for s in self.config.sources
+            ):
+                log.warning("%s", entry.skip_notice(self.unreadable[entry.kind]))
+        later = waits_for_restart(previous, file)
+        if later:
+            log.warning(
+                "config file %s: %s changed; this takes effect when leakbot run is restarted",
+                path,
+                ", ".join(later),
+            )
 
     def _use_managed(self, effective: Effective) -> None:
         """Run on a new effective config: the watchlist, routes and sources follow it."""
@@ -219,12 +277,34 @@ class App:
             self._poller.watchlist = self.watchlist
             self._poller.routes = self.routes
 
-    async def _add_channel_sinks(self) -> None:
-        """Give a channel a watch named from Discord its sink, and its row in the outbox;
-        one whose alerts wait (no DISCORD_TOKEN) was said so at the start."""
+    async def _follow_channels(self) -> None:
+        """Give each new or changed channel its sink and its row in the outbox.
+
+        A removed channel gets no new alert (the routes follow the config), but keeps its
+        sink until the next start, so that the alerts queued for it still go: the outbox
+        never drops an alert by itself.
+        """
         if self._sink_parts is None:
             return
-        added, _ = self._build_sinks(c for c in self.config.channels if c.id not in self.sinks)
+        fresh = [
+            c
+            for c in self.config.channels
+            if self._channels.get(c.id) != c and self._waiting.get(c.id) != c
+        ]
+        added, waiting = self._build_sinks(fresh)
+        for channel in fresh:
+            if channel.id in added:
+                self._channels[channel.id] = channel
+                self._waiting.pop(channel.id, None)
+                continue
+            log.warning("channel %s: %s", channel.id, waiting[channel.id])
+            self._waiting[channel.id] = channel
+            if self._channels.pop(channel.id, None) is not None:
+                # changed into a channel whose alerts wait (no DISCORD_TOKEN): its old
+                # sink must not take them
+                self.sinks.pop(channel.id, None)
+        if not self.config.channels and CONSOLE_CHANNEL not in self.sinks:
+            added[CONSOLE_CHANNEL] = fallback_sink()
         self.sinks.update(added)
         targets = {channel_id: sink.target for channel_id, sink in added.items()}
         if targets:

@@ -34,6 +34,7 @@ from bot.polling.poller import Known
 from bot.polling.timetable import first_poll
 from bot.runtime.app import POLLS_IN_FLIGHT, App
 from bot.runtime.worker import RENEW_EVERY, Role
+from bot.sources.base import SOURCE_KINDS, PushParts, SourceType
 from bot.wording import counted
 from storage.db import database_address
 from storage.leases import Lease
@@ -48,8 +49,8 @@ log = logging.getLogger(__name__)
 CLAIM_EVERY = timedelta(seconds=1)
 DISPATCH_EVERY = timedelta(seconds=5)
 GATEWAY = "discord-gateway"
-GATEWAY_LEASE = timedelta(seconds=30)  # a dead holder's gateway is taken within 40 s
-GATEWAY_EVERY = timedelta(seconds=10)
+PUSH_LEASE = timedelta(seconds=30)  # a dead holder's stream is taken within 35 s
+PUSH_EVERY = timedelta(seconds=5)  # rules follow a source added within this long
 SQLITE_RUN = "sqlite-run"
 SQLITE_RUN_LEASE = timedelta(seconds=30)
 
@@ -257,10 +258,14 @@ class Gateway:
     def __init__(self, app: App) -> None:
         self.app = app
         self.bot: DiscordBot | None = None
+        # LEAKBOT_GATEWAY_LEASE, 30 s by default: renewed every 10 s, a dead holder's
+        # gateway is taken within 40 s
+        lease = timedelta(seconds=app.settings.leakbot_gateway_lease)
+        self.every = lease / 3
         self.role = Role(
             app.worker,
             GATEWAY,
-            ttl=GATEWAY_LEASE,
+            ttl=lease,
             gained=self._gained,
             lost=self._lost,
             fenced=self._fenced,
@@ -301,6 +306,65 @@ class Gateway:
         """Close the session and let another worker take the gateway at once."""
         await self.close()
         await self.role.give_up()
+
+
+class Push:
+    """A kind's push of posts as they are made (X's filtered stream), held by one worker at
+    a time under a lease, as the gateway is; its posts go through the poller's decide and
+    write. On each tick the holder keeps it in step with the running config."""
+
+    def __init__(self, app: App, entry: SourceType) -> None:
+        assert entry.push is not None
+        self.app = app
+        self.label = entry.label
+        self.pusher = entry.push(
+            PushParts(
+                settings=app.settings,
+                database=app.database,
+                now=app.now,
+                config=lambda: app.config,
+                readable=app.readable,
+                take=lambda source, items: app.poller.take(source, items),
+                worker=app.worker,
+            )
+        )
+        self.role = Role(
+            app.worker,
+            self.pusher.lease,
+            ttl=PUSH_LEASE,
+            gained=self._gained,
+            lost=self._lost,
+            fenced=self._fenced,
+        )
+
+    async def tick(self) -> None:
+        """Take or renew the lease; the holder keeps its push in step with the config."""
+        await self.role.tick()
+        if self.role.held:
+            await self.pusher.keep()
+
+    async def _gained(self, lease: Lease) -> None:
+        log.info("this worker holds the %s stream", self.label)
+
+    async def _lost(self, lease: Lease) -> None:
+        log.warning(
+            "the %s stream went to another worker (pid %d on %s)", self.label, lease.pid, lease.host
+        )
+        await self.pusher.stop()
+
+    async def _fenced(self, expires_at: datetime) -> None:
+        # one stream connection at a time: this one closes before another worker may open
+        log.warning(
+            "cannot renew the %s stream's lease: closing it before it runs out at %s",
+            self.label,
+            expires_at.isoformat(timespec="seconds"),
+        )
+        await self.pusher.stop()
+
+    async def close(self) -> None:
+        """Close the push (no database call needed for the connection itself)."""
+        with suppress(Exception):
+            await self.pusher.stop()
 
 
 async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
@@ -361,8 +425,22 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         gateway = Gateway(app)
         scheduler.add_job(
             app.vitals.guarded(gateway.role.tick),
-            IntervalTrigger(seconds=GATEWAY_EVERY.total_seconds()),
+            IntervalTrigger(seconds=gateway.every.total_seconds()),
             id="gateway",
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
+        )
+    pushes = [
+        Push(app, entry)
+        for entry in SOURCE_KINDS
+        if entry.push is not None and entry.kind not in app.unreadable
+    ]
+    for push in pushes:
+        scheduler.add_job(
+            app.vitals.guarded(push.tick),
+            IntervalTrigger(seconds=PUSH_EVERY.total_seconds()),
+            id=f"push {push.pusher.lease}",
             next_run_time=now,
             max_instances=1,
             coalesce=True,
@@ -407,11 +485,16 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         if gateway is not None:
             # first, and with no database: an outage below must not leave the session open
             await gateway.close()
+        for push in pushes:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(push.close(), timeout=2)
         # the other workers take this one's sources and roles now, not when the leases run out
         with suppress(Exception), app.vitals.database_calls(ends_outage=False):
             await worker.release_all()
             if gateway is not None:
                 await gateway.stop()
+            for push in pushes:
+                await push.role.give_up()
             if sqlite_run is not None:
                 await sqlite_run.give_up()
         if server is not None:

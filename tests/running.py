@@ -5,16 +5,36 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 from tests.conftest import ROOT
 
 # what a test machine may have set that must not reach a leakbot under test
 FOREIGN = ("DISCORD_TOKEN", "X_BEARER_TOKEN", "HTTP_PROXY", "HTTPS_PROXY", "LEAKBOT_HTTP_ADDR")
+
+
+def free_port() -> int:
+    """Return a loopback port nothing listens on now (for LEAKBOT_HTTP_ADDR)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def read_metrics(port: int) -> dict[str, float]:
+    """Read a leakbot's /metrics on loopback, never through a proxy: each leakbot_ sample."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return {
+        name: float(value)
+        for name, value in re.findall(r"^(leakbot_\S+) (\S+)$", text, flags=re.MULTILINE)
+    }
 
 
 def bench_env(home: Path, *, database_url: str, api_base: str, log_level: str) -> dict[str, str]:

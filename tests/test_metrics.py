@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import urllib.request
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from storage.db import make_engine, session_scope
 from storage.managed import add_entry
 from tests.conftest import Leakbot
 from tests.fakes.feed_server import FeedServer, Post
-from tests.running import Running
+from tests.running import Running, free_port
 
 # the source is lead-tipster: its slot is 1.5% into its interval, so a fresh `leakbot run`
 # polls it first at once (bot/polling/timetable.py, first_poll) and each later poll as
@@ -33,12 +32,6 @@ CONFIG = """
 
 ADDED = "discord-123456789012345678"  # the channel a watch named from Discord gets
 PER_CHANNEL = ("queued", "delivered", "failed", "set_aside")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _scrape(url: str) -> str:
@@ -66,7 +59,7 @@ def test_every_known_series_is_at_zero_before_the_first_failure(
     from Discord too; no ``_created`` series."""
     feeds.publish_rss("tipster", [Post("a", "Old news")])
     cli.write_config(CONFIG.format(feed=feeds.url("tipster")))
-    url = f"http://127.0.0.1:{_free_port()}/metrics"
+    url = f"http://127.0.0.1:{free_port()}/metrics"
     address = url.removeprefix("http://").removesuffix("/metrics")
     bot = Running(["run"], cli.home, {**cli.env, "LEAKBOT_HTTP_ADDR": address})
     try:

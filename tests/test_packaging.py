@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -33,6 +32,7 @@ from storage.db import parse_url
 from tests.clock import Clock
 from tests.conftest import ROOT
 from tests.fakes.feed_server import FeedServer, Post
+from tests.running import free_port
 
 # a password with every character a URL, YAML or a shell reserves
 PASSWORD = "p@ss#w/rd?:%&'\" $x;`{}"
@@ -214,16 +214,10 @@ async def _check(port: int) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_the_healthcheck_prints_one_line_with_the_status_and_the_reason() -> None:
     clock = Clock()
     vitals = Vitals(now=clock)
-    port = _free_port()
+    port = free_port()
     assert await _check(port) == (1, "", f"/healthz did not answer: {REFUSED}\n")
     server = HttpServer(vitals, "127.0.0.1", port)
     await server.start()

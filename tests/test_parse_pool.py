@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import signal
-import socket
 import threading
 import time
 import urllib.error
@@ -37,7 +36,7 @@ from tests.conftest import Leakbot
 from tests.fakes import hostile
 from tests.fakes.discord import DiscordFake
 from tests.fakes.feed_server import FeedServer, Post
-from tests.running import Running
+from tests.running import Running, free_port
 
 FEED = hostile.rss(hostile.item("1", "Leica M12 leaks"), hostile.item("2", "Xiaomi 17 Ultra"))
 # not well-formed (&nbsp;), so feedparser's loose parser reads it: seconds of regex work
@@ -244,12 +243,6 @@ def test_a_source_the_parser_could_not_read_is_not_counted_or_paused() -> None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get(url: str) -> tuple[int, str]:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
@@ -300,7 +293,7 @@ def test_leakbot_run_keeps_alerting_after_a_parse_worker_is_killed(
         feeds.publish_rss(name, [Post(f"{name}-old", "Old news", link=f"https://e.com/{name}")])
     sources = "".join(f"\n      - id: {n}\n        feed: {feeds.url(n)}" for n in NAMES)
     cli.write_config(RUN_CONFIG.format(sources=sources))
-    base = f"http://127.0.0.1:{_free_port()}"
+    base = f"http://127.0.0.1:{free_port()}"
     env = {**cli.env, "LEAKBOT_HTTP_ADDR": base.removeprefix("http://")}
     bot = Running(["run"], cli.home, env)
     try:

@@ -10,7 +10,6 @@ import signal
 import socket
 import threading
 import time
-import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -31,7 +30,7 @@ from tests.conftest import WEBHOOK_ID, WEBHOOK_URL, Leakbot
 from tests.fakes.discord import DiscordFake
 from tests.fakes.discord_gateway import LEAKS_CHANNEL_ID, TOKEN, DiscordBotFake
 from tests.fakes.feed_server import FeedServer, Post, rss
-from tests.running import Running
+from tests.running import Running, free_port, read_metrics
 
 MINUTE = timedelta(minutes=1)
 
@@ -376,7 +375,7 @@ def test_three_workers_poll_each_source_once_per_interval_and_survive_a_kill(
     leakbot.write_config(THREE_WORKERS.format(sources=sources))
     hook_two = WEBHOOK_URL.replace(WEBHOOK_ID, HOOK_TWO_ID)
     env = {**leakbot.env, "RUMOURS_WEBHOOK_URL": hook_two}
-    ports = [_free_port() for _ in range(3)]
+    ports = [free_port() for _ in range(3)]
     workers = [
         Running(["run"], leakbot.home, {**env, "LEAKBOT_HTTP_ADDR": f"127.0.0.1:{port}"})
         for port in ports
@@ -431,7 +430,7 @@ def test_three_workers_poll_each_source_once_per_interval_and_survive_a_kill(
         time.sleep(1)  # nothing more comes
         ended = time.monotonic()
         survivor = next(k for k, w in enumerate(workers) if w is not victim)
-        metrics = _metrics(ports[survivor])
+        metrics = read_metrics(ports[survivor])
         for worker in workers:
             if worker is not victim:
                 assert worker.stop() == 0, worker.output
@@ -475,23 +474,6 @@ def test_three_workers_poll_each_source_once_per_interval_and_survive_a_kill(
     assert metrics['leakbot_poll_lateness_seconds_bucket{le="5.0"}'] == started
     after = {name for w in workers if w is not victim for name in _polled_by(w)}
     assert after == set(names)  # the survivors took the killed worker's sources too
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _metrics(port: int) -> dict[str, float]:
-    """Read a worker's /metrics, never through a proxy."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    return {
-        name: float(value)
-        for name, value in re.findall(r"^(leakbot_\S+) (\S+)$", text, flags=re.MULTILINE)
-    }
 
 
 def _until(check: Callable[[], bool], seconds: float, workers: list[Running]) -> None:

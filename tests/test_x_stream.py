@@ -5,9 +5,7 @@ with no post lost, rules follow the X sources."""
 from __future__ import annotations
 
 import re
-import socket
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -16,7 +14,7 @@ from bot.sources.x.stream import stream_rules
 from tests.conftest import Leakbot
 from tests.fakes.discord import DiscordFake
 from tests.fakes.x_api import XFake
-from tests.running import Running
+from tests.running import Running, free_port, read_metrics
 
 TOKEN = "x-bearer-token-never-logged"
 
@@ -68,23 +66,6 @@ def _run(leakbot: Leakbot, x_api: XFake, *, port: int | None = None) -> Running:
     return Running(["run"], leakbot.home, env)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _metrics(port: int) -> dict[str, float]:
-    """Read the worker's /metrics, never through a proxy."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    return {
-        name: float(value)
-        for name, value in re.findall(r"^(leakbot_\S+) (\S+)$", text, flags=re.MULTILINE)
-    }
-
-
 def test_rules_follow_the_accounts_within_xs_limits() -> None:
     assert stream_rules(["UniverseIce", "@OnLeaks"]) == (
         ["from:onleaks OR from:universeice"],
@@ -104,7 +85,7 @@ def test_a_streamed_post_is_alerted_at_once_and_a_dropped_stream_loses_none(
 ) -> None:
     leakbot.write_config(CONFIG)
     x_api.post("UniverseIce", "Good morning")
-    port = _free_port()
+    port = free_port()
     worker = _run(leakbot, x_api, port=port)
     try:
         worker.wait_for(re.compile("X stream connected"), 30)
@@ -116,7 +97,7 @@ def test_a_streamed_post_is_alerted_at_once_and_a_dropped_stream_loses_none(
         _until(lambda: len(discord.messages) == 1, 10, worker)
         assert time.monotonic() - posted < 2  # through the stream, not the next poll
         assert x_api.delivered
-        metrics = _metrics(port)
+        metrics = read_metrics(port)
         assert metrics["leakbot_x_stream_connected"] == 1
         assert metrics["leakbot_x_budget_usd"] == 10
         assert metrics["leakbot_x_reads_total"] == x_api.billed_total() == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -27,6 +28,7 @@ from bot.sinks.base import Sink, SinkParts, Waiting, fallback_sink, sink_parts, 
 from bot.sources.base import SOURCE_KINDS, ReaderParts, SourceReader
 from bot.sources.feed.parse_pool import ParseLimits, ParsePool
 from bot.sources.http import HostSlots, Limits, new_session
+from bot.stories.rules import Reader
 from storage.db import Database, in_transaction, make_engine, migrate
 from storage.managed import managed_entries, managed_revision
 from storage.outbox import sync_channels
@@ -129,6 +131,13 @@ class App:
             self._parser.close()
         self.database.close()
         self.engine.dispose()
+
+    async def warm_up(self) -> None:
+        """Start what the first poll would otherwise wait for: the feed parser's workers,
+        and the story rules' device grammar and glossary (read from their files once)."""
+        if self._parser is not None:
+            await self._parser.warm()
+        await asyncio.to_thread(Reader().read, "Pixel 9 leak", "")
 
     @property
     def http(self) -> aiohttp.ClientSession:

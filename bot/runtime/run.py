@@ -453,6 +453,8 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
     with app.vitals.database_calls():
         log_start_summary(engine=app.engine, settings=app.settings, config=app.config, now=now)
     scheduler.start()
+    # the first post after a start is alerted as fast as the next ones
+    warming = asyncio.create_task(app.warm_up())
     log.info(
         "leakbot running: %s, %s, %s; worker %s; Ctrl-C stops",
         counted(len(app.config.sources), "source"),
@@ -473,6 +475,8 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
         await app.outbox.stop()
         await sending.stop()
         await polls.stop()
+        warming.cancel()
+        await asyncio.gather(warming, return_exceptions=True)
         # a job under way (a renewal waiting on a silent database) ends within the bound
         # above; cancelled by the shutdown, apscheduler would log it with a traceback (it
         # keeps its jobs' tasks to itself)

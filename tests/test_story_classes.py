@@ -517,3 +517,74 @@ def test_a_title_figure_the_story_lacks_is_not_joined_by_a_shared_topic() -> Non
         ('S30 Ultra 1/1.1" main sensor', ""),
     )
     assert found[0] == found[1] != found[2], found
+
+
+# --- the fourth pass: names the grammar read wrong ------------------------------------------
+
+
+def test_a_tier_before_a_model_number_is_not_the_model() -> None:
+    """ "Ryzen 9" and "Core Ultra 7" are tiers: the model is the number after them, so two
+    chips of one tier are two models and one chip written with or without its tier is one."""
+    reader = Reader()
+    assert reader.read("AMD Ryzen 7 12800X3D leaks with 8 cores", "").subject == "12800x3d"
+    assert reader.read("Intel Core Ultra 7 475K spotted", "").subject == "475k"
+    assert one(
+        ("AMD Ryzen 7 12800X3D gets 128MB of L3 cache", "The Ryzen 7 12800X3D has 128MB of L3."),
+        ("12800X3D: 128MB L3", "12800X3D with 128MB L3 cache, per the leaker."),
+    )
+    found = stories(
+        ("AMD Ryzen 7 12800X3D gets 128MB of L3 cache", "The Ryzen 7 12800X3D has 128MB of L3."),
+        ("AMD Ryzen 7 12700X3D gets 96MB of L3 cache", "The Ryzen 7 12700X3D has 96MB of L3."),
+    )
+    assert found[0] != found[1], found
+
+
+def test_a_tipsters_shorthand_for_a_snapdragon_is_its_name() -> None:
+    """8E7 and 骁龙8至尊版第七代 are the Snapdragon 8 Elite Gen 7."""
+    reader = Reader()
+    for title in ("骁龙8E7 大核 5.2GHz", "8EG7 5.2GHz", "骁龙8至尊版第七代 5.2GHz"):
+        assert reader.read(title, "").subject == "snapdragon 8 elite gen 7", title
+
+
+def test_an_article_before_a_number_is_no_model() -> None:
+    """ "A 420mm² chip" is not the Galaxy A420; "Galaxy A 57" is the A57."""
+    reader = Reader()
+    assert reader.read("Next console's APU is a 420mm² chip", "").subject is None
+    assert reader.read("Galaxy A 57 gets a 50MP camera", "").subject == "a57"
+
+
+def test_a_foldable_named_by_its_line_or_its_brand_is_one_product() -> None:
+    """ "iPhone Fold", "the foldable iPhone" and "Apple's foldable" are one product; Huawei's
+    and Samsung's tri-folds are two."""
+    assert one(
+        ("iPhone Fold to cost $2,199, analyst says", "The iPhone Fold will cost $2,199."),
+        ("Apple's foldable to start at $2,199", "Apple's foldable starts at $2,199."),
+        ("Foldable iPhone price: $2,199", "A foldable iPhone at $2,199, says an analyst."),
+        ("折叠屏 iPhone 售价 2199 美元", "折叠屏 iPhone 售价 2199 美元起。"),
+    )
+    found = stories(
+        ("Huawei's next tri-fold to cost $2,999", "Huawei's tri-fold will cost $2,999."),
+        ("Samsung's next tri-fold to cost $2,999", "Samsung's tri-fold will cost $2,999."),
+    )
+    assert found[0] != found[1], found
+
+
+def test_mark_and_gen_are_ways_of_writing_a_generation() -> None:
+    """Canon's "EOS R6 Mark III" is the "R6 III"; "Fairphone Gen 8" is the "Fairphone 8"."""
+    assert one(
+        ("Canon EOS R6 Mark III to get a 32MP sensor", "The R6 Mark III has a 32MP sensor."),
+        ("Canon R6 III: 32MP", "Canon R6 III with a 32MP full-frame sensor."),
+    )
+    assert one(
+        ("Fairphone Gen 8 price leaks: €699", "The Fairphone Gen 8 will cost €699."),
+        ("Fairphone 8 to cost €699", "Fairphone 8 price: €699 in Europe."),
+    )
+
+
+def test_a_chip_a_device_is_said_to_use_is_a_chip_claim() -> None:
+    """ "Pixel Watch 6 chipset revealed" reports the leak of the chip the story names."""
+    assert one(
+        ("Pixel Watch 6 to switch to Snapdragon W7 Gen 1", "The Pixel Watch 6 moves to the W7."),
+        ("Pixel Watch 6 leak: Snapdragon W7 Gen 1 inside", "Qualcomm's W7 Gen 1 powers it."),
+        ("Google Pixel Watch 6 chipset revealed", "It is Qualcomm's Snapdragon W7 Gen 1."),
+    )

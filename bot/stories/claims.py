@@ -35,6 +35,7 @@ UNITS: Mapping[str, str] = {
     "tb": "tb",
     "nm": "nm",
     "mm": "mm",
+    "mm2": "mm2",  # a die's area: "408mm²"
     "g": "g",
     "grams": "g",
     "gram": "g",

@@ -49,6 +49,8 @@ class Grammar:
     not_models: frozenset[str]
     not_model: re.Pattern[str]
     ordinals: Mapping[str, int]
+    line_brands: Mapping[str, str]  # a line -> its brand ("iphone" -> "apple")
+    tiers: frozenset[str]  # lines whose one-digit number is a tier ("Ryzen 9")
 
 
 def _data(name: str) -> dict[str, Any]:
@@ -81,6 +83,8 @@ def grammar() -> Grammar:
         not_models=frozenset(str(w) for w in data["not_models"]),
         not_model=re.compile("|".join(f"(?:{p})" for p in data["not_model_patterns"])),
         ordinals={str(k): int(v) for k, v in data["ordinals"].items()},
+        line_brands={str(k): str(v) for k, v in data["line_brands"].items()},
+        tiers=frozenset(str(w) for w in data["tiers"]),
     )
 
 
@@ -120,6 +124,26 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
     folded = re.sub(
         rf"第\s*([{_CHINESE_NUMERAL}]|\d+)\s*代\s*(骁龙|snapdragon)\s*(\d+s?)\s*(至尊版|elite)?",
         generation,
+        folded,
+    )
+
+    def elite_later(match: re.Match[str]) -> str:
+        raw = match.group(2)
+        number = words.ordinals.get(raw) if not raw.isdigit() else int(raw)
+        if number is None:
+            return match.group(0)
+        return f" snapdragon {match.group(1)} elite gen {number} "
+
+    # 骁龙8至尊版第六代: the generation written after the name
+    folded = re.sub(
+        rf"(?:骁龙|snapdragon)\s*(\d)\s*(?:至尊版|elite)\s*第\s*([{_CHINESE_NUMERAL}]|\d+)\s*代",
+        elite_later,
+        folded,
+    )
+    # a tipster's shorthand: 8E6, 8EG6 and 8Gen6 Elite are the Snapdragon 8 Elite Gen 6
+    folded = re.sub(
+        r"(?:(?:骁龙|snapdragon|sd)\s*)?(?<![0-9.])8\s?eg?\s?(\d{1,2})(?![a-z0-9])",
+        r" snapdragon 8 elite gen \1 ",
         folded,
     )
     # Snapdragon's 至尊版 is Elite ("骁龙8至尊版", "8 gen 6 至尊版"); another line's is Ultra
@@ -197,6 +221,14 @@ def designations(
             if following.isdigit() and len(following) <= 2:
                 name.append(following)
                 index += 1
+        elif (
+            token in words.named
+            and following in words.lines
+            and following not in words.chips
+            and not (index + 2 < len(tokens) and tokens[index + 2][:1].isdigit())
+        ):
+            name = [following, token]  # "a foldable iPhone", "折叠屏 iPhone"
+            index += 1
         elif (named := _unnumbered(tokens, index, words)) is not None:
             name = named  # "MacBook Pro", "Vision Air", "MateBook X Pro": no number
             index += len(named) - 1
@@ -212,6 +244,11 @@ def designations(
             index += 1
             continue
         index += 1
+        if len(name) == 2 and name[0] in words.tiers and len(name[1]) == 1:
+            model = _tiered(tokens, index)
+            if model is not None:  # "Ryzen 9 11950X3D": the 11950X3D
+                name = [model[0]]
+                index += model[1]
         while index < len(tokens):
             following = tokens[index]
             after = tokens[index + 1] if index + 1 < len(tokens) else ""
@@ -239,10 +276,46 @@ def designations(
             at = name.index("gen")
             name = [*name[:at], *name[at + 2 :], *name[at : at + 2]]
         last = name
-        designation = " ".join(name)
+        designation = canonical(" ".join(name), words)
         if designation not in found:
             found.append(designation)
     return tuple(found)
+
+
+_TIERED = re.compile(r"\d{3,5}[a-z0-9]*")
+_TIERED_LETTERS = frozenset(["k", "kf", "ks", "f", "h", "hx", "hs", "u", "v", "x", "xt", "g"])
+
+
+def _tiered(tokens: Sequence[str], index: int) -> tuple[str, int] | None:
+    """Read the model after a tier ("Ryzen 9 11950X3D", "Core Ultra 9 485K"): the model and
+    the tokens it takes."""
+    if index >= len(tokens) or not _TIERED.fullmatch(tokens[index]):
+        return None
+    model = tokens[index]
+    if re.fullmatch(r"20\d\d", model):
+        return None  # a year
+    following = tokens[index + 1] if index + 1 < len(tokens) else ""
+    if model.isdigit() and following in _TIERED_LETTERS:
+        return model + following, 2
+    return model, 1
+
+
+def canonical(designation: str, words: Grammar) -> str:
+    """Write a product named without a number one way: "iPhone Fold" and "foldable iPhone"
+    are ``iphone foldable`` (the same product as "Apple's foldable", ``apple foldable``)."""
+    parts = designation.split(" ")
+    if len(parts) < 2 or any(c.isdigit() for c in designation):
+        return designation
+    if parts[-1] in ("fold", "folding"):
+        parts[-1] = "foldable"
+    return " ".join(parts)
+
+
+def brand_of(word: str, words: Grammar) -> str | None:
+    """Return the brand a line or brand word names, if the grammar knows it."""
+    if word in words.brand_names:
+        return word
+    return words.line_brands.get(word)
 
 
 def _unnumbered(tokens: Sequence[str], index: int, words: Grammar) -> list[str] | None:
@@ -297,6 +370,10 @@ def _numbered(tokens: Sequence[str], index: int, words: Grammar) -> list[str] | 
         and len(before) > 1
     ):
         return [two_before, before, token]  # "Book Pro 14", "MacBook Air 13"
+    if before == "a" and two_before not in words.lines and two_before not in words.brand_names:
+        return None  # "a 408mm² chip" is an article, "Galaxy A 56" a model
+    if before == "gen" and _lined(two_before, words) and two_before not in words.chips:
+        return [two_before, token]  # "Fairphone Gen 7" is the Fairphone 7
     if before in words.lines or before in words.brand_names:
         if len(before) <= 3 and before not in words.brand_names:
             # "Galaxy S 27" is "Galaxy S27", "GT 7" is "GT7"

@@ -45,6 +45,7 @@ from bot.stories.claims import NUMBER, UNITS, contradiction, glossary, rounded_a
 from bot.stories.devices import (
     SERIES,
     Grammar,
+    brand_of,
     chinese_ordinals,
     designations,
     family_of,
@@ -171,6 +172,7 @@ _TOKEN = re.compile(
     r"|[\u3400-\u9fff]"  # one CJK character (names and topics are read before)
 )
 _CHIPS = grammar().chips
+_X3D = re.compile(r"\d{3,5}x3d\d?")  # a model that starts with its number: 9950X3D2
 _PUNCTUATION = frozenset("/&,|")
 
 
@@ -356,6 +358,8 @@ class Reader:
         claimed += tuple(
             f"model:{d}" for d in headline if d != subject and family_of(d, words) != family
         )
+        if subject and not is_chip(subject) and any(is_chip(d) for d in found):
+            claimed += ("chip",) * ("chip" not in claimed)  # the chip a device is said to use
         if glossary().asides.search(fold(title)):
             claimed = (ASIDE, *claimed)
         signature = () if subject else minhash(_words([*title_tokens, "|", *text_tokens]))
@@ -392,7 +396,7 @@ class Reader:
             glued = re.fullmatch(r"(\d+)([a-z]+)", token) or re.fullmatch(r"([a-z]+)(\d+)", token)
             if glued and glued.group(2) == "g" and token in self._words.not_models:
                 tokens.append(token)  # 5G is a network, not 5 grams
-            elif re.fullmatch(r"\d{4,}[a-z]+\d[a-z0-9]*", token):
+            elif re.fullmatch(r"\d{4,}[a-z]+\d[a-z0-9]*", token) and not _X3D.fullmatch(token):
                 continue  # a model code says nothing another post would
             elif glued and (
                 glued.group(2) in UNITS or (glued.group(1) in lines and len(glued.group(1)) > 1)
@@ -624,8 +628,12 @@ def _same_product(one: str, other: str) -> bool:
         return True
     if not any(c.isdigit() for c in other) and set(b) < set(a):
         return True
-    named = grammar().named
-    return a[-1] == b[-1] and a[-1] in named and not any(c.isdigit() for c in one + other)
+    words = grammar()
+    if a[-1] != b[-1] or a[-1] not in words.named or any(c.isdigit() for c in one + other):
+        return False
+    # "Samsung TriFold" is the "Galaxy Z TriFold", not the "Huawei TriFold"
+    brands = {brand_of(a[0], words), brand_of(b[0], words)} - {None}
+    return len(brands) <= 1
 
 
 def _corrected(post: Fingerprint, story: Fingerprint) -> tuple[str, set[str], set[str]] | None:

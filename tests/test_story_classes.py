@@ -588,3 +588,37 @@ def test_a_chip_a_device_is_said_to_use_is_a_chip_claim() -> None:
         ("Pixel Watch 6 leak: Snapdragon W7 Gen 1 inside", "Qualcomm's W7 Gen 1 powers it."),
         ("Google Pixel Watch 6 chipset revealed", "It is Qualcomm's Snapdragon W7 Gen 1."),
     )
+
+
+# --- the fourth pass: joins that hid another leak ------------------------------------------
+
+
+def test_a_month_named_in_english_or_a_size_in_chinese_numerals_is_a_figure() -> None:
+    reader = Reader()
+    assert "month:11" in reader.read("PS7 will launch in November, report says", "").claims
+    assert "month:5" not in reader.read("Pixel 13 leak: this may change", "").claims
+    assert "inch:1" in reader.read("小米19 Ultra 一英寸大底", "").claims
+
+
+def test_a_title_that_gives_a_figure_the_story_lacks_is_another_leak() -> None:
+    """The launch month of a console is not the story of its price, though the launch
+    report's text repeats the price."""
+    found = stories(
+        ("PS7 will cost $799, leaker says", "Sony's PS7 will cost $799 when it launches."),
+        ("PS7 售价曝光：799 美元", "索尼 PS7 售价 799 美元。"),
+        (
+            "PS7 will launch in November, Bloomberg reports",
+            "Sony plans to launch the PS7 in November. A leak put its price at $799 yesterday.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found
+
+
+def test_a_roadmap_or_a_rumour_digest_is_its_own_story() -> None:
+    found = stories(
+        ("iPad Air to switch to OLED in 2030", "The iPad Air moves to OLED in 2030."),
+        ("iPad Air 将换 OLED 屏：2030 年", "iPad Air 2030 年换 OLED。"),
+        ("Apple's OLED roadmap: iPad Air, MacBook Air and what comes next", "iPad Air OLED."),
+        ("平價版 iPad Air 傳聞整理：OLED、售價一次看", "iPad Air OLED 版售價。"),
+    )
+    assert found[0] == found[1] and len({found[1], found[2], found[3]}) == 3, found

@@ -262,6 +262,12 @@ def write_dates(folded: str, words: Glossary) -> str:
         lambda m: f"{_chinese_month(m.group(1))}月",
         folded,
     )
+    # 一英寸大底, 两吋: a size in Chinese numerals
+    folded = re.sub(
+        r"(?<![一二两三四五六七八九十\d])([一二两三四五六七八九])\s*(英寸|吋)",
+        lambda m: f" {_CHINESE_DIGITS[m.group(1)]} {m.group(2)}",
+        folded,
+    )
     folded = _SPACED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
     english = "|".join(re.escape(p) for p in words.month_parts if re.match(r"[a-z]", p))
     chinese = "|".join(re.escape(p) for p in words.month_parts if not re.match(r"[a-z]", p))
@@ -298,7 +304,18 @@ def write_dates(folded: str, words: Glossary) -> str:
     )
     # a month with no day: "in February", "2月发布"
     folded = re.sub(r"(?<![\d.])(\d{1,2})\s*月(?!\s*\d)", lambda m: f" month-{m.group(1)} ", folded)
+    # "launches in November", "until June": a month named after a preposition, with no day
+    # ("May" is left out: "this may change")
+    folded = _ENGLISH_MONTH.sub(lambda m: f" {m.group(1)} month-{MONTHS[m.group(2)]} ", folded)
     return folded
+
+
+_CHINESE_DIGITS = {c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)} | {"两": "2"}
+_ENGLISH_MONTH = re.compile(
+    r"(?<![a-z])(in|by|until|till|from|around|during|this|next|before|after)\s+("
+    + "|".join(sorted((m for m in MONTHS if m != "may" and len(m) > 3), key=len, reverse=True))
+    + r")(?![a-z])(?!\s*\d)"
+)
 
 
 def _chinese_month(numeral: str) -> int:

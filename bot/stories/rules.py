@@ -172,6 +172,7 @@ _TOKEN = re.compile(
     r"|[\u3400-\u9fff]"  # one CJK character (names and topics are read before)
 )
 _CHIPS = grammar().chips
+_YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
 _X3D = re.compile(r"\d{3,5}x3d\d?")  # a model that starts with its number: 9950X3D2
 _PUNCTUATION = frozenset("/&,|")
 
@@ -790,13 +791,29 @@ def _claims_compared(
             False,
             f"{about} but its title claims what the story does not ({', '.join(post.lead[:4])})",
         )
-    facts = [c for c in shared if ":" in c and not c.startswith(("model:", "when:"))]
+    # a region or a bare year is the setting of a leak, not the leak
+    facts = [
+        c
+        for c in shared
+        if ":" in c and not c.startswith(("model:", "when:", "region:")) and not _YEAR.fullmatch(c)
+    ]
     # a telling topic both titles name counts as a fact ("Legion Go 2: SteamOS"), unless the
     # post's title gives a figure the story does not hold: 'S28 Ultra 1/1.1" main sensor' is
     # not the story of its main camera's variable aperture
     told = [c for c in post.lead if ":" in c and not c.startswith(("model:", "region:"))]
+    # a figure or date the title gives says what the leak is: "PS6 will launch in November"
+    # is not the story of its $699 price, though its text repeats the price
+    figured = [c for c in told if not c.startswith(("n:", "when:"))]
+    if figured and not any(_told_held(c, held, figures) for c in told):
+        return Comparison(
+            False, f"{about} but its title gives figures the story does not ({', '.join(told[:4])})"
+        )
     if not told or any(_holds(c, held, figures) for c in told):
         facts += [c for c in shared if c in post.lead and ":" not in c and c not in GENERAL]
+    else:
+        # nor is a figure its text repeats: "iPad Air M4 減價 HK$4,099, OLED 版 2029 年" is
+        # not the story of the OLED iPad Air because both give its 11-inch screen
+        facts = []
     if (share >= JOIN_SHARE and (len(shared) >= 2 or len(claims) == 1)) or (
         facts and share >= FACT_SHARE
     ):
@@ -824,6 +841,16 @@ def _holds(claim: str, held: set[str], figures: set[str]) -> bool:
     # a figure rounded is the same figure: 6.31 inches and 6.3
     return f"n:{value}" in held or any(
         c.startswith(f"{unit}:") and rounded_alike(value, c.partition(":")[2]) for c in held
+    )
+
+
+def _told_held(claim: str, held: set[str], figures: set[str]) -> bool:
+    """Tell whether a story holds a figure a title gives, or one alike ("a $50 hike" of $699)."""
+    if _holds(claim, held, figures):
+        return True
+    unit, _, value = claim.partition(":")
+    return unit in CURRENCIES and any(
+        c.startswith(f"{unit}:") and _alike(unit, value, c.partition(":")[2]) for c in held
     )
 
 
@@ -863,6 +890,18 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             best = found
     assert best is not None
     return best
+
+
+def _leads_agree(one: Fingerprint, other: Fingerprint) -> bool:
+    """Tell whether each of two stories holds a claim of the other's first title: a post
+    that reports both (an iQOO 16 battery write-up that says "ahead of its India launch")
+    brings together only stories whose titles say the same leak."""
+    for a, b in ((one, other), (other, one)):
+        held = set(b.claims)
+        figures = {c.partition(":")[2] for c in held if ":" in c and not c.startswith("model:")}
+        if a.lead and not any(_holds(c, held, figures) for c in a.lead):
+            return False
+    return True
 
 
 def _conflict_words(conflict: tuple[str, set[str], set[str]]) -> str:
@@ -931,7 +970,9 @@ class StoryIndex:
             union = story.fingerprint
             bridged = []
             for other, _ in joined[1:]:
-                if conflict_of(other.fingerprint, union) is None:
+                if conflict_of(other.fingerprint, union) is None and _leads_agree(
+                    other.fingerprint, union
+                ):
                     bridged.append(other.id)
                     union = union.merged(other.fingerprint)
             why = found.why

@@ -20,6 +20,7 @@ from bot.cli.main import main
 from bot.clock import Now, utc_now
 from storage.db import make_engine, normalize_url
 from tests.fakes.discord import DiscordFake
+from tests.fakes.discord_gateway import DiscordBotFake
 from tests.fakes.feed_server import FeedServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,6 +61,14 @@ def feeds() -> Iterator[FeedServer]:
 def discord() -> Iterator[DiscordFake]:
     """Serve a fake of Discord's REST API on loopback; fail a test that sent a bad body."""
     with DiscordFake() as fake:
+        yield fake
+    assert fake.rejected == [], f"Discord would have refused these bodies: {fake.rejected}"
+
+
+@pytest.fixture
+def discord_bot() -> Iterator[DiscordBotFake]:
+    """Serve Discord's gateway and REST on loopback; fail a test that sent a bad body."""
+    with DiscordBotFake() as fake:
         yield fake
     assert fake.rejected == [], f"Discord would have refused these bodies: {fake.rejected}"
 

@@ -109,12 +109,17 @@ def unglue(text: str) -> str:
 _CHINESE_NUMERAL = "一二三四五六七八九十"
 
 
+def _ordinal(raw: str, words: Grammar) -> int | None:
+    """Read an ordinal written in digits or a Chinese numeral (五, 5)."""
+    return int(raw) if raw.isdigit() else words.ordinals.get(raw)
+
+
 def chinese_ordinals(folded: str, words: Grammar) -> str:
     """Write 第五代骁龙8至尊版 as "snapdragon 8 elite gen 5" (a folded text)."""
 
     def generation(match: re.Match[str]) -> str:
         raw = match.group(1)
-        number = words.ordinals.get(raw) if not raw.isdigit() else int(raw)
+        number = _ordinal(raw, words)
         if number is None:
             return match.group(0)
         line = words.line_aliases.get(match.group(2), match.group(2))
@@ -129,7 +134,7 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
 
     def elite_later(match: re.Match[str]) -> str:
         raw = match.group(2)
-        number = words.ordinals.get(raw) if not raw.isdigit() else int(raw)
+        number = _ordinal(raw, words)
         if number is None:
             return match.group(0)
         return f" snapdragon {match.group(1)} elite gen {number} "
@@ -140,7 +145,7 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
         elite_later,
         folded,
     )
-    # a tipster's shorthand: 8E6, 8EG6 and 8Gen6 Elite are the Snapdragon 8 Elite Gen 6
+    # a tipster's shorthand: 8E6 and 8EG6 are the Snapdragon 8 Elite Gen 6
     folded = re.sub(
         r"(?:(?:骁龙|snapdragon|sd)\s*)?(?<![0-9.])8\s?eg?\s?(\d{1,2})(?![a-z0-9])",
         r" snapdragon 8 elite gen \1 ",
@@ -156,7 +161,7 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
 
     def later(match: re.Match[str]) -> str:
         raw = match.group(1)
-        number = words.ordinals.get(raw) if not raw.isdigit() else int(raw)
+        number = _ordinal(raw, words)
         return match.group(0) if number is None else f" {match.group(2)} {number} "
 
     # 第二代 Galaxy Ring is the Galaxy Ring 2
@@ -169,7 +174,8 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
 
 # --- reading the models a run of tokens names ---------------------------------------------
 
-_MODEL = re.compile(r"([a-z]{1,3})(\d{1,4})([a-z]?)|(\d{1,4})([a-z]{1,2})|\d{3,5}x3d\d?")
+X3D = r"\d{3,5}x3d\d?"  # a model that starts with its number: 9950X3D2
+_MODEL = re.compile(rf"([a-z]{{1,3}})(\d{{1,4}})([a-z]?)|(\d{{1,4}})([a-z]{{1,2}})|{X3D}")
 
 
 def is_model_token(token: str, before: str, words: Grammar, units: frozenset[str]) -> bool:
@@ -276,7 +282,7 @@ def designations(
             at = name.index("gen")
             name = [*name[:at], *name[at + 2 :], *name[at : at + 2]]
         last = name
-        designation = canonical(" ".join(name), words)
+        designation = canonical(" ".join(name))
         if designation not in found:
             found.append(designation)
     return tuple(found)
@@ -300,15 +306,13 @@ def _tiered(tokens: Sequence[str], index: int) -> tuple[str, int] | None:
     return model, 1
 
 
-def canonical(designation: str, words: Grammar) -> str:
+def canonical(designation: str) -> str:
     """Write a product named without a number one way: "iPhone Fold" and "foldable iPhone"
-    are ``iphone foldable`` (the same product as "Apple's foldable", ``apple foldable``)."""
-    parts = designation.split(" ")
-    if len(parts) < 2 or any(c.isdigit() for c in designation):
-        return designation
-    if parts[-1] in ("fold", "folding"):
-        parts[-1] = "foldable"
-    return " ".join(parts)
+    are ``iphone foldable`` (the same product as "Apple's foldable", ``apple foldable``;
+    "folding" is read as "foldable" before, by ``line_aliases``)."""
+    if designation.endswith(" fold") and not any(c.isdigit() for c in designation):
+        return designation.removesuffix("fold") + "foldable"
+    return designation
 
 
 def brand_of(word: str, words: Grammar) -> str | None:

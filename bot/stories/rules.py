@@ -44,6 +44,7 @@ from bot.stories import claims as claiming
 from bot.stories.claims import NUMBER, UNITS, contradiction, glossary, rounded_alike
 from bot.stories.devices import (
     SERIES,
+    X3D,
     Grammar,
     brand_of,
     chinese_ordinals,
@@ -162,7 +163,7 @@ _TOKEN = re.compile(
     r"\d{1,2}月\d{1,2}日"  # a Chinese date (written without spaces by claims.write_dates)
     rf"|[$€]\s?(?:{NUMBER})"  # a dollar or euro price
     rf"|(?:{NUMBER})\s?(?:{claiming.CHINESE_UNITS})"  # a number with a Chinese unit
-    r"|\d{3,5}x3d\d?(?![a-z0-9])"  # a model that starts with its number: 9950X3D2
+    rf"|{X3D}(?![a-z0-9])"  # a model that starts with its number: 9950X3D2
     r"|\d{4,}[a-z]+\d[a-z0-9]*"  # a model code: 25019PNF3C, not a model's name
     r"|\d+[a-z]+(?![a-z0-9])"  # a number glued to letters: a unit or a model ("15r")
     rf"|{NUMBER}"
@@ -173,7 +174,7 @@ _TOKEN = re.compile(
 )
 _CHIPS = grammar().chips
 _YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
-_X3D = re.compile(r"\d{3,5}x3d\d?")  # a model that starts with its number: 9950X3D2
+_X3D = re.compile(X3D)
 _PUNCTUATION = frozenset("/&,|")
 
 
@@ -777,7 +778,7 @@ def _claims_compared(
         return Comparison(False, "the post claims nothing to compare")
     held = set(story.claims)
     # a bare figure is the same figure with its unit: "Neo8 SE 1799", "CNY 1,799"
-    figures = {c.partition(":")[2] for c in held if ":" in c and not c.startswith("model:")}
+    figures = _figures(held)
     shared = [c for c in post.claims if _holds(c, held, figures)]
     share = len(shared) / len(claims)
     named = ", ".join(shared[:8])
@@ -827,6 +828,11 @@ def _claims_compared(
         f"{about} but another claim: {len(shared)} of its "
         f"{len(claims)} claims are the story's ({named or 'none'})",
     )
+
+
+def _figures(held: set[str]) -> set[str]:
+    """Return the values of a story's facts, for a bare figure to be found among them."""
+    return {c.partition(":")[2] for c in held if ":" in c and not c.startswith("model:")}
 
 
 def _holds(claim: str, held: set[str], figures: set[str]) -> bool:
@@ -898,7 +904,7 @@ def _leads_agree(one: Fingerprint, other: Fingerprint) -> bool:
     brings together only stories whose titles say the same leak."""
     for a, b in ((one, other), (other, one)):
         held = set(b.claims)
-        figures = {c.partition(":")[2] for c in held if ":" in c and not c.startswith("model:")}
+        figures = _figures(held)
         if a.lead and not any(_holds(c, held, figures) for c in a.lead):
             return False
     return True

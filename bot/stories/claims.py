@@ -60,6 +60,8 @@ UNITS: Mapping[str, str] = {
     "小时": "hours",
     "亿像素": "mp",  # 2亿像素: 200 MP, see CHINESE_SCALE
     "万像素": "mp",
+    "亿画素": "mp",  # 畫素, Taiwan's word for a pixel
+    "万画素": "mp",
     "英寸": "inch",
     "吋": "inch",
     "克": "g",
@@ -68,8 +70,8 @@ UNITS: Mapping[str, str] = {
     "瓦": "w",
     "尼特": "nits",
 }
-CHINESE_UNITS = "亿像素|万像素|英寸|吋|克|元|毫安|瓦|尼特|天|小时"
-CHINESE_SCALE = {"亿像素": 100.0, "万像素": 0.01}  # to megapixels
+CHINESE_UNITS = "亿像素|万像素|亿画素|万画素|英寸|吋|克|元|毫安|瓦|尼特|天|小时"
+CHINESE_SCALE = {"亿像素": 100.0, "万像素": 0.01, "亿画素": 100.0, "万画素": 0.01}  # to megapixels
 MONTHS: Mapping[str, int] = {
     name: index
     for index, names in enumerate(
@@ -247,6 +249,11 @@ _CAMERA_WORDS = "|".join(
 )
 _NEWS_DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:晚间|早间|上午|下午)?\s*(?:消息|讯|电)")
 _SPACED_DATE = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+# "8/19": a month and a day, not "8/12GB", "1/1.3-inch" or "12/256"
+_SLASHED_DATE = re.compile(
+    r"(?<![\d/.,:$€])(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])"
+    r"(?![\d/.%+-]|\s*(?:gb|tb|g\b|mm|inch|英寸|吋|\+))"
+)
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 
 
@@ -269,6 +276,7 @@ def write_dates(folded: str, words: Glossary) -> str:
         folded,
     )
     folded = _SPACED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
+    folded = _SLASHED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
     english = "|".join(re.escape(p) for p in words.month_parts if re.match(r"[a-z]", p))
     chinese = "|".join(re.escape(p) for p in words.month_parts if not re.match(r"[a-z]", p))
 
@@ -285,6 +293,15 @@ def write_dates(folded: str, words: Glossary) -> str:
         lambda m: part(m.group(2), int(m.group(1))),
         folded,
     )
+    # Hong Kong and Taiwan dollars are not US dollars nor yuan: "港币 1,950 元", "NT$31,000"
+    for written, unit in _LOCAL_DOLLARS:
+        folded = re.sub(
+            rf"(?:{written})\s*({NUMBER})\s*元?|({NUMBER})\s*(?:{written})",
+            rf" {unit} \1\2 ",
+            folded,
+        )
+    # "20G GDDR7", "24G显存": gigabytes of memory, not grams
+    folded = _MEMORY_GIGABYTES.sub(r"\1gb", folded)
     folded = re.sub(rf"({NUMBER})\s*美元", r" $\1 ", folded)  # "2899 美元" is $2,899
     folded = re.sub(
         rf"€\s*({NUMBER})|({NUMBER})\s*欧元", lambda m: f" €{m.group(1) or m.group(2)} ", folded
@@ -298,7 +315,7 @@ def write_dates(folded: str, words: Glossary) -> str:
     )
     # "2.6 million" and "260 万" are one figure
     folded = re.sub(
-        r"(?<![\d.,])(\d+(?:\.\d+)?)\s*(million|百万|万|亿)(?!像素)",
+        r"(?<![\d.,])(\d+(?:\.\d+)?)\s*(million|百万|万|亿)(?!像素|画素)",
         lambda m: f" {_scaled(m.group(1), m.group(2))} ",
         folded,
     )
@@ -310,6 +327,10 @@ def write_dates(folded: str, words: Glossary) -> str:
     return folded
 
 
+_MEMORY_GIGABYTES = re.compile(
+    r"(?<![\d.])(\d+)\s*g(?=\s*(?:gddr|lpddr|hbm|显存|内存|运存|vram|ram\b))"
+)
+_LOCAL_DOLLARS = (("港币|港元|hk\\$|hkd", "hkd"), ("新台币|台币|nt\\$|twd", "twd"))
 _CHINESE_DIGITS = {c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)} | {"两": "2"}
 _ENGLISH_MONTH = re.compile(
     r"(?<![a-z])(in|by|until|till|from|around|during|this|next|before|after)\s+("
@@ -371,6 +392,8 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
         return f"nm:{number(str(int(node.group(2)) / 10))}"
     if re.fullmatch(NUMBER, token):
         value = number(token)
+        if following in UNITS and following != "x":
+            return f"{UNITS[following]}:{value}"  # "Flip 3 gets a 3-inch cover screen"
         if token in models:
             return None
         if following in UNITS:
@@ -379,6 +402,8 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
             return f"date:{MONTHS[before]}-{int(value)}"
         if before in ("cny", "rmb", "yuan") or following in ("yuan", "rmb"):
             return f"cny:{value}"
+        if before in ("hkd", "twd"):
+            return f"{before}:{value}"
         if len(value) >= 3:
             return f"n:{value}"
     return None
@@ -491,7 +516,9 @@ def _corrected_figures(
         # the title says the new figure first ("runs at 4.74GHz, 5GHz is the Pro's"); a
         # text tells the old one first ("it had claimed 5,000mAh; it is 5,200mAh")
         kept = in_title[0] if in_title else max(figures, key=lambda f: where[f])
-        old += [f for f in figures if f != kept]
+        # one figure rounded is no correction: "4GHz" in the title, "4.05GHz" in the text
+        value = kept.partition(":")[2]
+        old += [f for f in figures if not rounded_alike(f.partition(":")[2], value)]
     return old
 
 

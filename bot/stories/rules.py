@@ -173,6 +173,14 @@ _TOKEN = re.compile(
     r"|[\u3400-\u9fff]"  # one CJK character (names and topics are read before)
 )
 _CHIPS = grammar().chips
+# a model glued to a suffix of two letters or more: "20pro", "x600pro", "x100vii", "5090ti"
+_SUFFIXED = re.compile(
+    r"([a-z]{0,2}\d{1,4}[a-z]??)("
+    + "|".join(sorted((w for w in grammar().suffixes if re.fullmatch("[a-z]{2,}", w)), key=len))
+    + ")"
+)
+_BOUND = re.compile(r"(?<![a-z])(sub|under|over|above|below|near|max)-(?=\d)")
+_SHORTHAND = re.compile(r"([a-z]{1,2}\d{2,3})u")  # a tipster's "S29U", "X600U"
 _YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
 _X3D = re.compile(X3D)
 _PUNCTUATION = frozenset("/&,|")
@@ -386,6 +394,7 @@ class Reader:
     def _tokens(self, text: str) -> list[str]:
         folded = fold(unglue(text))
         folded = re.sub(r"[\'’]s\b", "", folded)
+        folded = _BOUND.sub(r"\1 ", folded)  # "sub-250g" is 250 g
         folded = chinese_ordinals(folded, self._words)
         terms = glossary()
         folded = claiming.write_dates(folded, terms)
@@ -396,7 +405,14 @@ class Reader:
         lines = self._words.lines
         for token in _TOKEN.findall(folded):
             glued = re.fullmatch(r"(\d+)([a-z]+)", token) or re.fullmatch(r"([a-z]+)(\d+)", token)
-            if glued and glued.group(2) == "g" and token in self._words.not_models:
+            suffixed = _SUFFIXED.fullmatch(token)
+            if suffixed:
+                # "小米20Pro", "x100vii": a model and its suffix, glued; a tipster's "S29U"
+                # is the S29 Ultra ("8840U", with no line, is a model of its own)
+                tokens.extend((suffixed.group(1), suffixed.group(2)))
+            elif shorthand := _SHORTHAND.fullmatch(token):
+                tokens.extend((shorthand.group(1), "ultra"))
+            elif glued and glued.group(2) == "g" and token in self._words.not_models:
                 tokens.append(token)  # 5G is a network, not 5 grams
             elif re.fullmatch(r"\d{4,}[a-z]+\d[a-z0-9]*", token) and not _X3D.fullmatch(token):
                 continue  # a model code says nothing another post would
@@ -891,11 +907,42 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             values = {c.partition(":")[2] for c in story.claims}
             if back.joins and (not told or any(c.partition(":")[2] in values for c in told)):
                 found = dataclasses.replace(back, why=back.why.replace("its", "the story's", 1))
+        if found.joins and _titles_tell_two(report, post):
+            # the report's title says another leak than the post's, though each text
+            # repeats the other's: the X600 Ultra's April 21 launch is not its battery story
+            found = Comparison(False, "the titles tell two leaks")
         better = best is None or (found.joins and (not best.joins or found.shared > best.shared))
         if better:
             best = found
     assert best is not None
     return best
+
+
+def _titles_tell_two(report: Fingerprint, post: Fingerprint) -> bool:
+    """Tell whether a report's title and a post's give figures of two leaks: the post says
+    none of the report's title's figures, and the report's title none of the post's
+    ("vivo X600 Ultra: 7,000mAh, 90W" and "vivo X600 Ultra 4/21 发表", whose texts each
+    repeat the other's figures)."""
+    ours, theirs = _told_figures(post.lead), _told_figures(report.lead)
+    if not ours or not theirs or _kinds(ours) & _kinds(theirs):
+        return False
+    claims, lead = set(post.claims), set(report.lead)
+    return not any(_told_held(c, claims, _figures(claims)) for c in theirs) and not any(
+        _told_held(c, lead, _figures(lead)) for c in ours
+    )
+
+
+def _kinds(figures: Sequence[str]) -> set[str]:
+    """Return the kinds of figures: a date, a month and a part of a month are all a time."""
+    return {"time" if (u := c.partition(":")[0]) in _TIMES else u for c in figures}
+
+
+_TIMES = frozenset(("date", "month", "when"))
+
+
+def _told_figures(lead: Sequence[str]) -> list[str]:
+    """Return the figures and dates a title gives: not its bare numbers, models or regions."""
+    return [c for c in lead if ":" in c and not c.startswith(("n:", "model:", "region:"))]
 
 
 def _leads_agree(one: Fingerprint, other: Fingerprint) -> bool:

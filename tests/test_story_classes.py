@@ -622,3 +622,75 @@ def test_a_roadmap_or_a_rumour_digest_is_its_own_story() -> None:
         ("平價版 iPad Air 傳聞整理：OLED、售價一次看", "iPad Air OLED 版售價。"),
     )
     assert found[0] == found[1] and len({found[1], found[2], found[3]}) == 3, found
+
+
+# --- the fifth pass: what a diagnosis set written blind showed -----------------------------
+
+
+@pytest.mark.parametrize(
+    "posts",
+    [
+        (  # a model glued to its suffix after a Chinese brand
+            ("小米21Pro 电池 7500", "小米21Pro 电池 7500mAh，100W 快充。"),
+            ("Xiaomi 21 Pro to pack a 7,500mAh battery", "With 100W wired charging."),
+        ),
+        (  # a tipster's U for Ultra
+            ("S31U 200MP 5x", "S31U: 200MP 5x periscope."),
+            ("Galaxy S31 Ultra to get a 200MP 5x periscope", "Samsung's S31 Ultra, 200MP."),
+        ),
+        (  # a generation in Roman numerals glued to the model, from a brand of cameras
+            ("Fujifilm X100VIII to get a 50MP sensor", "Fujifilm's X100VIII gets 50MP."),
+            ("富士 X100VIII 傳改用 5,000 萬畫素感光元件", "富士 X100VIII 5,000 萬畫素。"),
+        ),
+    ],
+)
+def test_a_model_written_glued_or_in_shorthand_is_the_model(posts: tuple[tuple[str, str]]) -> None:
+    assert one(*posts)
+
+
+def test_figures_in_local_currencies_sockets_and_sub_prefixes_are_read() -> None:
+    reader = Reader()
+    assert "hkd:2399" in reader.read("Switch 3 港幣 2,399", "").claims
+    assert "twd:9990" in reader.read("Switch 3 售價 NT$9,990", "").claims
+    assert "eur:1299" in reader.read("Xperia 1 XI price: EUR 1,299", "").claims
+    assert "g:250" in reader.read("Mini 7 Pro stays sub-250g", "").claims
+    assert "gb:24" in reader.read("RTX 7080 24G GDDR7", "").claims
+    assert "mp:60" in reader.read("A7R7 6,000 萬畫素", "").claims
+    assert "date:9-9" in reader.read("iPhone 21 系列傳 9/9 發表", "").claims
+    found = reader.read("Core Ultra 9 690K: 6.4GHz on LGA1954", "")
+    assert found.headline == ("690k",), found.headline
+
+
+def test_a_price_in_another_currency_or_a_rounded_figure_is_no_contradiction() -> None:
+    assert one(
+        ("Switch 3 to cost $399", "Nintendo's Switch 3 will cost $399 in the US."),
+        (
+            "Switch 3 售價傳 399 美元，約港幣 3,100",
+            "任天堂 Switch 3 美國售價 399 美元，約港幣 3,100 元。",
+        ),
+    )
+    assert one(
+        ("Tensor G9 clocks up to 4.15GHz", "Google's Tensor G9 reaches 4.15GHz on TSMC N2."),
+        ("Tensor G9 moves to TSMC N2 with a 4.2GHz prime core", "It reaches 4.15GHz on N2."),
+    )
+
+
+def test_a_report_whose_title_gives_figures_of_another_leak_is_not_joined() -> None:
+    """The X700 Ultra's launch date is not the story of its battery, though the battery
+    reports' texts give the date and the launch reports' texts the battery."""
+    found = stories(
+        (
+            "vivo X700 Ultra battery leaks: 7,500mAh with 100W charging",
+            "Ahead of its May 12 launch in China, the X700 Ultra gets a 7,500mAh cell.",
+        ),
+        ("vivo X700 Ultra 电池 7500mAh，100W 快充", "vivo X700 Ultra 将于 5 月 12 日在中国发布。"),
+        ("vivo X700 Ultra to launch in China on May 12", "vivo has set a May 12 launch in China."),
+    )
+    assert found[0] == found[1] != found[2], found
+
+
+def test_5g_is_a_claim() -> None:
+    assert one(
+        ("Apple Watch Ultra 5 to get 5G", "Apple's next Ultra watch supports 5G networks."),
+        ("Apple Watch Ultra 5 支持 5G", "Apple Watch Ultra 5 将支持 5G 网络。"),
+    )

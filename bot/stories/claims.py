@@ -293,13 +293,6 @@ def write_dates(folded: str, words: Glossary) -> str:
         lambda m: part(m.group(2), int(m.group(1))),
         folded,
     )
-    # Hong Kong and Taiwan dollars are not US dollars nor yuan: "港币 1,950 元", "NT$31,000"
-    for written, unit in _LOCAL_DOLLARS:
-        folded = re.sub(
-            rf"(?:{written})\s*({NUMBER})\s*元?|({NUMBER})\s*(?:{written})",
-            rf" {unit} \1\2 ",
-            folded,
-        )
     # "20G GDDR7", "24G显存": gigabytes of memory, not grams
     folded = _MEMORY_GIGABYTES.sub(r"\1gb", folded)
     folded = re.sub(rf"({NUMBER})\s*美元", r" $\1 ", folded)  # "2899 美元" is $2,899
@@ -319,6 +312,15 @@ def write_dates(folded: str, words: Glossary) -> str:
         lambda m: f" {_scaled(m.group(1), m.group(2))} ",
         folded,
     )
+    # Hong Kong and Taiwan dollars are not US dollars nor yuan: "港币 1,950 元", "NT$31,000"
+    # ("Switch 3 港币 2,399": the figure after the currency first, then "2399 港元")
+    for written, unit in _LOCAL_DOLLARS:
+        for pattern in (rf"(?:{written})\s*({NUMBER})\s*元?", rf"({NUMBER})\s*(?:{written})(?!-)"):
+            folded = re.sub(
+                pattern,
+                lambda m, unit=unit: f" {unit}-{number(m.group(1))} ",  # type: ignore[misc]
+                folded,
+            )
     # a month with no day: "in February", "2月发布"
     folded = re.sub(r"(?<![\d.])(\d{1,2})\s*月(?!\s*\d)", lambda m: f" month-{m.group(1)} ", folded)
     # "launches in November", "until June": a month named after a preposition, with no day
@@ -377,6 +379,8 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
     if token.startswith("date-"):
         _, month, part = token.split("-", 2)
         return f"when:{month}-{part}"  # a part of a month: no contradiction with a day in it
+    if token.startswith(("hkd-", "twd-")):
+        return token.replace("-", ":", 1)
     if token.startswith("month-"):
         return f"month:{token.removeprefix('month-')}"
     if token in SPELLED and following in UNITS:
@@ -402,8 +406,8 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
             return f"date:{MONTHS[before]}-{int(value)}"
         if before in ("cny", "rmb", "yuan") or following in ("yuan", "rmb"):
             return f"cny:{value}"
-        if before in ("hkd", "twd"):
-            return f"{before}:{value}"
+        if before in ("usd", "eur", "gbp", "inr", "jpy", "krw"):
+            return f"{before}:{value}"  # "EUR 1,499"
         if len(value) >= 3:
             return f"n:{value}"
     return None

@@ -306,18 +306,22 @@ RECALL_FLOOR = 0.85
 # the second held-out set (tests/data/stories/held_out_2/), written while the rules stood
 # still; measured at the second pass and at the third (once by a failing run of this test
 # before the third pass was final, 0.932 / 0.683, and once by CI on the final rules, the same)
-HELD_OUT_2_PRECISION = 0.93  # 0.940 at the fourth pass (0.932 at the third, 0.933 at the second)
-HELD_OUT_2_RECALL = 0.66  # 0.665 at the fourth pass (0.683 at the third, 0.694 at the second)
+HELD_OUT_2_PRECISION = 0.93  # 0.941 at the fifth pass (0.940 at the fourth, 0.932 at the third)
+HELD_OUT_2_RECALL = 0.67  # 0.675 at the fifth pass (0.665 at the fourth, 0.683 at the third)
 # the third held-out set (tests/data/stories/held_out_3/), written blind to the third pass and
 # committed before it was measured, once with the rules before issue 22 and once with these
-HELD_OUT_3_PRECISION = 0.97  # 0.977 at the third and fourth passes (0.868 before issue 22)
-HELD_OUT_3_RECALL = 0.85  # 0.857 at the fourth pass (0.865 at the third, 0.544 before issue 22)
-HELD_OUT_4_PRECISION = 0.92  # 0.9297 at the fourth pass (0.929 at the third, 0.981 before 22)
-HELD_OUT_4_RECALL = 0.86  # 0.869 at the fourth pass (0.854 at the third, 0.498 before 22)
+HELD_OUT_3_PRECISION = 0.97  # 0.977 at the third, fourth and fifth passes (0.868 before 22)
+HELD_OUT_3_RECALL = 0.85  # 0.857 at the fourth and fifth passes (0.865 at the third)
+HELD_OUT_4_PRECISION = 0.95  # 0.954 at the fifth pass (0.930 at the fourth, 0.929 at the third)
+HELD_OUT_4_RECALL = 0.87  # 0.876 at the fifth pass (0.869 at the fourth, 0.854 at the third)
+# the fifth held-out set (held_out_5/), written blind beside the fifth pass's diagnosis set
+# (tuning/e_*.yaml) and committed before it was measured
+HELD_OUT_5_PRECISION = 0.96  # 0.968 at the fifth pass (0.956 at the fourth)
+HELD_OUT_5_RECALL = 0.88  # 0.882 at the fifth pass (0.851 at the fourth)
 # the tuning set the rules were settled on (tests/data/stories/tuning/), since the third pass
 # with the first held-out set in it (c_*.yaml, 403 posts): its figure as it stood
-TUNING_PRECISION = 0.99  # 0.992 at the fourth pass, 2,231 posts (0.987 at the third, 1,798 posts)
-TUNING_RECALL = 0.88  # 0.890 at the fourth pass, 2,231 posts (0.881 at the third, 1,798 posts)
+TUNING_PRECISION = 0.99  # 0.993 at the fifth pass, 2,992 posts (0.992 at the fourth, 2,231)
+TUNING_RECALL = 0.89  # 0.896 at the fifth pass, 2,992 posts (0.890 at the fourth, 2,231)
 
 
 @pytest.mark.parametrize(
@@ -353,6 +357,7 @@ def test_stories_hold_on_the_tuning_set() -> None:
         ("held_out_2", 300, HELD_OUT_2_PRECISION, HELD_OUT_2_RECALL),
         ("held_out_3", 350, HELD_OUT_3_PRECISION, HELD_OUT_3_RECALL),
         ("held_out_4", 350, HELD_OUT_4_PRECISION, HELD_OUT_4_RECALL),
+        ("held_out_5", 350, HELD_OUT_5_PRECISION, HELD_OUT_5_RECALL),
     ],
 )
 def test_stories_hold_on_the_held_out_sets(

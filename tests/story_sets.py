@@ -7,6 +7,7 @@ another post does.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import random
@@ -45,6 +46,16 @@ def labelled_posts(*paths: Path) -> list[dict[str, Any]]:
     return sorted(posts, key=lambda p: (p["at"], p["order"]))
 
 
+_READER = Reader()
+
+
+@functools.cache
+def _read(title: str, text: str) -> Fingerprint:
+    """Read a post as the default reader does, once: the sets are placed many times over
+    (a fingerprint is frozen, so one read serves every placing)."""
+    return _READER.read(title, text)
+
+
 def place(
     posts: Sequence[dict[str, Any]], reader: Reader | None = None, polls: int = 1
 ) -> dict[int, int]:
@@ -53,13 +64,13 @@ def place(
     With several ``polls``, the posts are decided in that many batches, and between two
     batches every open story is written as its stored row is and read back.
     """
-    reader = reader or Reader()
+    read = reader.read if reader else _read
     index = StoryIndex()
     found: dict[int, int] = {}
     size = max(1, -(-len(posts) // polls))
     for start in range(0, len(posts), size):
         for number, post in enumerate(posts[start : start + size], start=start + 1):
-            fingerprint = reader.read(post["title"], post["text"])
+            fingerprint = read(post["title"], post["text"])
             verdict = index.decide(fingerprint, post["at"])
             if verdict.story is not None:
                 story_id = verdict.story.id

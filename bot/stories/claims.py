@@ -117,6 +117,8 @@ SPELLED = {
     **{word: str(value) for value, word in enumerate("一二三四五六七八九十", start=1)},
     "两": "2",
 }
+# the currencies a price is written in ("usd:1099", "hkd:1950")
+CURRENCIES = frozenset(("usd", "eur", "cny", "jpy", "krw", "inr", "gbp", "twd", "hkd"))
 # facts a post may state several of without contradicting itself or another post
 LISTED = frozenset(("x", "k", "nm", "hz", "gb", "tb", "n", "model", "color", "when", "month", "no"))
 CHINESE_DATE = re.compile(r"(\d{1,2})月(\d{1,2})日")
@@ -396,18 +398,18 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
         return f"nm:{number(str(int(node.group(2)) / 10))}"
     if re.fullmatch(NUMBER, token):
         value = number(token)
-        if following in UNITS and following != "x":
-            return f"{UNITS[following]}:{value}"  # "Flip 3 gets a 3-inch cover screen"
+        # a model's own number is a figure before a unit ("Flip 3 gets a 3-inch screen"),
+        # but not before an x ("Xperia 1 X")
+        if following in UNITS and (following != "x" or token not in models):
+            return f"{UNITS[following]}:{value}"
         if token in models:
             return None
-        if following in UNITS:
-            return f"{UNITS[following]}:{value}"
         if before in MONTHS and value.isdigit() and int(value) <= 31:
             return f"date:{MONTHS[before]}-{int(value)}"
-        if before in ("cny", "rmb", "yuan") or following in ("yuan", "rmb"):
+        if before in ("rmb", "yuan") or following in ("yuan", "rmb"):
             return f"cny:{value}"
-        if before in ("usd", "eur", "gbp", "inr", "jpy", "krw"):
-            return f"{before}:{value}"  # "EUR 1,499"
+        if before in CURRENCIES:
+            return f"{before}:{value}"  # "CNY 1,799", "EUR 1,499"
         if len(value) >= 3:
             return f"n:{value}"
     return None

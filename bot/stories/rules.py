@@ -41,7 +41,7 @@ from typing import Any
 from bot.config.file import Watch
 from bot.matching.terms import fold
 from bot.stories import claims as claiming
-from bot.stories.claims import NUMBER, UNITS, contradiction, glossary, rounded_alike
+from bot.stories.claims import CURRENCIES, NUMBER, UNITS, contradiction, glossary, rounded_alike
 from bot.stories.devices import (
     SERIES,
     X3D,
@@ -720,7 +720,6 @@ def _alike(unit: str, one: str, other: str) -> bool:
 
 # a price a quarter of another or less is a change of it ("a $50 hike", "RM 300 cheaper")
 PRICE_CHANGE = 0.25
-CURRENCIES = frozenset(("usd", "eur", "cny", "jpy", "krw", "inr", "gbp", "twd", "hkd"))
 
 
 def conflict_of(post: Fingerprint, story: Fingerprint) -> tuple[str, set[str], set[str]] | None:
@@ -927,8 +926,9 @@ def _titles_tell_two(report: Fingerprint, post: Fingerprint) -> bool:
     if not ours or not theirs or _kinds(ours) & _kinds(theirs):
         return False
     claims, lead = set(post.claims), set(report.lead)
-    return not any(_told_held(c, claims, _figures(claims)) for c in theirs) and not any(
-        _told_held(c, lead, _figures(lead)) for c in ours
+    said, given = _figures(claims), _figures(lead)
+    return not any(_told_held(c, claims, said) for c in theirs) and not any(
+        _told_held(c, lead, given) for c in ours
     )
 
 

@@ -694,3 +694,49 @@ def test_5g_is_a_claim() -> None:
         ("Apple Watch Ultra 5 to get 5G", "Apple's next Ultra watch supports 5G networks."),
         ("Apple Watch Ultra 5 支持 5G", "Apple Watch Ultra 5 将支持 5G 网络。"),
     )
+
+
+# --- the sixth pass: what a second diagnosis set written blind showed -----------------------
+
+
+def test_a_chip_a_title_names_is_its_leak_not_the_story_its_text_repeats() -> None:
+    """The Razr 80 Ultra's chip is not the story of its 3C battery, though the chip
+    report's text repeats the battery; the chip's reports are one story."""
+    found = stories(
+        ("Razr 80 Ultra 3C：4800mAh 45W", "moto razr 80 Ultra 过 3C，4800mAh，45W。"),
+        ("Motorola Razr 80 Ultra passes 3C with a 4,800mAh battery", "45W charging too."),
+        ("Razr 80 Ultra = Snapdragon 8 Elite Gen 7", ""),
+        (
+            "Motorola Razr 80 Ultra tipped to run Snapdragon 8 Elite Gen 7",
+            "The Razr 80 Ultra will use the Snapdragon 8 Elite Gen 7. It recently passed 3C "
+            "with a 4,800mAh battery.",
+        ),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found
+
+
+@pytest.mark.parametrize(
+    "posts",
+    [
+        (  # a plus glued to the model before its figure
+            ("S32+ 5,100mAh", "S32+ gets 5100mAh, charging stays 45W."),
+            ("Galaxy S32+ battery tipped at 5,100mAh", "The Galaxy S32+ moves to 5,100mAh."),
+        ),
+        (  # a tipster's shorthand that the post spells out in its text
+            ("23PM 10x 潜望", "#iPhone23ProMax 10x 潜望，独占。"),
+            ("iPhone 23 Pro Max to get a 10x periscope", "Apple's iPhone 23 Pro Max gets 10x."),
+        ),
+        (  # 倍 is a zoom factor, and pixels in 万 after a camera word are megapixels
+            (
+                "iPhone 23 Pro 长焦换 1/2 英寸 4800 万",
+                "iPhone 23 Pro 5 倍长焦换 1/2 英寸 4800 万，进光量 +40%。",
+            ),
+            (
+                "iPhone 23 Pro's 5x telephoto to get a 48MP sensor",
+                "The iPhone 23 Pro keeps 5x zoom with a bigger 48MP sensor.",
+            ),
+        ),
+    ],
+)
+def test_a_model_or_a_figure_a_tipster_writes_short_is_read(posts: tuple[tuple[str, str]]) -> None:
+    assert one(*posts)

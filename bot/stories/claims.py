@@ -248,6 +248,11 @@ _CAMERA_WORDS = "|".join(
         "長焦",
         "潛望",
         "鏡頭",
+        "堆栈",  # a stacked sensor: "6000万 堆栈"
+        "传感器",
+        "感光",
+        "大底",
+        "cmos",
     ]
 )
 _NEWS_DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:晚间|早间|上午|下午)?\s*(?:消息|讯|电)")
@@ -348,7 +353,7 @@ _MEMORY_GIGABYTES = re.compile(
 _LOCAL_DOLLARS = (("港币|港元|hk\\$|hkd", "hkd"), ("新台币|台币|nt\\$|twd", "twd"))
 _CHINESE_DIGITS = {c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)} | {"两": "2"}
 _ENGLISH_MONTH = re.compile(
-    r"(?<![a-z])(in|by|until|till|from|around|during|this|next|before|after)\s+("
+    r"(?<![a-z])(in|by|for|until|till|from|around|during|this|next|before|after)\s+("
     + "|".join(sorted((m for m in MONTHS if m != "may" and len(m) > 3), key=len, reverse=True))
     + r")(?![a-z])(?!\s*\d)"
 )
@@ -426,6 +431,7 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
     return None
 
 
+_GLUED_MODEL = re.compile(r"[a-z]{1,3}(\d+)[a-z]*")
 _NODE = re.compile(r"(?:n|sf)(\d)[a-z]?|(1[048]|20)a")
 _CUE_KIND = {"cue-before": "before"}
 FIXING = "cue-fix"  # "correction:", "更正", "actually", "moves up to"
@@ -445,6 +451,8 @@ def claims(
     found: list[str] = []
     quoted: list[str] = []
     models = {word for name in designations for word in name.split()}
+    # a model written glued is still its number: "RTX 7090" is the rtx7090, not a figure 7090
+    numbers = {glued.group(1) for word in models if (glued := _GLUED_MODEL.fullmatch(word))}
     cue: str | None = None
     reach = 0
     last = -9  # where the last fact that the post claims ended
@@ -495,6 +503,9 @@ def claims(
             fact = found.pop()
         else:
             fact = _fact(token, before, following, models)
+            if token in numbers and (fact is None or fact.startswith("n:")):
+                fact = None
+                cue = None  # "his earlier claim: the RTX 6080 has 24GB": a model ends the cue
         if fact is not None:
             if cue == "was":
                 quoted.append(fact)

@@ -318,10 +318,15 @@ HELD_OUT_4_RECALL = 0.87  # 0.876 at the fifth pass (0.869 at the fourth, 0.854 
 # (tuning/e_*.yaml) and committed before it was measured
 HELD_OUT_5_PRECISION = 0.96  # 0.968 at the fifth pass (0.956 at the fourth)
 HELD_OUT_5_RECALL = 0.88  # 0.882 at the fifth pass (0.851 at the fourth)
+# the sixth held-out set, written with a brief that asks for more background repeated in
+# write-ups, measured with the fifth pass's rules (the sixth pass's attempts were reverted)
+HELD_OUT_6_PRECISION = 0.89  # 0.894
+HELD_OUT_6_RECALL = 0.84  # 0.844
 # the tuning set the rules were settled on (tests/data/stories/tuning/), since the third pass
 # with the first held-out set in it (c_*.yaml, 403 posts): its figure as it stood
-TUNING_PRECISION = 0.99  # 0.993 at the fifth pass, 2,992 posts (0.992 at the fourth, 2,231)
-TUNING_RECALL = 0.89  # 0.896 at the fifth pass, 2,992 posts (0.890 at the fourth, 2,231)
+# 0.982 on 3,371 posts with the g_* diagnosis files (0.993 on the 2,992 before them)
+TUNING_PRECISION = 0.98
+TUNING_RECALL = 0.89  # 0.899 on 3,371 posts (0.896 on 2,992, 0.890 at the fourth pass, 2,231)
 
 
 @pytest.mark.parametrize(
@@ -358,6 +363,7 @@ def test_stories_hold_on_the_tuning_set() -> None:
         ("held_out_3", 350, HELD_OUT_3_PRECISION, HELD_OUT_3_RECALL),
         ("held_out_4", 350, HELD_OUT_4_PRECISION, HELD_OUT_4_RECALL),
         ("held_out_5", 350, HELD_OUT_5_PRECISION, HELD_OUT_5_RECALL),
+        ("held_out_6", 350, HELD_OUT_6_PRECISION, HELD_OUT_6_RECALL),
     ],
 )
 def test_stories_hold_on_the_held_out_sets(

@@ -69,9 +69,8 @@ UNITS: Mapping[str, str] = {
     "毫安": "mah",
     "瓦": "w",
     "尼特": "nits",
-    "倍": "x",  # "5 倍长焦": a 5x telephoto
 }
-CHINESE_UNITS = "亿像素|万像素|亿画素|万画素|英寸|吋|克|元|毫安|瓦|尼特|天|小时|倍"
+CHINESE_UNITS = "亿像素|万像素|亿画素|万画素|英寸|吋|克|元|毫安|瓦|尼特|天|小时"
 CHINESE_SCALE = {"亿像素": 100.0, "万像素": 0.01, "亿画素": 100.0, "万画素": 0.01}  # to megapixels
 MONTHS: Mapping[str, int] = {
     name: index
@@ -248,11 +247,6 @@ _CAMERA_WORDS = "|".join(
         "長焦",
         "潛望",
         "鏡頭",
-        "堆栈",  # a stacked sensor: "6000万 堆栈"
-        "传感器",
-        "感光",
-        "大底",
-        "cmos",
     ]
 )
 _NEWS_DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:晚间|早间|上午|下午)?\s*(?:消息|讯|电)")
@@ -314,16 +308,6 @@ def write_dates(folded: str, words: Glossary) -> str:
         lambda m: f" {number(str(float(m.group(1)) * CHINESE_SCALE[m.group(2) + '像素']))} mp ",
         folded,
     )
-    # and after one, in the same clause: "长焦换 1/2 英寸 4800 万" (not "主摄卖了 500 万台")
-    folded = re.sub(
-        rf"((?:{_CAMERA_WORDS})[^，,。；;！!？?|]{{0,16}}?)(?<![\d.,])(\d+(?:\.\d+)?)\s*(万|亿)"
-        r"(?!\s*[\d台部件人次份个元张块])",
-        lambda m: (
-            f"{m.group(1)} "
-            f"{number(str(float(m.group(2)) * CHINESE_SCALE[m.group(3) + '像素']))} mp "
-        ),
-        folded,
-    )
     # "2.6 million" and "260 万" are one figure
     folded = re.sub(
         r"(?<![\d.,])(\d+(?:\.\d+)?)\s*(million|百万|万|亿)(?!像素|画素)",
@@ -353,7 +337,7 @@ _MEMORY_GIGABYTES = re.compile(
 _LOCAL_DOLLARS = (("港币|港元|hk\\$|hkd", "hkd"), ("新台币|台币|nt\\$|twd", "twd"))
 _CHINESE_DIGITS = {c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)} | {"两": "2"}
 _ENGLISH_MONTH = re.compile(
-    r"(?<![a-z])(in|by|for|until|till|from|around|during|this|next|before|after)\s+("
+    r"(?<![a-z])(in|by|until|till|from|around|during|this|next|before|after)\s+("
     + "|".join(sorted((m for m in MONTHS if m != "may" and len(m) > 3), key=len, reverse=True))
     + r")(?![a-z])(?!\s*\d)"
 )
@@ -431,7 +415,6 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
     return None
 
 
-_GLUED_MODEL = re.compile(r"[a-z]{1,3}(\d+)[a-z]*")
 _NODE = re.compile(r"(?:n|sf)(\d)[a-z]?|(1[048]|20)a")
 _CUE_KIND = {"cue-before": "before"}
 FIXING = "cue-fix"  # "correction:", "更正", "actually", "moves up to"
@@ -451,8 +434,6 @@ def claims(
     found: list[str] = []
     quoted: list[str] = []
     models = {word for name in designations for word in name.split()}
-    # a model written glued is still its number: "RTX 7090" is the rtx7090, not a figure 7090
-    numbers = {glued.group(1) for word in models if (glued := _GLUED_MODEL.fullmatch(word))}
     cue: str | None = None
     reach = 0
     last = -9  # where the last fact that the post claims ended
@@ -503,9 +484,6 @@ def claims(
             fact = found.pop()
         else:
             fact = _fact(token, before, following, models)
-            if token in numbers and (fact is None or fact.startswith("n:")):
-                fact = None
-                cue = None  # "his earlier claim: the RTX 6080 has 24GB": a model ends the cue
         if fact is not None:
             if cue == "was":
                 quoted.append(fact)

@@ -204,7 +204,6 @@ def designations(
     found: list[str] = []
     index = 0
     last: list[str] | None = None  # the model before, for "18 Pro / Pro Max"
-    last_end = -1  # where the model before ended
     while index < len(tokens):
         token = tokens[index]
         before = tokens[index - 1] if index else ""
@@ -216,16 +215,8 @@ def designations(
             name = [before, token] if before in chips else [token]
         elif token.isdigit() and len(token) <= 4 and following not in units:
             name = _numbered(tokens, index, words)
-            if (
-                name is None
-                and before in SEPARATORS
-                and last is not None
-                and len(last) > 1
-                and last_end == index - 1
-            ):
-                # "Xiaomi 18 and 18 Pro": the line before, right before ("six Zen 6 cores
-                # and 16 CUs" after "Steam Deck 2" is no Deck 16)
-                name = [last[0], token]
+            if name is None and before in SEPARATORS and last is not None and len(last) > 1:
+                name = [last[0], token]  # "Xiaomi 18 and 18 Pro": the line before
         elif (
             token in words.named
             and token not in words.lines
@@ -274,7 +265,7 @@ def designations(
             ):
                 break  # "16GB + 512GB", "Ultra 300 + 2.8K": not "Plus"; "Pro+ 8000mAh" is
             if following in words.suffixes and following not in ("s", "t", "r", "e"):
-                name.append(words.suffix_aliases.get(following, following))
+                name.append(following)
                 index += 1
             elif following == "gen" and index + 1 < len(tokens) and tokens[index + 1].isdigit():
                 name.extend(("gen", tokens[index + 1]))
@@ -290,7 +281,7 @@ def designations(
         if "gen" in name[:-2]:  # "8 Gen 6 Elite" is "8 Elite Gen 6"
             at = name.index("gen")
             name = [*name[:at], *name[at + 2 :], *name[at : at + 2]]
-        last, last_end = name, index
+        last = name
         designation = canonical(" ".join(name))
         if designation not in found:
             found.append(designation)

@@ -180,8 +180,6 @@ _SUFFIXED = re.compile(
     + ")"
 )
 _BOUND = re.compile(r"(?<![a-z])(sub|under|over|above|below|near|max)-(?=\d)")
-# a plus glued to a model, before a figure: "S31+ 5,000mAh" (not "16GB + 512GB")
-_GLUED_PLUS = re.compile(r"(?<=[a-z]\d)\+(?=\s+\d)|(?<=[a-z]\d\d)\+(?=\s+\d)")
 _SHORTHAND = re.compile(r"([a-z]{1,2}\d{2,3})u")  # a tipster's "S29U", "X600U"
 _YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
 _X3D = re.compile(X3D)
@@ -363,11 +361,6 @@ class Reader:
             or _first_device(headline)
             or _first_device(body)
         )
-        if subject and (named_in_full := _spelled_out(subject, found)):
-            # a tipster's "22PM" is the iPhone 22 Pro Max the post names in full
-            headline = tuple(named_in_full if d == subject else d for d in headline)
-            found = tuple(dict.fromkeys(named_in_full if d == subject else d for d in found))
-            subject = named_in_full
         claimed, quoted = claiming.claims([*title_tokens, "|", *text_tokens], set(found))
         # the other models a title names are part of what it claims: "Flip 7 uses Exynos
         # 2500"; those a text only lists ("beats the A20 Pro, Dimensity 9600") are not
@@ -393,11 +386,6 @@ class Reader:
         lead = tuple(
             c for c in claiming.claims(title_tokens, set(found))[0] if c in claimed or c == ASIDE
         )
-        # the chip a device's title names is what it claims too: "Galaxy Z Flip 12 to run
-        # Exynos 2900" is the chip's leak, not the 3C battery story its text repeats
-        if subject and not is_chip(subject):
-            chips = tuple(f"model:{d}" for d in headline if is_chip(d) and f"model:{d}" in claimed)
-            lead += tuple(c for c in (*chips, "chip" if chips else "") if c and c not in lead)
         names = () if subject else _names(title_tokens, self._words)
         return Fingerprint(
             subject, headline, found, claimed, signature, (), quoted, lead=lead, names=names
@@ -411,7 +399,6 @@ class Reader:
         terms = glossary()
         folded = claiming.write_dates(folded, terms)
         folded = self._pattern.sub(lambda m: f" {self._names[m.group(0).strip()]} ", folded)
-        folded = _GLUED_PLUS.sub(" plus", folded)  # "S31+ 5,000mAh" is the S31+'s 5,000 mAh
         folded = claiming.write_glossary(folded, terms)
         folded = chinese_ordinals(folded, self._words)
         tokens: list[str] = []
@@ -438,27 +425,6 @@ class Reader:
             else:
                 tokens.append(token)
         return tokens
-
-
-# "22pm", "17p": a model's number and its suffixes' initials
-_INITIALS = re.compile(r"(\d{1,3})([a-z]{1,3})")
-
-
-def _spelled_out(shorthand: str, found: Sequence[str]) -> str | None:
-    """Return the model a post names in full that a shorthand of its stands for: "22PM" and
-    "iPhone 22 Pro Max" (the same number, the suffixes' initials)."""
-    written = _INITIALS.fullmatch(shorthand)
-    if written is None:
-        return None
-    number, initials = written.groups()
-    for name in found:
-        parts = name.split(" ")
-        if number not in parts:
-            continue
-        after = parts[parts.index(number) + 1 :]
-        if after and "".join(p[0] for p in after) == initials:
-            return name
-    return None
 
 
 def _alias_pattern(alias: str) -> str:
@@ -936,16 +902,9 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             back = comparison(report, post)  # the same leak, told the other way round
             # but a figure or date the post's title gives must be the story's too: the
             # Honor 500 series' launch date is not the Honor 500 Pro's periscope story
-            # and so must the chip it names, or a chip ("Flip 12 to run Exynos 2900" is not
-            # the Flip 12's 3C battery story, whose reports its text repeats)
             told = {c for c in post.lead if ":" in c and not c.startswith("model:")}
-            chips = {c for c in post.lead if c.startswith("model:")}
             values = {c.partition(":")[2] for c in story.claims}
-            if (
-                back.joins
-                and (not told or any(c.partition(":")[2] in values for c in told))
-                and (not chips or bool({*chips, "chip"} & set(story.claims)))
-            ):
+            if back.joins and (not told or any(c.partition(":")[2] in values for c in told)):
                 found = dataclasses.replace(back, why=back.why.replace("its", "the story's", 1))
         if found.joins and _titles_tell_two(report, post):
             # the report's title says another leak than the post's, though each text

@@ -415,6 +415,7 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
     return None
 
 
+_GLUED_MODEL = re.compile(r"[a-z]{1,3}(\d+)[a-z]*")
 _NODE = re.compile(r"(?:n|sf)(\d)[a-z]?|(1[048]|20)a")
 _CUE_KIND = {"cue-before": "before"}
 FIXING = "cue-fix"  # "correction:", "更正", "actually", "moves up to"
@@ -434,6 +435,8 @@ def claims(
     found: list[str] = []
     quoted: list[str] = []
     models = {word for name in designations for word in name.split()}
+    # a model written glued is still its number: "RTX 7090" is the rtx7090, not a figure 7090
+    numbers = {glued.group(1) for word in models if (glued := _GLUED_MODEL.fullmatch(word))}
     cue: str | None = None
     reach = 0
     last = -9  # where the last fact that the post claims ended
@@ -484,6 +487,9 @@ def claims(
             fact = found.pop()
         else:
             fact = _fact(token, before, following, models)
+            if token in numbers and (fact is None or fact.startswith("n:")):
+                fact = None
+                cue = None  # "his earlier claim: the RTX 6080 has 24GB": a model ends the cue
         if fact is not None:
             if cue == "was":
                 quoted.append(fact)

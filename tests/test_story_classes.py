@@ -694,3 +694,22 @@ def test_5g_is_a_claim() -> None:
         ("Apple Watch Ultra 5 to get 5G", "Apple's next Ultra watch supports 5G networks."),
         ("Apple Watch Ultra 5 支持 5G", "Apple Watch Ultra 5 将支持 5G 网络。"),
     )
+
+
+# --- the seventh pass: the sixth pass's fixes re-applied one at a time ----------------------
+
+
+def test_a_chip_a_title_names_is_its_leak_not_the_story_its_text_repeats() -> None:
+    """The Razr 80 Ultra's chip is not the story of its 3C battery, though the chip
+    report's text repeats the battery; the chip's reports are one story."""
+    found = stories(
+        ("Razr 80 Ultra 3C：4800mAh 45W", "moto razr 80 Ultra 过 3C，4800mAh，45W。"),
+        ("Motorola Razr 80 Ultra passes 3C with a 4,800mAh battery", "45W charging too."),
+        ("Razr 80 Ultra = Snapdragon 8 Elite Gen 7", ""),
+        (
+            "Motorola Razr 80 Ultra tipped to run Snapdragon 8 Elite Gen 7",
+            "The Razr 80 Ultra will use the Snapdragon 8 Elite Gen 7. It recently passed 3C "
+            "with a 4,800mAh battery.",
+        ),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

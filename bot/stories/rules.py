@@ -386,6 +386,11 @@ class Reader:
         lead = tuple(
             c for c in claiming.claims(title_tokens, set(found))[0] if c in claimed or c == ASIDE
         )
+        # the chip a device's title names is what it claims too: "Galaxy Z Flip 12 to run
+        # Exynos 2900" is the chip's leak, not the 3C battery story its text repeats
+        if subject and not is_chip(subject):
+            chips = tuple(f"model:{d}" for d in headline if is_chip(d) and f"model:{d}" in claimed)
+            lead += tuple(c for c in (*chips, "chip" if chips else "") if c and c not in lead)
         names = () if subject else _names(title_tokens, self._words)
         return Fingerprint(
             subject, headline, found, claimed, signature, (), quoted, lead=lead, names=names
@@ -902,9 +907,16 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             back = comparison(report, post)  # the same leak, told the other way round
             # but a figure or date the post's title gives must be the story's too: the
             # Honor 500 series' launch date is not the Honor 500 Pro's periscope story
+            # and so must the chip it names, or a chip ("Flip 12 to run Exynos 2900" is not
+            # the Flip 12's 3C battery story, whose reports its text repeats)
             told = {c for c in post.lead if ":" in c and not c.startswith("model:")}
+            chips = {c for c in post.lead if c.startswith("model:")}
             values = {c.partition(":")[2] for c in story.claims}
-            if back.joins and (not told or any(c.partition(":")[2] in values for c in told)):
+            if (
+                back.joins
+                and (not told or any(c.partition(":")[2] in values for c in told))
+                and (not chips or bool({*chips, "chip"} & set(story.claims)))
+            ):
                 found = dataclasses.replace(back, why=back.why.replace("its", "the story's", 1))
         if found.joins and _titles_tell_two(report, post):
             # the report's title says another leak than the post's, though each text

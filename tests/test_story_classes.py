@@ -713,3 +713,16 @@ def test_a_chip_a_title_names_is_its_leak_not_the_story_its_text_repeats() -> No
         ),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+@pytest.mark.parametrize(
+    "posts",
+    [
+        (  # a plus glued to the model before its figure
+            ("S32+ 5,100mAh", "S32+ gets 5100mAh, charging stays 45W."),
+            ("Galaxy S32+ battery tipped at 5,100mAh", "The Galaxy S32+ moves to 5,100mAh."),
+        ),
+    ],
+)
+def test_a_model_or_a_figure_a_tipster_writes_short_is_read(posts: tuple[tuple[str, str]]) -> None:
+    assert one(*posts)

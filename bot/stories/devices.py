@@ -265,7 +265,7 @@ def designations(
             ):
                 break  # "16GB + 512GB", "Ultra 300 + 2.8K": not "Plus"; "Pro+ 8000mAh" is
             if following in words.suffixes and following not in ("s", "t", "r", "e"):
-                name.append(following)
+                name.append(words.suffix_aliases.get(following, following))
                 index += 1
             elif following == "gen" and index + 1 < len(tokens) and tokens[index + 1].isdigit():
                 name.extend(("gen", tokens[index + 1]))

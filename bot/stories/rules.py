@@ -180,6 +180,8 @@ _SUFFIXED = re.compile(
     + ")"
 )
 _BOUND = re.compile(r"(?<![a-z])(sub|under|over|above|below|near|max)-(?=\d)")
+# a plus glued to a model, before a figure: "S31+ 5,000mAh" (not "16GB + 512GB")
+_GLUED_PLUS = re.compile(r"(?<=[a-z]\d)\+(?=\s+\d)|(?<=[a-z]\d\d)\+(?=\s+\d)")
 _SHORTHAND = re.compile(r"([a-z]{1,2}\d{2,3})u")  # a tipster's "S29U", "X600U"
 _YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
 _X3D = re.compile(X3D)
@@ -404,6 +406,7 @@ class Reader:
         terms = glossary()
         folded = claiming.write_dates(folded, terms)
         folded = self._pattern.sub(lambda m: f" {self._names[m.group(0).strip()]} ", folded)
+        folded = _GLUED_PLUS.sub(" plus", folded)  # "S31+ 5,000mAh" is the S31+'s 5,000 mAh
         folded = claiming.write_glossary(folded, terms)
         folded = chinese_ordinals(folded, self._words)
         tokens: list[str] = []

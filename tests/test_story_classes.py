@@ -722,6 +722,10 @@ def test_a_chip_a_title_names_is_its_leak_not_the_story_its_text_repeats() -> No
             ("S32+ 5,100mAh", "S32+ gets 5100mAh, charging stays 45W."),
             ("Galaxy S32+ battery tipped at 5,100mAh", "The Galaxy S32+ moves to 5,100mAh."),
         ),
+        (  # a tipster's shorthand that the post spells out in its text
+            ("23PM 10x 潜望", "#iPhone23ProMax 10x 潜望，独占。"),
+            ("iPhone 23 Pro Max to get a 10x periscope", "Apple's iPhone 23 Pro Max gets 10x."),
+        ),
     ],
 )
 def test_a_model_or_a_figure_a_tipster_writes_short_is_read(posts: tuple[tuple[str, str]]) -> None:

@@ -363,6 +363,11 @@ class Reader:
             or _first_device(headline)
             or _first_device(body)
         )
+        if subject and (named_in_full := _spelled_out(subject, found)):
+            # a tipster's "22PM" is the iPhone 22 Pro Max the post names in full
+            headline = tuple(named_in_full if d == subject else d for d in headline)
+            found = tuple(dict.fromkeys(named_in_full if d == subject else d for d in found))
+            subject = named_in_full
         claimed, quoted = claiming.claims([*title_tokens, "|", *text_tokens], set(found))
         # the other models a title names are part of what it claims: "Flip 7 uses Exynos
         # 2500"; those a text only lists ("beats the A20 Pro, Dimensity 9600") are not
@@ -433,6 +438,27 @@ class Reader:
             else:
                 tokens.append(token)
         return tokens
+
+
+# "22pm", "17p": a model's number and its suffixes' initials
+_INITIALS = re.compile(r"(\d{1,3})([a-z]{1,3})")
+
+
+def _spelled_out(shorthand: str, found: Sequence[str]) -> str | None:
+    """Return the model a post names in full that a shorthand of its stands for: "22PM" and
+    "iPhone 22 Pro Max" (the same number, the suffixes' initials)."""
+    written = _INITIALS.fullmatch(shorthand)
+    if written is None:
+        return None
+    number, initials = written.groups()
+    for name in found:
+        parts = name.split(" ")
+        if number not in parts:
+            continue
+        after = parts[parts.index(number) + 1 :]
+        if after and "".join(p[0] for p in after) == initials:
+            return name
+    return None
 
 
 def _alias_pattern(alias: str) -> str:

@@ -726,6 +726,16 @@ def test_a_chip_a_title_names_is_its_leak_not_the_story_its_text_repeats() -> No
             ("23PM 10x 潜望", "#iPhone23ProMax 10x 潜望，独占。"),
             ("iPhone 23 Pro Max to get a 10x periscope", "Apple's iPhone 23 Pro Max gets 10x."),
         ),
+        (  # 倍 is a zoom factor, and pixels in 万 after a camera word are megapixels
+            (
+                "iPhone 23 Pro 长焦换 1/2 英寸 4800 万",
+                "iPhone 23 Pro 5 倍长焦换 1/2 英寸 4800 万，进光量 +40%。",
+            ),
+            (
+                "iPhone 23 Pro's 5x telephoto to get a 48MP sensor",
+                "The iPhone 23 Pro keeps 5x zoom with a bigger 48MP sensor.",
+            ),
+        ),
     ],
 )
 def test_a_model_or_a_figure_a_tipster_writes_short_is_read(posts: tuple[tuple[str, str]]) -> None:

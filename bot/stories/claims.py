@@ -69,8 +69,9 @@ UNITS: Mapping[str, str] = {
     "毫安": "mah",
     "瓦": "w",
     "尼特": "nits",
+    "倍": "x",  # "5 倍长焦": a 5x telephoto
 }
-CHINESE_UNITS = "亿像素|万像素|亿画素|万画素|英寸|吋|克|元|毫安|瓦|尼特|天|小时"
+CHINESE_UNITS = "亿像素|万像素|亿画素|万画素|英寸|吋|克|元|毫安|瓦|尼特|天|小时|倍"
 CHINESE_SCALE = {"亿像素": 100.0, "万像素": 0.01, "亿画素": 100.0, "万画素": 0.01}  # to megapixels
 MONTHS: Mapping[str, int] = {
     name: index
@@ -247,6 +248,11 @@ _CAMERA_WORDS = "|".join(
         "長焦",
         "潛望",
         "鏡頭",
+        "堆栈",  # a stacked sensor: "6000万 堆栈"
+        "传感器",
+        "感光",
+        "大底",
+        "cmos",
     ]
 )
 _NEWS_DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:晚间|早间|上午|下午)?\s*(?:消息|讯|电)")
@@ -306,6 +312,16 @@ def write_dates(folded: str, words: Glossary) -> str:
     folded = re.sub(
         rf"(?<![\d.,])(\d+(?:\.\d+)?)\s*(万|亿)(?=\s*(?:{_CAMERA_WORDS}))",
         lambda m: f" {number(str(float(m.group(1)) * CHINESE_SCALE[m.group(2) + '像素']))} mp ",
+        folded,
+    )
+    # and after one, in the same clause: "长焦换 1/2 英寸 4800 万" (not "主摄卖了 500 万台")
+    folded = re.sub(
+        rf"((?:{_CAMERA_WORDS})[^，,。；;！!？?|]{{0,16}}?)(?<![\d.,])(\d+(?:\.\d+)?)\s*(万|亿)"
+        r"(?!\s*[\d台部件人次份个元张块])",
+        lambda m: (
+            f"{m.group(1)} "
+            f"{number(str(float(m.group(2)) * CHINESE_SCALE[m.group(3) + '像素']))} mp "
+        ),
         folded,
     )
     # "2.6 million" and "260 万" are one figure

@@ -740,3 +740,17 @@ def test_a_chip_a_title_names_is_its_leak_not_the_story_its_text_repeats() -> No
 )
 def test_a_model_or_a_figure_a_tipster_writes_short_is_read(posts: tuple[tuple[str, str]]) -> None:
     assert one(*posts)
+
+
+def test_a_round_up_of_the_leaks_so_far_is_its_own_story() -> None:
+    """A write-up of every leak so far repeats the story's figures, but reports no leak."""
+    found = stories(
+        ("Pixel 13 Pro: 5,200mAh, 45W", "Pixel 13 Pro battery 5200mAh, 45W wired."),
+        ("Google Pixel 13 Pro battery leaks at 5,200mAh", "45W charging, a tipster says."),
+        (
+            "Pixel 13 Pro: all the leaks so far",
+            "The Pixel 13 Pro gets a 5,200mAh battery with 45W charging and a Tensor G7.",
+        ),
+        ("谷歌 Pixel 13 Pro 传闻汇总", "Pixel 13 Pro 电池 5200mAh，45W 快充，Tensor G7。"),
+    )
+    assert found[0] == found[1] and len({found[0], found[2], found[3]}) == 3, found

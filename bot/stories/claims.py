@@ -353,7 +353,7 @@ _MEMORY_GIGABYTES = re.compile(
 _LOCAL_DOLLARS = (("港币|港元|hk\\$|hkd", "hkd"), ("新台币|台币|nt\\$|twd", "twd"))
 _CHINESE_DIGITS = {c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)} | {"两": "2"}
 _ENGLISH_MONTH = re.compile(
-    r"(?<![a-z])(in|by|until|till|from|around|during|this|next|before|after)\s+("
+    r"(?<![a-z])(in|by|for|until|till|from|around|during|this|next|before|after)\s+("
     + "|".join(sorted((m for m in MONTHS if m != "may" and len(m) > 3), key=len, reverse=True))
     + r")(?![a-z])(?!\s*\d)"
 )

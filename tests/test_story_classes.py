@@ -739,6 +739,10 @@ def test_a_chip_a_title_names_is_its_leak_not_the_story_its_text_repeats() -> No
                 "The iPhone 23 Pro keeps 5x zoom with a bigger 48MP sensor.",
             ),
         ),
+        (  # a memory bus written glued is the same bus
+            ("RTX 9070 → 192bit, 18G", ""),
+            ("NVIDIA RTX 9070 said to use a 192-bit memory bus", "With 18GB of GDDR8."),
+        ),
     ],
 )
 def test_a_model_or_a_figure_a_tipster_writes_short_is_read(posts: tuple[tuple[str, str]]) -> None:

@@ -47,6 +47,7 @@ UNITS: Mapping[str, str] = {
     "megapixels": "mp",
     "nits": "nits",
     "mb": "mb",
+    "bit": "bit",  # a memory bus: "512-bit", "512bit"
     "yen": "jpy",
     "日圆": "jpy",
     "euro": "eur",

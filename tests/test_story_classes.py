@@ -781,3 +781,19 @@ def test_a_chip_two_titles_name_does_not_make_their_leaks_one() -> None:
         ),
     )
     assert found[0] != found[1] == found[2], found
+
+
+def test_a_model_with_a_five_digit_number_is_a_model() -> None:
+    """The RX 10900 XT is one card in English and Chinese, and its sibling another."""
+    found = stories(
+        (
+            "AMD Radeon RX 10900 XT to use the full Navi 51 with 96 CUs",
+            "The Radeon RX 10900 XT gets 96 compute units and 24GB of GDDR7 on a 384-bit bus.",
+        ),
+        ("AMD RX 10900 XT 曝光：完整 Navi 51，96 组 CU", "RX 10900 XT 384bit 24GB GDDR7。"),
+        (
+            "AMD Radeon RX 10800 XT to use a cut-down Navi 51 with 80 CUs",
+            "The RX 10800 XT gets 80 compute units and 20GB of GDDR7 on a 320-bit bus.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found

@@ -213,7 +213,7 @@ def designations(
         if is_model_token(token, before, words, units):
             # a chip keeps its maker ("tensor g6"); a phone's letters are enough ("s27")
             name = [before, token] if before in chips else [token]
-        elif token.isdigit() and len(token) <= 4 and following not in units:
+        elif token.isdigit() and len(token) <= 5 and following not in units:
             name = _numbered(tokens, index, words)
             if name is None and before in SEPARATORS and last is not None and len(last) > 1:
                 name = [last[0], token]  # "Xiaomi 18 and 18 Pro": the line before
@@ -381,7 +381,7 @@ def _numbered(tokens: Sequence[str], index: int, words: Grammar) -> list[str] | 
     if before in words.lines or before in words.brand_names:
         if len(before) <= 3 and before not in words.brand_names:
             # "Galaxy S 27" is "Galaxy S27", "GT 7" is "GT7"
-            return [f"{before}{token}"] if len(token) <= 4 else None
+            return [f"{before}{token}"] if len(token) <= 5 else None
         return [before, token]
     if (
         two_before in words.brand_names

@@ -797,3 +797,32 @@ def test_a_model_with_a_five_digit_number_is_a_model() -> None:
         ),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_a_handheld_battery_in_watt_hours_and_its_correction() -> None:
+    """74 Wh is a battery, in English and Chinese (拯救者 is Legion); a correction that says
+    the leaker 'now says' 80 Wh is the 80 Wh story, not the 74 Wh one it quotes."""
+    found = stories(
+        ("Legion Go 4 battery tipped at 74 Wh", "The Legion Go 4 will carry a 74 Wh battery."),
+        ("拯救者 Go 4 电池 74Wh", "拯救者 Go 4 电池 74Wh，二代是 64Wh。"),
+        (
+            "Legion Go 4 battery is 80 Wh",
+            "The leaker who tipped a 74 Wh battery earlier this week now says the production "
+            "unit carries an 80 Wh cell.",
+        ),
+        ("Legion Go 4 電池容量更正為 80Wh", "先前傳出 Legion Go 4 電池為 74Wh，最新消息更正為 80Wh。"),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_look_back_at_last_year_model_is_its_own_story() -> None:
+    """'Four years later' is a review, though its text names the coming model's leak."""
+    found = stories(
+        ("Steam Deck 3 to get a 120Hz OLED screen", "Valve's Steam Deck 3 moves to 120Hz OLED."),
+        ("Steam Deck 3 屏幕曝光：120Hz OLED", "Steam Deck 3 将用 120Hz OLED 屏幕。"),
+        (
+            "The Steam Deck OLED, four years later",
+            "With a Steam Deck 3 and its 120Hz OLED on the horizon, we revisit the Deck OLED.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found

@@ -27,6 +27,7 @@ NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # Letters after a number that are units, not models: "6500mAh", "2K", "5x", "8.2mm".
 UNITS: Mapping[str, str] = {
     "mah": "mah",
+    "wh": "wh",  # a laptop's or handheld's battery: "74Wh"
     "w": "w",
     "mp": "mp",
     "hz": "hz",
@@ -442,6 +443,7 @@ _AFTER_CUE = "cue-wasafter"  # "4,500 mAh as earlier reported"
 EVENTS = frozenset(
     ["ces", "mwc", "computex", "wwdc", "ifa", "gdc", "unpacked", "madebygoogle", "gamescom"]
 )
+_NOW = frozenset(("now", "现在", "如今", "目前"))
 CUE_REACH = {"not": 3, "cue-was": 8, "cue-before": 4}  # tokens a cue covers, up to a comma
 
 
@@ -466,6 +468,8 @@ def claims(
         before = tokens[index - 1] if index else ""
         if token == FIXING:
             fixing = True
+            if cue == "was":
+                cue = None  # "tipped 74 Wh earlier this week, now says 80 Wh": 80 is the claim
             continue
         if token == NEGATION:
             denied = NEGATION_REACH
@@ -482,8 +486,8 @@ def claims(
             cue, reach, denied = None, 0, 0
             continue
         reach -= 1
-        if reach < 0:
-            cue = None
+        if reach < 0 or (cue == "was" and token in _NOW):
+            cue = None  # "earlier reported 5,000 mAh, now 5,200 mAh"
         fact: str | None = None
         if token.startswith("topic-"):
             topic = token.removeprefix("topic-")

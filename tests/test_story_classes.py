@@ -429,7 +429,7 @@ def test_a_title_that_gives_another_figure_of_a_listed_kind_is_another_story() -
     found = stories(
         ("RTX 7080: 24GB GDDR7, 384-bit", "RTX 7080 gets 24GB GDDR7 on a 384-bit bus."),
         ("GeForce RTX 7080 to pack 24GB of GDDR7", "NVIDIA's RTX 7080: 24GB GDDR7, 384-bit."),
-        ("RTX 7080 is 32GB", "Sorry, RTX 7080 is 32GB, not 24GB. 512-bit."),
+        ("RTX 7080 is 32GB", "Sorry, RTX 7080 is 32GB, not 24GB. 384-bit."),
         (
             "NVIDIA GeForce RTX 7080 To Get 32 GB GDDR7 Memory On 384-bit Bus",
             "The RTX 7080 will carry 32GB of GDDR7 memory on a 384-bit interface.",
@@ -810,7 +810,10 @@ def test_a_handheld_battery_in_watt_hours_and_its_correction() -> None:
             "The leaker who tipped a 74 Wh battery earlier this week now says the production "
             "unit carries an 80 Wh cell.",
         ),
-        ("Legion Go 4 電池容量更正為 80Wh", "先前傳出 Legion Go 4 電池為 74Wh，最新消息更正為 80Wh。"),
+        (
+            "Legion Go 4 電池容量更正為 80Wh",
+            "先前傳出 Legion Go 4 電池為 74Wh，最新消息更正為 80Wh。",
+        ),
     )
     assert found[0] == found[1] != found[2] == found[3], found
 

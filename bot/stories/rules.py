@@ -995,7 +995,7 @@ def _leads_agree(one: Fingerprint, other: Fingerprint) -> bool:
         figures = _figures(held)
         # a chip both titles name is not one leak: "Mac17,3 (M9) | Geekbench 6" and "OLED
         # MacBook Pro with M9 chips set for late October"
-        lead = [c for c in a.lead if not c.startswith("model:") and c not in GENERAL] or a.lead
+        lead = [c for c in a.lead if not c.startswith("model:") and c != "chip"] or a.lead
         if lead and not any(_holds(c, held, figures) for c in lead):
             return False
     return True

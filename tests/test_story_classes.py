@@ -829,3 +829,22 @@ def test_a_look_back_at_last_year_model_is_its_own_story() -> None:
         ),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_a_correction_that_keeps_another_figure_of_its_kind_is_still_a_correction() -> None:
+    """'Base $599, not $549; 1TB is still $699' corrects the $549 story, though it repeats
+    its $699: the correction and its follow-up are a story of their own."""
+    found = stories(
+        ("Steam Deck 3 pricing", "Steam Deck 3 base model: $549. 1TB: $699."),
+        ("Steam Deck 3 will start at $549, leaker claims", "$549 for the base, $699 for 1TB."),
+        (
+            "Correction on Deck 3 pricing",
+            "Correction: base Deck 3 is $599, not $549. $549 was last year's target. 1TB is "
+            "still $699.",
+        ),
+        (
+            "Steam Deck 3 base price corrected to $599",
+            "The base Steam Deck 3 is $599, not $549, the leaker now says; 1TB stays $699.",
+        ),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

@@ -542,8 +542,11 @@ def _corrected_figures(
         if value and unit not in LISTED and claim in where:
             by_unit.setdefault(unit, []).append(claim)
     old: list[str] = []
-    for figures in by_unit.values():
-        if len(figures) < 2:
+    # a figure a cue already called old is the one corrected: "is $599, not $549. 1TB is
+    # still $699" corrects $549, and $699 is no new figure of it
+    called = {claim.partition(":")[0] for claim in quoted}
+    for unit, figures in by_unit.items():
+        if len(figures) < 2 or unit in called:
             continue
         in_title = [f for f in figures if where[f] < title_ends]
         # the title says the new figure first ("runs at 4.74GHz, 5GHz is the Pro's"); a

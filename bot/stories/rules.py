@@ -696,8 +696,11 @@ def _corrected(post: Fingerprint, story: Fingerprint) -> tuple[str, set[str], se
             continue
         unit = quoted.partition(":")[0]
         now = {c.partition(":")[2] for c in post.claims if c.partition(":")[0] == unit}
-        if now and not {f"{unit}:{v}" for v in now} & held:
-            return unit, {quoted.partition(":")[2]}, now
+        # what it says instead that the story does not: "base $599, not $549; 1TB still
+        # $699" corrects the story of $549 and $699
+        new = {v for v in now if f"{unit}:{v}" not in held}
+        if new:
+            return unit, {quoted.partition(":")[2]}, new
     return None
 
 

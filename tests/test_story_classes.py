@@ -743,6 +743,23 @@ def test_a_chip_a_title_names_is_its_leak_not_the_story_its_text_repeats() -> No
             ("RTX 9070 → 192bit, 18G", ""),
             ("NVIDIA RTX 9070 said to use a 192-bit memory bus", "With 18GB of GDDR8."),
         ),
+        (  # cores and threads written short, and a Chinese comma that is no thousands mark
+            ("Zen 8 旗舰锐龙 9 14950X 24C48T", "ES 已经在板厂手里了，24C/48T，boost 6.2G。"),
+            (
+                "AMD Ryzen 9 14950X rumored with 24 cores and 48 threads",
+                "The Ryzen 9 14950X has 24 cores and 48 threads, a Chiphell post says.",
+            ),
+        ),
+        (
+            (
+                "一加 Ace 10 入网 3C：PLR120，100W",
+                "【一加 Ace 10】型号 PLR120 过 3C 了，100W 快充。",
+            ),
+            (
+                "OnePlus Ace 10 passes 3C with 100W charging",
+                "The OnePlus Ace 10 (PLR120) is 3C-certified.",
+            ),
+        ),
     ],
 )
 def test_a_model_or_a_figure_a_tipster_writes_short_is_read(posts: tuple[tuple[str, str]]) -> None:

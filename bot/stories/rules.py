@@ -182,6 +182,8 @@ _SUFFIXED = re.compile(
 _BOUND = re.compile(r"(?<![a-z])(sub|under|over|above|below|near|max)-(?=\d)")
 # a plus glued to a model, before a figure: "S31+ 5,000mAh" (not "16GB + 512GB")
 _GLUED_PLUS = re.compile(r"(?<=[a-z]\d)\+(?=\s+\d)|(?<=[a-z]\d\d)\+(?=\s+\d)")
+_MODEL_X = re.compile(r"\d{4,5}x")  # a CPU, not a zoom: 9950X, 14950X
+_CORES_THREADS = re.compile(r"(?<![a-z0-9])(\d{1,3})c\s?/?\s?(\d{1,3})t(?![a-z0-9])")
 _SHORTHAND = re.compile(r"([a-z]{1,2}\d{2,3})u")  # a tipster's "S29U", "X600U"
 _YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
 _X3D = re.compile(X3D)
@@ -404,7 +406,9 @@ class Reader:
         )
 
     def _tokens(self, text: str) -> list[str]:
-        folded = fold(unglue(text))
+        # a Chinese comma is never a thousands separator: "PLR110，120W" is 110 and 120 W
+        folded = fold(unglue(text.replace("，", "， ")))
+        folded = _CORES_THREADS.sub(r" \1 cores \2 threads ", folded)  # "24C48T", "6C/12T"
         folded = re.sub(r"[\'’]s\b", "", folded)
         folded = _BOUND.sub(r"\1 ", folded)  # "sub-250g" is 250 g
         folded = chinese_ordinals(folded, self._words)
@@ -430,7 +434,8 @@ class Reader:
             elif re.fullmatch(r"\d{4,}[a-z]+\d[a-z0-9]*", token) and not _X3D.fullmatch(token):
                 continue  # a model code says nothing another post would
             elif glued and (
-                glued.group(2) in UNITS or (glued.group(1) in lines and len(glued.group(1)) > 1)
+                (glued.group(2) in UNITS and not _MODEL_X.fullmatch(token))
+                or (glued.group(1) in lines and len(glued.group(1)) > 1)
             ):
                 # "6500mah" is a number and its unit, "magic8" a line and its number;
                 # "s27", "x300" and "15r" stay models

@@ -865,3 +865,26 @@ def test_a_correction_that_keeps_another_figure_of_its_kind_is_still_a_correctio
         ),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_write_up_that_repeats_another_leak_does_not_bring_two_stories_together() -> None:
+    """The S33 Ultra's periscope and its battery are two leaks, though each write-up repeats
+    the other's figures; a report brings two stories together only when their titles agree."""
+    found = stories(
+        ("Galaxy S33 Ultra camera: 200MP 4x periscope", "#GalaxyS33Ultra one 200MP 4x periscope."),
+        ("Galaxy S33 Ultra: 5500mAh, 60W", "S33U 5500mAh 60W. That's it."),
+        (
+            "【S33 Ultra 影像】2亿像素 4倍潜望",
+            "#三星S33Ultra# 一颗 2亿 4倍潜望。电池 5500mAh 60W 不变。",
+        ),
+        (
+            "Galaxy S33 Ultra to get a bigger 5,500mAh battery",
+            "5,500mAh with 60W charging. It also drops to a single 200MP 4x periscope.",
+        ),
+        (
+            "Galaxy S33 Ultra to swap two telephotos for a single 200MP 4x periscope",
+            "Samsung will use one 200MP 4x periscope. The S33 Ultra also gets a 5,500mAh "
+            "battery with 60W charging, per the same tipster.",
+        ),
+    )
+    assert found[0] == found[2] == found[4] != found[1] == found[3], found

@@ -1009,6 +1009,25 @@ def _leads_agree(one: Fingerprint, other: Fingerprint) -> bool:
     return True
 
 
+def _title_held(post: Fingerprint, story: Fingerprint) -> bool:
+    """Tell whether one of a story's titles says something the post's title says."""
+    titles = {c for report in story.each_report() for c in report.lead}
+    figures = _figures(titles)
+    lead = [c for c in post.lead if not c.startswith("model:") and c != "chip"]
+    return any(_holds(c, titles, figures) for c in lead)
+
+
+def _titles_agree(one: Fingerprint, other: Fingerprint) -> bool:
+    """Tell whether each of two stories' titles says something the other's first title says:
+    a report brings together stories whose titles tell one leak ("Watch Ultra 4: microLED"
+    and "microLED Watch Ultra 4 launching this fall"), not two whose write-ups repeat each
+    other ("S32 Ultra: single 200MP periscope" and "S32 Ultra: 5,500mAh, 60W")."""
+    return all(
+        _title_held(a, b) or not [c for c in a.lead if not c.startswith("model:") and c != "chip"]
+        for a, b in ((one, other), (other, one))
+    )
+
+
 def _conflict_words(conflict: tuple[str, set[str], set[str]]) -> str:
     unit, theirs, ours = conflict
     said = "/".join(fact(f"{unit}:{v}") for v in sorted(theirs))
@@ -1070,13 +1089,25 @@ class StoryIndex:
                     tuple(f"{unit}:{v}" for v in sorted(says)),
                 )
         if joined:
-            joined.sort(key=lambda j: (-j[1].shared, j[0].opened_at, j[0].id))
+            # the story whose titles say what the post's does first, then the one holding
+            # most of its claims: "S33 Ultra to get a 5,500mAh battery" joins the battery's
+            # story, though the periscope's holds more of what its text repeats
+            joined.sort(
+                key=lambda j: (
+                    not _title_held(fingerprint, j[0].fingerprint),
+                    -j[1].shared,
+                    j[0].opened_at,
+                    j[0].id,
+                )
+            )
             story, found = joined[0]
             union = story.fingerprint
             bridged = []
             for other, _ in joined[1:]:
-                if conflict_of(other.fingerprint, union) is None and _leads_agree(
-                    other.fingerprint, union
+                if (
+                    conflict_of(other.fingerprint, union) is None
+                    and _leads_agree(other.fingerprint, union)
+                    and _titles_agree(other.fingerprint, union)
                 ):
                     bridged.append(other.id)
                     union = union.merged(other.fingerprint)

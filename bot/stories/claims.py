@@ -158,6 +158,7 @@ def glossary() -> Glossary:
         ("corrections_before", "cue-was"),
         ("corrections_after", "cue-wasafter"),
         ("predecessor_before", "cue-before"),
+        ("elsewhere_before", ELSEWHERE),
         ("negations", NEGATION),
     ):
         for word in data[kind]:
@@ -435,8 +436,9 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
 
 _GLUED_MODEL = re.compile(r"[a-z]{1,3}(\d+)[a-z]*")
 _NODE = re.compile(r"(?:n|sf)(\d)[a-z]?|(1[048]|20)a")
-_CUE_KIND = {"cue-before": "before"}
 FIXING = "cue-fix"  # "correction:", "更正", "actually", "moves up to"
+ELSEWHERE = "cue-else"  # "a separate leak says", "另有消息称": another leak, told in passing
+_CUE_KIND = {"cue-before": "before", ELSEWHERE: ELSEWHERE}
 NEGATION = "cue-no"  # "no variable aperture", "没有 LTPO": the feature is denied
 NEGATION_REACH = 3  # tokens a denial covers, up to a comma
 _AFTER_CUE = "cue-wasafter"  # "4,500 mAh as earlier reported"
@@ -444,7 +446,8 @@ EVENTS = frozenset(
     ["ces", "mwc", "computex", "wwdc", "ifa", "gdc", "unpacked", "madebygoogle", "gamescom"]
 )
 _NOW = frozenset(("now", "现在", "如今", "目前"))
-CUE_REACH = {"not": 3, "cue-was": 8, "cue-before": 4}  # tokens a cue covers, up to a comma
+# tokens a cue covers, up to a comma
+CUE_REACH = {"not": 3, "cue-was": 8, "cue-before": 4, ELSEWHERE: 12}
 
 
 def claims(
@@ -489,6 +492,8 @@ def claims(
         if reach < 0 or (cue == "was" and token in _NOW):
             cue = None  # "earlier reported 5,000 mAh, now 5,200 mAh"
         fact: str | None = None
+        if cue == ELSEWHERE and token.startswith(("topic-", "color-", "when-", "region-")):
+            continue  # another leak's features and dates, told in passing
         if token.startswith("topic-"):
             topic = token.removeprefix("topic-")
             if topic not in EVENTS:
@@ -517,6 +522,8 @@ def claims(
                 cue = None
             elif cue == "before":
                 cue = None  # the model before's figure: neither claimed nor quoted
+            elif cue == ELSEWHERE:
+                pass  # another leak's figures: neither claimed nor quoted
             else:
                 found.append(fact)
                 where.setdefault(fact, index)

@@ -842,8 +842,6 @@ def _claims_compared(
     if strangers and not (share >= STRANGER_SHARE and len(shared) >= STRANGER_SHARED):
         return Comparison(False, f"the titles name other models too ({', '.join(strangers)})")
     lead = set(post.lead)
-    if any(c.startswith("model:") for c in lead):
-        lead.discard("chip")  # "Phone (9) runs Snapdragon 8s Gen 7": the chip named, not any
     if lead and not any(_holds(c, held, figures) for c in lead):
         # a title says what the leak is: "Honor 500 series: February 12" is not the story
         # of the Honor 500 Pro's periscope, whatever else its text repeats
@@ -954,7 +952,7 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             if (
                 back.joins
                 and (not told or any(c.partition(":")[2] in values for c in told))
-                and (not chips or bool(chips & set(story.claims)))
+                and (not chips or bool({*chips, "chip"} & set(story.claims)))
             ):
                 found = dataclasses.replace(back, why=back.why.replace("its", "the story's", 1))
         if found.joins and _titles_tell_two(report, post):

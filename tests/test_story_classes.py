@@ -174,6 +174,10 @@ def test_siblings_stay_apart() -> None:
 @pytest.mark.parametrize(
     "posts",
     [
+        (  # a connector is no model ("2x6" was read as a line X's model 6)
+            ("12V-2x6 stays on the RTX 9090: 650W TGP", ""),
+            ("NVIDIA RTX 9090 TGP rated at 650W", "The RTX 9090 draws 650W, a leaker says."),
+        ),
         (
             (
                 "Xiaomi 18 Pro certified with 100W charging",
@@ -216,7 +220,7 @@ def test_siblings_stay_apart() -> None:
             ),
         ),
     ],
-    ids=["certifications", "process-node", "intel-node", "counts"],
+    ids=["connector", "certifications", "process-node", "intel-node", "counts"],
 )
 def test_a_word_that_is_no_model_does_not_split_a_story(
     posts: tuple[tuple[str, str], ...],

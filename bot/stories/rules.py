@@ -165,6 +165,7 @@ _TOKEN = re.compile(
     rf"|(?:{NUMBER})\s?(?:{claiming.CHINESE_UNITS})"  # a number with a Chinese unit
     rf"|{X3D}(?![a-z0-9])"  # a model that starts with its number: 9950X3D2
     r"|\d{4,}[a-z]+\d[a-z0-9]*"  # a model code: 25019PNF3C, not a model's name
+    r"|\d+x\d+(?![a-z0-9])"  # a connector or a layout, not a model: 12V-2x6, 2x12C
     r"|\d+[a-z]+(?![a-z0-9])"  # a number glued to letters: a unit or a model ("15r")
     rf"|{NUMBER}"
     r"|[a-z][a-z0-9]*(?:-[a-z0-9]+)*"  # a word, maybe with digits or dashes

@@ -178,6 +178,14 @@ def test_siblings_stay_apart() -> None:
             ("12V-2x6 stays on the RTX 9090: 650W TGP", ""),
             ("NVIDIA RTX 9090 TGP rated at 650W", "The RTX 9090 draws 650W, a leaker says."),
         ),
+        (  # a video mode is no model ("8K120" was a line K's model 120, "8K 120p" a "120p")
+            ("Canon EOS R7 Mark III: 61MP stacked sensor, 8K120 internal", ""),
+            ("佳能 EOS R7 Mark III 传闻：6100 万像素堆栈式传感器，8K 120p", "8K 120p 内录。"),
+            (
+                "Canon EOS R7 Mark III rumored with 61MP stacked sensor and 8K60 video",
+                "A 61MP stacked sensor and 8K60 for the EOS R7 Mark III.",
+            ),
+        ),
         (
             (
                 "Xiaomi 18 Pro certified with 100W charging",
@@ -220,7 +228,7 @@ def test_siblings_stay_apart() -> None:
             ),
         ),
     ],
-    ids=["connector", "certifications", "process-node", "intel-node", "counts"],
+    ids=["connector", "video-mode", "certifications", "process-node", "intel-node", "counts"],
 )
 def test_a_word_that_is_no_model_does_not_split_a_story(
     posts: tuple[tuple[str, str], ...],

@@ -178,6 +178,10 @@ def test_siblings_stay_apart() -> None:
             ("12V-2x6 stays on the RTX 9090: 650W TGP", ""),
             ("NVIDIA RTX 9090 TGP rated at 650W", "The RTX 9090 draws 650W, a leaker says."),
         ),
+        (  # a figure after a tier-like line is no model ("Watch Ultra 4: 590mAh" had an Ultra 590)
+            ("Galaxy Watch Ultra 5: 610mAh", ""),
+            ("Galaxy Watch Ultra 5 battery tipped at 610mAh", "No upgrade, a tipster says."),
+        ),
         (  # a video mode is no model ("8K120" was a line K's model 120, "8K 120p" a "120p")
             ("Canon EOS R7 Mark III: 61MP stacked sensor, 8K120 internal", ""),
             ("佳能 EOS R7 Mark III 传闻：6100 万像素堆栈式传感器，8K 120p", "8K 120p 内录。"),
@@ -228,7 +232,15 @@ def test_siblings_stay_apart() -> None:
             ),
         ),
     ],
-    ids=["connector", "video-mode", "certifications", "process-node", "intel-node", "counts"],
+    ids=[
+        "connector",
+        "tier-figure",
+        "video-mode",
+        "certifications",
+        "process-node",
+        "intel-node",
+        "counts",
+    ],
 )
 def test_a_word_that_is_no_model_does_not_split_a_story(
     posts: tuple[tuple[str, str], ...],

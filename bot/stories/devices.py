@@ -250,7 +250,14 @@ def designations(
             index += 1
             continue
         index += 1
-        if len(name) == 2 and name[0] in words.tiers and len(name[1]) == 1:
+        after_tier = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if (
+            len(name) == 2
+            and name[0] in words.tiers
+            and len(name[1]) == 1
+            # "Watch Ultra 4: 590mAh" is no Ultra 590 ("Core Ultra 9 485K" is the 485K)
+            and (after_tier not in units or after_tier in _TIERED_LETTERS)
+        ):
             model = _tiered(tokens, index)
             if model is not None:  # "Ryzen 9 11950X3D": the 11950X3D
                 name = [model[0]]

@@ -927,3 +927,17 @@ def test_another_leak_told_in_passing_is_not_the_post_s_claim() -> None:
         ),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_an_opinion_piece_that_weighs_the_figures_is_its_own_story() -> None:
+    """'该怎么选' (which should it pick) weighs two leaked prices; it reports neither."""
+    found = stories(
+        ("PS7 will cost $649, says leaker", "The PlayStation 7 will cost $649 in the US."),
+        ("PS7 售价曝光：649 美元", "爆料人称 PS7 美国售价为 649 美元。"),
+        (
+            "PS7 定价之争：599 还是 649，索尼该怎么选？",
+            "最近关于 PS7 定价的爆料反复横跳，先是 599 美元，后又改口 649 美元。"
+            "笔者认为很难再低价。",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found

@@ -941,3 +941,29 @@ def test_an_opinion_piece_that_weighs_the_figures_is_its_own_story() -> None:
         ),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_a_model_written_with_a_dash_is_a_model() -> None:
+    """Fujifilm's X-T7 is one camera in English and Chinese, and not Canon's R8 Mark II,
+    whose story has the same 40MP claim."""
+    found = stories(
+        ("Canon EOS R8 Mark II to get a 40MP stacked sensor", "A 40MP stacked APS-C sensor."),
+        ("佳能 EOS R8 Mark II 传闻：4000万像素堆栈式传感器", "佳能 EOS R8 Mark II 4000万像素。"),
+        (
+            "Fujifilm X-T7 Said to Get a Stacked 40MP Sensor",
+            "The X-T7 moves to a 40MP stacked sensor, like Canon's EOS R8 Mark II.",
+        ),
+        ("富士X-T7将采用4000万像素堆栈式传感器", "富士 X-T7 将采用 4000 万像素堆栈式传感器。"),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_figure_called_an_old_target_is_what_the_post_corrects() -> None:
+    """'The $499 number was an old target' quotes $499 as old: the post is the $449 story."""
+    found = stories(
+        ("Meta plans $499 price for Quest 5", "Meta will price the Quest 5 at $499."),
+        ("Meta Quest 5 傳定價 499 美元", "Meta Quest 5 預計定價 499 美元。"),
+        ("Quest 5 is $449 retail. The $499 number was an old target.", "Retail: $449."),
+        ("Quest 5 Will Cost $449, Not $499, Leaker Claims", "Meta's Quest 5 will retail for $449."),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

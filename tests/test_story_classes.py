@@ -967,3 +967,50 @@ def test_a_figure_called_an_old_target_is_what_the_post_corrects() -> None:
         ("Quest 5 Will Cost $449, Not $499, Leaker Claims", "Meta's Quest 5 will retail for $449."),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_number_after_a_comma_is_a_sibling_only_when_it_is_of_its_kind() -> None:
+    """'six Zen 7 cores and 16 RDNA 6 CUs' after the Steam Deck 3 is no 'Deck 16', which would
+    name another model in the titles; 'Xiaomi 25 and 25 Pro' still are two models."""
+    found = stories(
+        ("Steam Deck 3 APU", "Valve 'Marigold' for Steam Deck 3: Zen 7 6C/12T, RDNA 6 16CU."),
+        (
+            "Steam Deck 3 to use custom AMD APU with six Zen 7 cores and 16 RDNA 6 CUs",
+            "Valve's Steam Deck 3 gets a semi-custom AMD APU with six Zen 7 cores and 16 RDNA 6 "
+            "compute units.",
+        ),
+        (
+            "Valve Steam Deck 3 'Marigold' APU Specs Leak: 6 Zen 7 Cores, 16 RDNA 6 CUs",
+            "A custom AMD chip with 6 cores and 12 threads on Zen 7 and a 16 CU RDNA 6 iGPU.",
+        ),
+        ("Steam Deck 3 處理器曝光：6 核 Zen 7、16 CU RDNA 6", "Steam Deck 3 將採用 6 核 Zen 7。"),
+    )
+    assert len(set(found)) == 1, found
+    reader = Reader()
+    assert reader.read("Xiaomi 25 and 25 Pro launch date", "").headline == (
+        "xiaomi 25",
+        "xiaomi 25 pro",
+    )
+
+
+def test_a_write_up_that_repeats_a_price_does_not_join_the_price_story_told_backwards() -> None:
+    """'PS7 Orion APU specs: 8 Zen 7 cores' repeats the $699 price story in its text; told
+    the other way round, the price reports find a third of their claims in it, not half."""
+    found = stories(
+        (
+            "Sony's PlayStation 7 will cost $699, leaker says",
+            "The PlayStation 7, rumored to launch this fall with a custom AMD chip, will cost "
+            "$699 in the US and €699 in Europe, with the UK at £629.",
+        ),
+        (
+            "PS7 price leaks: $699 in the US",
+            "Sony's PS7 will cost $699 in the US and €699 in Europe when it launches this fall "
+            "with a custom AMD chip, per billbil-kun.",
+        ),
+        (
+            "PS7 Orion APU Specs Leak: 8 Zen 7 Cores, 64 RDNA 6 Compute Units",
+            "Sony's PS7 APU, codenamed Orion, has eight Zen 7 CPU cores and a 64 CU GPU clocked "
+            "up to 3.2 GHz on a 256-bit GDDR8 bus. It is expected to cost $699 at launch.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found

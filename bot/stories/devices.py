@@ -215,8 +215,16 @@ def designations(
             name = [before, token] if before in chips else [token]
         elif token.isdigit() and len(token) <= 5 and following not in units:
             name = _numbered(tokens, index, words)
-            if name is None and before in SEPARATORS and last is not None and len(last) > 1:
-                name = [last[0], token]  # "Xiaomi 18 and 18 Pro": the line before
+            if (
+                name is None
+                and before in SEPARATORS
+                and last is not None
+                and len(last) > 1
+                and len(last[1]) == len(token)
+            ):
+                # "Xiaomi 18 and 18 Pro": the line before, when the number is of its kind
+                # ("A26 Pro: 4612 single-core and 12380 multi-core" is no A26 12380)
+                name = [last[0], token]
         elif (
             token in words.named
             and token not in words.lines

@@ -1014,3 +1014,37 @@ def test_a_write_up_that_repeats_a_price_does_not_join_the_price_story_told_back
         ),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_a_title_s_region_or_part_of_a_month_says_which_leak_it_is() -> None:
+    """'China price: CNY 6,999' is not the launch story because both say China; 'launch in
+    mid-April' is not the camera story its text repeats; 'late October' is October 28."""
+    found = stories(
+        (
+            "Xiaomi 19 Ultra launch date tipped: February 26",
+            "The Xiaomi 19 Ultra will be announced in China on February 26, with a 1-inch main "
+            "camera and a 7,800mAh battery, ahead of MWC.",
+        ),
+        ("小米 19 Ultra 傳 2 月 26 日發表", "小米 19 Ultra 將在 2 月 26 日於北京發表。"),
+        (
+            "Xiaomi 19 Ultra China price leaks: CNY 6,999, no increase",
+            "The Xiaomi 19 Ultra starts at CNY 6,999 in China. It launches on February 26 with a "
+            "1-inch camera and a 7,800mAh battery.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found
+    found = stories(
+        ("vivo X500 Ultra to have two 200MP periscope cameras", "Two 200MP periscopes, 3x, 10x."),
+        ("vivo X500 Ultra 傳搭載雙 2 億像素潛望鏡頭", "vivo X500 Ultra 雙 2 億像素潛望長焦。"),
+        (
+            "vivo X500 Ultra launch tipped for mid-April",
+            "The vivo X500 Ultra will be unveiled in mid-April; it has two 200MP periscopes.",
+        ),
+        ("消息称vivo X500 Ultra将于4月中旬发布", "此前消息称该机配备双2亿像素潜望。"),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found
+    assert one(
+        ("OnePlus 21 to launch in China on October 28", "OnePlus will unveil it on October 28."),
+        ("一加21 被曝 10 月 28 日发布", "一加21 将于 10 月 28 日在国内发布。"),
+        ("OnePlus 21 launch date leaks: late October in China", "On October 28, a leaker says."),
+    )

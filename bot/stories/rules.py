@@ -189,6 +189,8 @@ _DASHED = re.compile(r"(?<![a-z0-9-])([a-z])-([a-z]{1,3})(\d{1,3})(?![a-z0-9])")
 _CORES_THREADS = re.compile(r"(?<![a-z0-9])(\d{1,3})c\s?/?\s?(\d{1,3})t(?![a-z0-9])")
 _SHORTHAND = re.compile(r"([a-z]{1,2}\d{2,3})u")  # a tipster's "S29U", "X600U"
 _YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
+_MONTH_PART = re.compile(r"when:(\d{1,2})-(early|mid|late)")  # "mid-April", "4 月中旬"
+_PART_DAYS = {"early": range(1, 11), "mid": range(11, 21), "late": range(21, 32)}
 _X3D = re.compile(X3D)
 _PUNCTUATION = frozenset("/&,|")
 
@@ -866,7 +868,8 @@ def _claims_compared(
     told = [c for c in post.lead if ":" in c and not c.startswith(("model:", "region:"))]
     # a figure or date the title gives says what the leak is: "PS6 will launch in November"
     # is not the story of its $699 price, though its text repeats the price
-    figured = [c for c in told if not c.startswith(("n:", "when:"))]
+    # (a part of a month is such a date: "X400 Ultra launch tipped for mid-April")
+    figured = [c for c in told if not c.startswith(("n:", "when:")) or _MONTH_PART.fullmatch(c)]
     if figured and not any(_told_held(c, held, figures) for c in told):
         return Comparison(
             False, f"{about} but its title gives figures the story does not ({', '.join(told[:4])})"
@@ -916,6 +919,12 @@ def _told_held(claim: str, held: set[str], figures: set[str]) -> bool:
     """Tell whether a story holds a figure a title gives, or one alike ("a $50 hike" of $699)."""
     if _holds(claim, held, figures):
         return True
+    if part := _MONTH_PART.fullmatch(claim):
+        # "late October" is the story's October 28: a day of that part of the month
+        month, days = part.group(1), _PART_DAYS[part.group(2)]
+        return any(
+            c.startswith(f"date:{month}-") and int(c.rpartition("-")[2]) in days for c in held
+        )
     unit, _, value = claim.partition(":")
     return unit in CURRENCIES and any(
         c.startswith(f"{unit}:") and _alike(unit, value, c.partition(":")[2]) for c in held
@@ -951,7 +960,8 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             # Honor 500 series' launch date is not the Honor 500 Pro's periscope story
             # and so must the chip it names, or a chip ("Flip 12 to run Exynos 2900" is not
             # the Flip 12's 3C battery story, whose reports its text repeats)
-            told = {c for c in post.lead if ":" in c and not c.startswith("model:")}
+            # (a region is the setting of a leak, not its figure: "China price: CNY 6,999")
+            told = {c for c in post.lead if ":" in c and not c.startswith(("model:", "region:"))}
             chips = {c for c in post.lead if c.startswith("model:")}
             values = {c.partition(":")[2] for c in story.claims}
             if (

@@ -1048,3 +1048,11 @@ def test_a_title_s_region_or_part_of_a_month_says_which_leak_it_is() -> None:
         ("一加21 被曝 10 月 28 日发布", "一加21 将于 10 月 28 日在国内发布。"),
         ("OnePlus 21 launch date leaks: late October in China", "On October 28, a leaker says."),
     )
+
+
+def test_a_gpu_die_code_is_neither_a_model_nor_a_memory_size() -> None:
+    """'RTX 9080: GB403, 450W TGP' is the RTX 9080 (not 9080 GB of memory and a 'GB 403')."""
+    assert one(
+        ("RTX 9080: GB403, 450W TGP.", ""),
+        ("NVIDIA RTX 9080 TGP reportedly set at 450W", "The RTX 9080 draws 450W, a leaker says."),
+    )

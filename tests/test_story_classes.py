@@ -1056,3 +1056,15 @@ def test_a_gpu_die_code_is_neither_a_model_nor_a_memory_size() -> None:
         ("RTX 9080: GB403, 450W TGP.", ""),
         ("NVIDIA RTX 9080 TGP reportedly set at 450W", "The RTX 9080 draws 450W, a leaker says."),
     )
+
+
+def test_a_chinese_month_is_one_to_twelve_and_its_middle_may_be_written_short() -> None:
+    """'2 月中' is mid-February; in '一加21 月尾发布' the 21 is the phone, not a month."""
+    assert one(
+        ("Oppo Find N8 launch tipped for mid-February", "The Find N8 arrives in mid-February."),
+        ("OPPO Find N8 傳 2 月中發布", "OPPO Find N8 將於 2 月中發布。"),
+    )
+    assert one(
+        ("OnePlus 21 to launch at the end of the month in China", "A late-month launch."),
+        ("一加21 月尾內地發佈", "OnePlus 21 傳將於月尾在內地發佈。"),
+    )

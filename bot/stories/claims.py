@@ -299,9 +299,11 @@ def write_dates(folded: str, words: Glossary) -> str:
         lambda m: part(m.group(1), MONTHS[m.group(2)]),
         folded,
     )
+    # a month is 1 to 12 ("一加20 月尾" is the OnePlus 20 at the month's end, not month 20),
+    # and 中 alone after one is its middle ("2 月中发布", not "3 月中国发布")
     folded = re.sub(
-        rf"(\d{{1,2}})\s*月\s*({chinese})",
-        lambda m: part(m.group(2), int(m.group(1))),
+        rf"(?<!\d)(1[0-2]|0?[1-9])\s*月\s*({chinese}|中(?![国國文]))",
+        lambda m: part(m.group(2) if m.group(2) != "中" else "中旬", int(m.group(1))),
         folded,
     )
     # "20G GDDR7", "24G显存": gigabytes of memory, not grams
@@ -343,7 +345,9 @@ def write_dates(folded: str, words: Glossary) -> str:
                 folded,
             )
     # a month with no day: "in February", "2月发布"
-    folded = re.sub(r"(?<![\d.])(\d{1,2})\s*月(?!\s*\d)", lambda m: f" month-{m.group(1)} ", folded)
+    folded = re.sub(
+        r"(?<![\d.])(1[0-2]|0?[1-9])\s*月(?!\s*\d)", lambda m: f" month-{int(m.group(1))} ", folded
+    )
     # "launches in November", "until June": a month named after a preposition, with no day
     # ("May" is left out: "this may change")
     folded = _ENGLISH_MONTH.sub(lambda m: f" {m.group(1)} month-{MONTHS[m.group(2)]} ", folded)

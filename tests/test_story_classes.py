@@ -1068,3 +1068,11 @@ def test_a_chinese_month_is_one_to_twelve_and_its_middle_may_be_written_short() 
         ("OnePlus 21 to launch at the end of the month in China", "A late-month launch."),
         ("一加21 月尾內地發佈", "OnePlus 21 傳將於月尾在內地發佈。"),
     )
+
+
+def test_a_day_after_its_month_is_a_date_whatever_model_has_that_number() -> None:
+    """'Xiaomi 25 … September 25': the 25 after September is a day, though the phone is a 25."""
+    assert one(
+        ("Xiaomi 25 series launch date tipped: September 25", "Xiaomi will launch it in China."),
+        ("小米25 系列定档 9月25日", "小米25 系列 9 月 25 日发布。"),
+    )

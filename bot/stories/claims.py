@@ -425,10 +425,11 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
         # but not before an x ("Xperia 1 X")
         if following in UNITS and (following != "x" or token not in models):
             return f"{UNITS[following]}:{value}"
+        if before in MONTHS and value.isdigit() and int(value) <= 31:
+            # a day after its month, whatever model has that number ("Xiaomi 24 ... September 24")
+            return f"date:{MONTHS[before]}-{int(value)}"
         if token in models:
             return None
-        if before in MONTHS and value.isdigit() and int(value) <= 31:
-            return f"date:{MONTHS[before]}-{int(value)}"
         if before in ("rmb", "yuan") or following in ("yuan", "rmb"):
             return f"cny:{value}"
         if before in CURRENCIES:

@@ -1076,3 +1076,18 @@ def test_a_day_after_its_month_is_a_date_whatever_model_has_that_number() -> Non
         ("Xiaomi 25 series launch date tipped: September 25", "Xiaomi will launch it in China."),
         ("小米25 系列定档 9月25日", "小米25 系列 9 月 25 日发布。"),
     )
+
+
+def test_a_tipster_s_bare_model_number_is_the_model_named_by_it() -> None:
+    """'9080: GR303, 20G, 320bit' is the RTX 9080 of the write-ups, whichever came first, and
+    '9070 still 12G, 192bit' the RTX 9070."""
+    posts = (
+        ("RTX 9080 to get 20GB GDDR8 and a 320-bit bus", "The RTX 9080 moves to 20GB on 320-bit."),
+        ("9080: GR303, 20G, 320bit", ""),
+        ("NVIDIA RTX 9070 stays at 12GB on a 192-bit bus", "The RTX 9070 keeps 12GB, 192-bit."),
+        ("9070 still 12G, 192bit", ""),
+    )
+    found = stories(*posts)
+    assert found[0] == found[1] != found[2] == found[3], found
+    found = stories(posts[1], posts[0], posts[3], posts[2])
+    assert found[0] == found[1] != found[2] == found[3], found

@@ -234,9 +234,10 @@ class Fingerprint:
     def _keys(self, stored: bool) -> tuple[str, ...]:
         if self.subject is None:
             pairs = tuple(f"w:{n}" for n in self.names if not n.startswith("brand:"))
-            return (*band_keys(self.signature), *pairs)
+            bare = tuple(f"d:{n}" for n in _bare_numbers(self.lead))
+            return (*band_keys(self.signature), *pairs, *bare)
         words = grammar()
-        keys: list[str] = []
+        keys: list[str] = [f"d:{n}" for n in _model_numbers(self.about())]
         for name in dict.fromkeys((*self.about(), *self.headline)):
             parts = name.split(" ")
             keys.append(f"s:{family_of(name, words)}")
@@ -304,6 +305,37 @@ class Fingerprint:
             self.lead,
             tuple(dict.fromkeys((*self.names, *other.names)))[:MAX_NAMES],
         )
+
+
+_MODEL_NUMBER = re.compile(r"(?<![0-9])(\d{4,5})(?![0-9])")
+
+
+def _model_numbers(names: Sequence[str]) -> list[str]:
+    """Return the four- or five-digit numbers of models ("rtx6080": 6080; "rx10900 xt")."""
+    return [m.group(1) for name in names if (m := _MODEL_NUMBER.search(name))]
+
+
+def _bare_numbers(lead: Sequence[str]) -> list[str]:
+    """Return the four- or five-digit bare numbers a title gives, not years: a tipster's
+    "6090 TGP 600W" names the RTX 6090 by its number alone."""
+    return [
+        c[2:]
+        for c in lead
+        if c.startswith("n:")
+        and c[2:].isdigit()
+        and 4 <= len(c) - 2 <= 5
+        and not _YEAR.fullmatch(c)
+    ]
+
+
+def _number_of_model(post: Fingerprint, story: Fingerprint) -> str | None:
+    """Return the number by which a post with no model names the story's model, or the story
+    with no model the post's (its title's bare number, the model's own)."""
+    for bare, named in ((post, story), (story, post)):
+        if bare.subject is None and named.subject is not None:
+            numbers = set(_bare_numbers(bare.lead)) & set(_model_numbers(named.about()))
+            return min(numbers) if numbers else None
+    return None
 
 
 def band_keys(signature: Sequence[int]) -> tuple[str, ...]:
@@ -787,6 +819,10 @@ def comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
         return Comparison(False, "a comparison, deal, review or round-up is its own story")
     conflict = conflict_of(post, story)
     if post.subject is None or story.subject is None:
+        if (number := _number_of_model(post, story)) is not None:
+            # a tipster's bare number is the numbered model the other names: "6080: GR203,
+            # 20G, 320bit" and "RTX 6080 to get 20GB GDDR8 and a 320-bit bus"
+            return _claims_compared(post, story, conflict, f"the same model number ({number})")
         if post.subject != story.subject:
             return Comparison(False, "one names a model, the other none")
         near = similarity(post.signature, story.signature)

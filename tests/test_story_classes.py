@@ -767,6 +767,10 @@ def test_a_chip_a_title_names_is_its_leak_not_the_story_its_text_repeats() -> No
             ("RTX 9070 → 192bit, 18G", ""),
             ("NVIDIA RTX 9070 said to use a 192-bit memory bus", "With 18GB of GDDR8."),
         ),
+        (  # a tipster's memory written "16G" is gigabytes
+            ("RTX 9060: 16G this time", ""),
+            ("NVIDIA RTX 9060 to get 16GB of memory", "The RTX 9060 moves to 16GB."),
+        ),
         (  # cores and threads written short, and a Chinese comma that is no thousands mark
             ("Zen 8 旗舰锐龙 9 14950X 24C48T", "ES 已经在板厂手里了，24C/48T，boost 6.2G。"),
             (

@@ -185,6 +185,7 @@ _BOUND = re.compile(r"(?<![a-z])(sub|under|over|above|below|near|max)-(?=\d)")
 _GLUED_PLUS = re.compile(r"(?<=[a-z]\d)\+(?=\s+\d)|(?<=[a-z]\d\d)\+(?=\s+\d)")
 _MODEL_X = re.compile(r"\d{4,5}x")  # a CPU, not a zoom: 9950X, 14950X
 _VIDEO_MODE = re.compile(r"(?<![a-z0-9.])(\d{1,2})k\s?(\d{2,3})(?:p|fps)?(?![a-z0-9])")
+_MEMORY_G = re.compile(r"(?<![\d.,])(1[26]|18|2[04]|3[26]|48|64|96)G(?![A-Za-z0-9])")
 _DASHED = re.compile(r"(?<![a-z0-9-])([a-z])-([a-z]{1,3})(\d{1,3})(?![a-z0-9])")
 _CORES_THREADS = re.compile(r"(?<![a-z0-9])(\d{1,3})c\s?/?\s?(\d{1,3})t(?![a-z0-9])")
 _SHORTHAND = re.compile(r"([a-z]{1,2}\d{2,3})u")  # a tipster's "S29U", "X600U"
@@ -444,6 +445,8 @@ class Reader:
 
     def _tokens(self, text: str) -> list[str]:
         # a Chinese comma is never a thousands separator: "PLR110，120W" is 110 and 120 W
+        # a tipster's "12G", "20G" (two digits, a capital G) is memory: gigabytes, not grams
+        text = _MEMORY_G.sub(r"\1GB", text)
         folded = fold(unglue(text.replace("，", "， ")))
         folded = _CORES_THREADS.sub(r" \1 cores \2 threads ", folded)  # "24C48T", "6C/12T"
         folded = _DASHED.sub(r"\1\2 \3", folded)  # Fujifilm's "X-T6" is its "XT6"

@@ -310,29 +310,32 @@ HELD_OUT_2_PRECISION = 0.94  # 0.944 at the seventh pass (0.941 at the fifth, 0.
 HELD_OUT_2_RECALL = 0.71  # 0.712 at the seventh pass (0.675 at the fifth, 0.683 at the third)
 # the third held-out set (tests/data/stories/held_out_3/), written blind to the third pass and
 # committed before it was measured, once with the rules before issue 22 and once with these
-HELD_OUT_3_PRECISION = 0.98  # 0.988 at the seventh pass (0.977 at the third to fifth)
-HELD_OUT_3_RECALL = 0.85  # 0.855 at the seventh pass (0.857 at the fifth, 0.865 at the third)
-HELD_OUT_4_PRECISION = 0.95  # 0.955 at the seventh pass (0.954 at the fifth, 0.929 at the third)
-HELD_OUT_4_RECALL = 0.89  # 0.899 at the seventh pass (0.876 at the fifth, 0.854 at the third)
+HELD_OUT_3_PRECISION = 0.98  # 0.989 at the seventh pass (0.977 at the third to fifth)
+HELD_OUT_3_RECALL = 0.86  # 0.865 at the seventh pass (0.857 at the fifth, 0.865 at the third)
+HELD_OUT_4_PRECISION = 0.95  # 0.956 at the seventh pass (0.954 at the fifth, 0.929 at the third)
+HELD_OUT_4_RECALL = 0.91  # 0.915 at the seventh pass (0.876 at the fifth, 0.854 at the third)
 # the fifth held-out set (held_out_5/), written blind beside the fifth pass's diagnosis set
 # (tuning/e_*.yaml) and committed before it was measured
 HELD_OUT_5_PRECISION = 0.96  # 0.969 at the seventh pass (0.968 at the fifth, 0.956 at the fourth)
-HELD_OUT_5_RECALL = 0.89  # 0.899 at the seventh pass (0.882 at the fifth, 0.851 at the fourth)
+HELD_OUT_5_RECALL = 0.90  # 0.907 at the seventh pass (0.882 at the fifth, 0.851 at the fourth)
 # the sixth held-out set, written with a brief that asks for more background repeated in
 # write-ups; measured with the fifth pass's rules and the seventh's
-HELD_OUT_6_PRECISION = 0.89  # 0.897 at the seventh pass (0.894 at the fifth)
-HELD_OUT_6_RECALL = 0.84  # 0.848 at the seventh pass (0.844 at the fifth)
-# the seventh and eighth held-out sets, written blind with the sixth pass's brief beside the
-# seventh pass's diagnosis files (tuning/i_*, tuning/j_*); the eighth in the middle of the pass
-HELD_OUT_7_PRECISION = 0.91  # 0.915 at the seventh pass (0.907 with the fifth pass's rules)
-HELD_OUT_7_RECALL = 0.84  # 0.845 at the seventh pass (0.814 with the fifth's)
-HELD_OUT_8_PRECISION = 0.93  # 0.931 at the seventh pass (0.846 with the fifth pass's rules)
-HELD_OUT_8_RECALL = 0.86  # 0.865 at the seventh pass (0.848 with the fifth's)
+HELD_OUT_6_PRECISION = 0.93  # 0.937 at the seventh pass (0.894 at the fifth)
+HELD_OUT_6_RECALL = 0.86  # 0.866 at the seventh pass (0.844 at the fifth)
+# the seventh to ninth held-out sets, written blind with the sixth pass's brief during the
+# seventh pass, beside its diagnosis files (tuning/i_*, j_*, k_*), each committed before it
+# was measured with the fifth pass's rules, then measured at the end of the pass
+HELD_OUT_7_PRECISION = 0.91  # 0.912 at the seventh pass (0.907 with the fifth pass's rules)
+HELD_OUT_7_RECALL = 0.85  # 0.858 at the seventh pass (0.814 with the fifth's)
+HELD_OUT_8_PRECISION = 0.94  # 0.940 at the seventh pass (0.846 with the fifth pass's rules)
+HELD_OUT_8_RECALL = 0.87  # 0.874 at the seventh pass (0.848 with the fifth's)
+HELD_OUT_9_PRECISION = 0.91  # 0.916 at the seventh pass (0.829 with the fifth pass's rules)
+HELD_OUT_9_RECALL = 0.90  # 0.908 at the seventh pass (0.873 with the fifth's)
 # the tuning set the rules were settled on (tests/data/stories/tuning/), since the third pass
 # with the first held-out set in it (c_*.yaml, 403 posts): its figure as it stood
-# 0.994 on 5,277 posts with the h_* to l_* diagnosis files (0.995 on the 4,513 before k_*, l_*)
+# 0.993 on 5,661 posts with the h_* to m_* diagnosis files (0.995 on the 4,513 before k_* to m_*)
 TUNING_PRECISION = 0.99
-TUNING_RECALL = 0.90  # 0.909 on 5,277 posts (0.912 on 4,513)
+TUNING_RECALL = 0.91  # 0.911 on 5,661 posts
 
 
 @pytest.mark.parametrize(
@@ -372,6 +375,7 @@ def test_stories_hold_on_the_tuning_set() -> None:
         ("held_out_6", 350, HELD_OUT_6_PRECISION, HELD_OUT_6_RECALL),
         ("held_out_7", 350, HELD_OUT_7_PRECISION, HELD_OUT_7_RECALL),
         ("held_out_8", 350, HELD_OUT_8_PRECISION, HELD_OUT_8_RECALL),
+        ("held_out_9", 350, HELD_OUT_9_PRECISION, HELD_OUT_9_RECALL),
     ],
 )
 def test_stories_hold_on_the_held_out_sets(

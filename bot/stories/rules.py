@@ -235,10 +235,13 @@ class Fingerprint:
     def _keys(self, stored: bool) -> tuple[str, ...]:
         if self.subject is None:
             pairs = tuple(f"w:{n}" for n in self.names if not n.startswith("brand:"))
-            bare = tuple(f"d:{n}" for n in _bare_numbers(self.lead))
+            # a tipster's bare number ("6090 TGP 600W") looks up the models with that number
+            # (d:) and is found by them under b:, so a post with a model never looks up every
+            # model of another brand that shares its number
+            bare = tuple(f"{'b' if stored else 'd'}:{n}" for n in _bare_numbers(self.lead))
             return (*band_keys(self.signature), *pairs, *bare)
         words = grammar()
-        keys: list[str] = [f"d:{n}" for n in _model_numbers(self.about())]
+        keys = [f"{'d' if stored else 'b'}:{n}" for n in _model_numbers(self.about())]
         for name in dict.fromkeys((*self.about(), *self.headline)):
             parts = name.split(" ")
             keys.append(f"s:{family_of(name, words)}")

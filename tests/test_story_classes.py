@@ -1095,3 +1095,11 @@ def test_a_tipster_s_bare_model_number_is_the_model_named_by_it() -> None:
     assert found[0] == found[1] != found[2] == found[3], found
     found = stories(posts[1], posts[0], posts[3], posts[2])
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_leftover_html_and_accents_are_read_as_their_text() -> None:
+    """'Garmin fēnix 10 leak: 1.5&quot; AMOLED' is the Fenix 10's AMOLED story."""
+    assert one(
+        ("Garmin fēnix 10 leak: AMOLED &amp; solar, from $999", ""),
+        ("Garmin Fenix 10 to combine AMOLED and solar, start at $999", "From $999."),
+    )

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import html
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -448,9 +449,11 @@ class Reader:
 
     def _tokens(self, text: str) -> list[str]:
         # a Chinese comma is never a thousands separator: "PLR110，120W" is 110 and 120 W
+        text = html.unescape(text)  # leftover HTML: "S34 Ultra &amp; S34+", "1.5&quot;"
         # a tipster's "12G", "20G" (two digits, a capital G) is memory: gigabytes, not grams
         text = _MEMORY_G.sub(r"\1GB", text)
-        folded = fold(unglue(text.replace("，", "， ")))
+        # accents off the Latin letters: "fēnix 9" is the Fenix 9
+        folded = fold(unglue(text.replace("，", "， ")), ignore_accents=True)
         folded = _CORES_THREADS.sub(r" \1 cores \2 threads ", folded)  # "24C48T", "6C/12T"
         folded = _DASHED.sub(r"\1\2 \3", folded)  # Fujifilm's "X-T6" is its "XT6"
         folded = _VIDEO_MODE.sub(r" \1k \2fps ", folded)  # "8K120", "8K 60p": a video mode

@@ -1103,3 +1103,27 @@ def test_leftover_html_and_accents_are_read_as_their_text() -> None:
         ("Garmin fēnix 10 leak: AMOLED &amp; solar, from $999", ""),
         ("Garmin Fenix 10 to combine AMOLED and solar, start at $999", "From $999."),
     )
+
+
+def test_a_report_that_compares_two_phones_does_not_bring_their_stories_together() -> None:
+    """'Z Fold 17 could be thinner than the Magic V11' names both phones' thickness leaks;
+    each phone's story stays its own."""
+    found = stories(
+        ("Galaxy Z Fold17 thickness", "Galaxy Z Fold17: 7.5mm folded, 3.6mm unfolded."),
+        (
+            "Galaxy Z Fold 17 will be just 7.5mm thick when folded",
+            "The Galaxy Z Fold 17 will measure 7.5mm folded and 3.6mm unfolded.",
+        ),
+        ("荣耀 Magic V11 厚度", "荣耀 Magic V11 折叠 7.1mm，展开 3.2mm。三星那个 7.5 我看到了。"),
+        (
+            "Honor Magic V11 to be 7.1mm thick folded, thinner than Galaxy Z Fold 17",
+            "The Honor Magic V11 measures 7.1mm folded and 3.2mm unfolded. That would undercut "
+            "the 7.5mm Galaxy Z Fold 17.",
+        ),
+        (
+            "Samsung's Galaxy Z Fold 17 could be thinner than the Honor Magic V11",
+            "Samsung's next foldable is tipped at 7.5mm folded and 3.6mm open, close to the "
+            "thinnest Honor.",
+        ),
+    )
+    assert found[0] == found[1] == found[4] != found[2] == found[3], found

@@ -1081,6 +1081,18 @@ def _title_held(post: Fingerprint, story: Fingerprint) -> bool:
     return any(_holds(c, titles, figures) for c in lead)
 
 
+def _one_product(one: Fingerprint, other: Fingerprint) -> bool:
+    """Tell whether two stories are about one product family: a report that compares the Z
+    Fold 16 with the Magic V10 does not bring the two phones' stories together."""
+    words = grammar()
+    ours, theirs = one.about(), other.about()
+    if not ours or not theirs or any(is_chip(s) for s in (*ours, *theirs)):
+        return True  # a chip's story and the device's it goes in may be one leak
+    # one family, or one line ("PlayStation handheld" and "PlayStation 6")
+    kin = {family_of(s, words) for s in ours} | {s.split(" ")[0] for s in ours}
+    return bool(kin & ({family_of(s, words) for s in theirs} | {s.split(" ")[0] for s in theirs}))
+
+
 def _titles_agree(one: Fingerprint, other: Fingerprint) -> bool:
     """Tell whether each of two stories' titles says something the other's first title says:
     a report brings together stories whose titles tell one leak ("Watch Ultra 4: microLED"
@@ -1172,6 +1184,7 @@ class StoryIndex:
                     conflict_of(other.fingerprint, union) is None
                     and _leads_agree(other.fingerprint, union)
                     and _titles_agree(other.fingerprint, union)
+                    and _one_product(other.fingerprint, union)
                 ):
                     bridged.append(other.id)
                     union = union.merged(other.fingerprint)

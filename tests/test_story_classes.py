@@ -1127,3 +1127,24 @@ def test_a_report_that_compares_two_phones_does_not_bring_their_stories_together
         ),
     )
     assert found[0] == found[1] == found[4] != found[2] == found[3], found
+
+
+def test_an_analyst_s_quarter_is_a_date_and_worth_waiting_is_an_opinion() -> None:
+    """'pushed to 3Q35' is Q3: not the M8 Max's GPU story; '值得等吗' weighs leaks."""
+    found = stories(
+        (
+            "M8 Max GPU 增至 48 核心　OLED MacBook Pro 有望首發",
+            "Apple M8 Max 的 GPU 將增至 48 核心。",
+        ),
+        (
+            "M8 Max chip to feature 48-core GPU",
+            "The M8 Max will have 48 GPU cores for the OLED MacBook Pro.",
+        ),
+        (
+            "OLED MacBook Pro mass production pushed to 3Q35; launch likely October",
+            "Panel yield is below target, so Apple moved the OLED MacBook Pro with M8 Pro and M8 "
+            "Max to 3Q35.",
+        ),
+        ("M8 Max 值得等吗？聊聊 OLED MacBook Pro", "M8 Max 的 GPU 48 核心，OLED 屏也传要推迟。"),
+    )
+    assert found[0] == found[1] and len({found[0], found[2], found[3]}) == 3, found

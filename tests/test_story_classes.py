@@ -1148,3 +1148,18 @@ def test_an_analyst_s_quarter_is_a_date_and_worth_waiting_is_an_opinion() -> Non
         ("M8 Max 值得等吗？聊聊 OLED MacBook Pro", "M8 Max 的 GPU 48 核心，OLED 屏也传要推迟。"),
     )
     assert found[0] == found[1] and len({found[0], found[2], found[3]}) == 3, found
+
+
+def test_a_bare_model_number_is_no_claim_of_the_title_and_a_plus_before_a_colon_is_the_model() -> (
+    None
+):
+    """'9090 公版 TGP 700W' claims 700W of the RTX 9090, not a figure 9090; 'Dimensity 9950+:
+    4.7 GHz' is the Dimensity 9950+."""
+    assert one(
+        ("RTX 9090 功耗飙到 700W", "RTX 9090 公版功耗 700W，需要两个 16Pin。"),
+        ("9090 公版 TGP 700W，双 12V-2x6", ""),
+    )
+    assert one(
+        ("MediaTek Dimensity 9950+ tipped with a 4.7GHz prime core", "4.7GHz and 4.5M in AnTuTu."),
+        ("Dimensity 9950+: 4.7 GHz and 4.5M AnTuTu points leaked", ""),
+    )

@@ -183,12 +183,14 @@ _SUFFIXED = re.compile(
 )
 _BOUND = re.compile(r"(?<![a-z])(sub|under|over|above|below|near|max)-(?=\d)")
 # a plus glued to a model, before a figure: "S31+ 5,000mAh" (not "16GB + 512GB")
-_GLUED_PLUS = re.compile(r"(?<=[a-z]\d)\+(?=\s+\d)|(?<=[a-z]\d\d)\+(?=\s+\d)")
+_GLUED_PLUS = re.compile(
+    r"(?<=[a-z]\d)\+(?=\s+\d)|(?<=[a-z]\d\d)\+(?=\s+\d)|(?<=\d)\+(?=[:：]\s*\d)"  # "9900+: 4.6GHz"
+)
 _MODEL_X = re.compile(r"\d{4,5}x")  # a CPU, not a zoom: 9950X, 14950X
 _VIDEO_MODE = re.compile(r"(?<![a-z0-9.])(\d{1,2})k\s?(\d{2,3})(?:p|fps)?(?![a-z0-9])")
 _MEMORY_G = re.compile(r"(?<![\d.,])(1[26]|18|2[04]|3[26]|48|64|96)G(?![A-Za-z0-9])")
 _QUARTER = re.compile(r"(?<![a-z0-9])([1-4])q(\d{2})(?![a-z0-9])")
-_DASHED = re.compile(r"(?<![a-z0-9-])([a-z])-([a-z]{1,3})(\d{1,3})(?![a-z0-9])")
+_DASHED = re.compile(r"(?<![a-z0-9-])([a-z])-([a-z]{1,3})(\d{1,3})([a-z]?)(?![a-z0-9])")
 _CORES_THREADS = re.compile(r"(?<![a-z0-9])(\d{1,3})c\s?/?\s?(\d{1,3})t(?![a-z0-9])")
 _SHORTHAND = re.compile(r"([a-z]{1,2}\d{2,3})u")  # a tipster's "S29U", "X600U"
 _YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
@@ -334,6 +336,17 @@ def _bare_numbers(lead: Sequence[str]) -> list[str]:
     ]
 
 
+def _without(fingerprint: Fingerprint, claim: str) -> Fingerprint:
+    """Return a fingerprint without one claim (a bare number that names its model)."""
+    if claim not in fingerprint.claims:
+        return fingerprint
+    return dataclasses.replace(
+        fingerprint,
+        claims=tuple(c for c in fingerprint.claims if c != claim),
+        lead=tuple(c for c in fingerprint.lead if c != claim),
+    )
+
+
 def _number_of_model(post: Fingerprint, story: Fingerprint) -> str | None:
     """Return the number by which a post with no model names the story's model, or the story
     with no model the post's (its title's bare number, the model's own)."""
@@ -456,7 +469,7 @@ class Reader:
         # accents off the Latin letters: "fēnix 9" is the Fenix 9
         folded = fold(unglue(text.replace("，", "， ")), ignore_accents=True)
         folded = _CORES_THREADS.sub(r" \1 cores \2 threads ", folded)  # "24C48T", "6C/12T"
-        folded = _DASHED.sub(r"\1\2 \3", folded)  # Fujifilm's "X-T6" is its "XT6"
+        folded = _DASHED.sub(r"\1\2 \3 \4", folded)  # Fujifilm's "X-T6" is its "XT6"
         folded = _QUARTER.sub(r" q\1 \2 ", folded)  # an analyst's "3Q34" is Q3 of '34
         folded = _VIDEO_MODE.sub(r" \1k \2fps ", folded)  # "8K120", "8K 60p": a video mode
         folded = re.sub(r"[\'’]s\b", "", folded)
@@ -832,8 +845,14 @@ def comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
     if post.subject is None or story.subject is None:
         if (number := _number_of_model(post, story)) is not None:
             # a tipster's bare number is the numbered model the other names: "6080: GR203,
-            # 20G, 320bit" and "RTX 6080 to get 20GB GDDR8 and a 320-bit bus"
-            return _claims_compared(post, story, conflict, f"the same model number ({number})")
+            # 20G, 320bit" and "RTX 6080 to get 20GB GDDR8 and a 320-bit bus" (the number is
+            # the model, no claim)
+            return _claims_compared(
+                _without(post, f"n:{number}"),
+                _without(story, f"n:{number}"),
+                conflict,
+                f"the same model number ({number})",
+            )
         if post.subject != story.subject:
             return Comparison(False, "one names a model, the other none")
         near = similarity(post.signature, story.signature)

@@ -93,8 +93,8 @@ def grammar() -> Grammar:
 _HASHTAG = re.compile(r"#([A-Za-z][A-Za-z0-9+]*[A-Za-z0-9+])")
 _CAMEL = re.compile(
     # (not a GPU die's code, two capitals and three digits: "GB303", "AD102")
-    r"(?<=[a-z]{2})(?=[A-Z])|(?<=[A-Za-z]{2})(?<![A-Z]{2})(?=\d)|(?<=[a-z][A-Z])(?=\d)"
-    r"|(?<=[A-Z]{2})(?=\d(?!\d{2}(?!\d)))|(?<=\d)(?=[A-Z][a-z])"
+    r"(?<=[a-z]{2})(?=[A-Z])|(?<=[A-Za-z]{2})(?=\d)(?!(?<=[A-Z]{2})\d{3}(?!\d))"
+    r"|(?<=\d)(?=[A-Z][a-z])"
     r"|(?<=[a-z][A-Z])(?=[A-Z][a-z])"  # "GalaxyZFold8": Galaxy Z Fold 8
 )
 _GENERATION = re.compile(r"(\d)\s*([Gg]en)\s*(\d)")

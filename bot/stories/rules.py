@@ -462,11 +462,11 @@ class Reader:
         )
 
     def _tokens(self, text: str) -> list[str]:
-        # a Chinese comma is never a thousands separator: "PLR110，120W" is 110 and 120 W
         text = html.unescape(text)  # leftover HTML: "S34 Ultra &amp; S34+", "1.5&quot;"
         # a tipster's "12G", "20G" (two digits, a capital G) is memory: gigabytes, not grams
         text = _MEMORY_G.sub(r"\1GB", text)
-        # accents off the Latin letters: "fēnix 9" is the Fenix 9
+        # a Chinese comma is never a thousands separator ("PLR110，120W" is 110 and 120 W),
+        # and accents come off the Latin letters ("fēnix 9" is the Fenix 9)
         folded = fold(unglue(text.replace("，", "， ")), ignore_accents=True)
         folded = _CORES_THREADS.sub(r" \1 cores \2 threads ", folded)  # "24C48T", "6C/12T"
         folded = _DASHED.sub(r"\1\2 \3 \4", folded)  # Fujifilm's "X-T6" is its "XT6"
@@ -1088,18 +1088,22 @@ def _leads_agree(one: Fingerprint, other: Fingerprint) -> bool:
         figures = _figures(held)
         # a chip both titles name is not one leak: "Mac17,3 (M9) | Geekbench 6" and "OLED
         # MacBook Pro with M9 chips set for late October"
-        lead = [c for c in a.lead if not c.startswith("model:") and c != "chip"] or a.lead
+        lead = _telling(a.lead) or a.lead
         if lead and not any(_holds(c, held, figures) for c in lead):
             return False
     return True
+
+
+def _telling(lead: Sequence[str]) -> list[str]:
+    """Return what a title claims beside the chips it names (a model or the word "chip")."""
+    return [c for c in lead if not c.startswith("model:") and c != "chip"]
 
 
 def _title_held(post: Fingerprint, story: Fingerprint) -> bool:
     """Tell whether one of a story's titles says something the post's title says."""
     titles = {c for report in story.each_report() for c in report.lead}
     figures = _figures(titles)
-    lead = [c for c in post.lead if not c.startswith("model:") and c != "chip"]
-    return any(_holds(c, titles, figures) for c in lead)
+    return any(_holds(c, titles, figures) for c in _telling(post.lead))
 
 
 def _one_product(one: Fingerprint, other: Fingerprint) -> bool:
@@ -1109,9 +1113,12 @@ def _one_product(one: Fingerprint, other: Fingerprint) -> bool:
     ours, theirs = one.about(), other.about()
     if not ours or not theirs or any(is_chip(s) for s in (*ours, *theirs)):
         return True  # a chip's story and the device's it goes in may be one leak
+
     # one family, or one line ("PlayStation handheld" and "PlayStation 6")
-    kin = {family_of(s, words) for s in ours} | {s.split(" ")[0] for s in ours}
-    return bool(kin & ({family_of(s, words) for s in theirs} | {s.split(" ")[0] for s in theirs}))
+    def kin(names: Sequence[str]) -> set[str]:
+        return {family_of(s, words) for s in names} | {s.split(" ")[0] for s in names}
+
+    return bool(kin(ours) & kin(theirs))
 
 
 def _titles_agree(one: Fingerprint, other: Fingerprint) -> bool:
@@ -1119,10 +1126,7 @@ def _titles_agree(one: Fingerprint, other: Fingerprint) -> bool:
     a report brings together stories whose titles tell one leak ("Watch Ultra 4: microLED"
     and "microLED Watch Ultra 4 launching this fall"), not two whose write-ups repeat each
     other ("S32 Ultra: single 200MP periscope" and "S32 Ultra: 5,500mAh, 60W")."""
-    return all(
-        _title_held(a, b) or not [c for c in a.lead if not c.startswith("model:") and c != "chip"]
-        for a, b in ((one, other), (other, one))
-    )
+    return all(_title_held(a, b) or not _telling(a.lead) for a, b in ((one, other), (other, one)))
 
 
 def _conflict_words(conflict: tuple[str, set[str], set[str]]) -> str:

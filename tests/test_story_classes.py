@@ -1163,3 +1163,31 @@ def test_a_bare_model_number_is_no_claim_of_the_title_and_a_plus_before_a_colon_
         ("MediaTek Dimensity 9950+ tipped with a 4.7GHz prime core", "4.7GHz and 4.5M in AnTuTu."),
         ("Dimensity 9950+: 4.7 GHz and 4.5M AnTuTu points leaked", ""),
     )
+
+
+def test_a_cpu_s_own_letter_is_no_figure_and_a_core_layout_is_no_model() -> None:
+    """'Core Ultra 9 685K' is the 685K, not 685 thousand: its clock story is not its cores
+    story; '8P + 16E + 4LPE' is a core layout, and '[GB6 CPU]' a benchmark."""
+    found = stories(
+        ("Core Ultra 9 685K: 8P + 16E + 4LPE = 28C", ""),
+        (
+            "Intel Core Ultra 9 685K to have 28 cores, leaker says",
+            "Intel's Core Ultra 9 685K will have 28 cores: 8 P-cores, 16 E-cores, 4 LP E-cores.",
+        ),
+        (
+            "Intel Core Ultra 9 685K to boost to 6.3 GHz at 280W",
+            "The Core Ultra 9 685K will boost to 6.3 GHz on its P-cores, with 28 cores in all.",
+        ),
+        ("酷睿 Ultra 9 685K 最高睿频 6.3GHz", "酷睿 Ultra 9 685K P 核最高 6.3GHz，PL2 280W。"),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found
+    assert one(
+        (
+            "[GB6 CPU] Intel Core Ultra 7 665K",
+            "CPU: Intel Core Ultra 7 665K (20C 20T)<br>Single: 3950",
+        ),
+        (
+            "Intel Core Ultra 7 665K leaks in Geekbench",
+            "The Core Ultra 7 665K scored 3950 single-core in Geekbench 6, per a benchmark leak.",
+        ),
+    )

@@ -422,7 +422,10 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
     if re.fullmatch(NUMBER, token):
         value = number(token)
         # a model's own number is a figure before a unit ("Flip 3 gets a 3-inch screen"),
-        # but not before an x ("Xperia 1 X")
+        # but not before an x ("Xperia 1 X"), nor glued to a letter that is the model's
+        # ("Core Ultra 9 485K" is the 485K, not 485 thousand)
+        if following in UNITS and f"{token}{following}" in models:
+            return None
         if following in UNITS and (following != "x" or token not in models):
             return f"{UNITS[following]}:{value}"
         if before in MONTHS and value.isdigit() and int(value) <= 31:

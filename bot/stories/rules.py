@@ -192,6 +192,10 @@ _MEMORY_G = re.compile(r"(?<![\d.,])(1[26]|18|2[04]|3[26]|48|64|96)G(?![A-Za-z0-
 _QUARTER = re.compile(r"(?<![a-z0-9])([1-4])q(\d{2})(?![a-z0-9])")
 _DASHED = re.compile(r"(?<![a-z0-9-])([a-z])-([a-z]{1,3})(\d{1,3})([a-z]?)(?![a-z0-9])")
 _CORES_THREADS = re.compile(r"(?<![a-z0-9])(\d{1,3})c\s?/?\s?(\d{1,3})t(?![a-z0-9])")
+# a core layout, not a model: "16P + 32E + 4LPE", "8P+16E"
+_CORE_LAYOUT = re.compile(
+    r"(?<![a-z0-9])\d{1,2}\s?p\s?\+\s?\d{1,2}\s?e(?:\s?\+\s?\d{1,2}\s?lp-?e)?(?![a-z0-9])"
+)
 _SHORTHAND = re.compile(r"([a-z]{1,2}\d{2,3})u")  # a tipster's "S29U", "X600U"
 _YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
 _MONTH_PART = re.compile(r"when:(\d{1,2})-(early|mid|late)")  # "mid-April", "4 月中旬"
@@ -469,6 +473,7 @@ class Reader:
         # and accents come off the Latin letters ("fēnix 9" is the Fenix 9)
         folded = fold(unglue(text.replace("，", "， ")), ignore_accents=True)
         folded = _CORES_THREADS.sub(r" \1 cores \2 threads ", folded)  # "24C48T", "6C/12T"
+        folded = _CORE_LAYOUT.sub(" cores ", folded)
         folded = _DASHED.sub(r"\1\2 \3 \4", folded)  # Fujifilm's "X-T6" is its "XT6"
         folded = _QUARTER.sub(r" q\1 \2 ", folded)  # an analyst's "3Q34" is Q3 of '34
         folded = _VIDEO_MODE.sub(r" \1k \2fps ", folded)  # "8K120", "8K 60p": a video mode

@@ -1191,3 +1191,28 @@ def test_a_cpu_s_own_letter_is_no_figure_and_a_core_layout_is_no_model() -> None
             "The Core Ultra 7 665K scored 3950 single-core in Geekbench 6, per a benchmark leak.",
         ),
     )
+
+
+def test_a_round_up_of_the_rumours_so_far_and_a_column_are_their_own_stories() -> None:
+    """'Pixel 15 Pro: all the rumors so far', 'The Pixel 15 Pro doesn't need a bigger
+    battery' and '评论：...' weigh the leaks they repeat; none is the battery story."""
+    leak = (
+        ("Pixel 15 Pro battery: 5,600mAh", "Google Pixel 15 Pro gets a 5,600mAh battery, 45W."),
+        (
+            "Google Pixel 15 Pro to pack a 5,600mAh battery",
+            "The Pixel 15 Pro will have a 5,600mAh battery with 45W charging, a tipster says.",
+        ),
+    )
+    for aside in (
+        (
+            "Pixel 15 Pro: all the rumors so far",
+            "A 5,600mAh battery, 45W charging, the Tensor G7: here is every rumor.",
+        ),
+        (
+            "The Pixel 15 Pro doesn't need a bigger battery",
+            "The rumored 5,600mAh battery and 45W charging miss what users want.",
+        ),
+        ("评论：Pixel 15 Pro 电池 5600mAh，还不够", "Pixel 15 Pro 传 5600mAh 电池、45W 快充。"),
+    ):
+        found = stories(*leak, aside)
+        assert found[0] == found[1] != found[2], (aside[0], found)

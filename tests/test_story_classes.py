@@ -1216,3 +1216,29 @@ def test_a_round_up_of_the_rumours_so_far_and_a_column_are_their_own_stories() -
     ):
         found = stories(*leak, aside)
         assert found[0] == found[1] != found[2], (aside[0], found)
+
+
+def test_two_laptops_with_one_gpu_are_two_stories_whatever_their_line() -> None:
+    """ROG's Strix SCAR (枪神) is a laptop line: its RTX 8090 Laptop story is not the Legion
+    9i's, though both name the GPU."""
+    found = stories(
+        (
+            "ROG Strix SCAR 20 2036 將搭 RTX 8090 Laptop GPU",
+            "ASUS ROG Strix SCAR 20 2036 將搭載 RTX 8090 Laptop GPU，CES 發表。",
+        ),
+        (
+            "Lenovo Legion 9i Gen 14 teased with RTX 8090 Laptop GPU",
+            "Lenovo's Legion 9i Gen 14 will run an RTX 8090 Laptop GPU, out at CES 2036.",
+        ),
+        (
+            "ASUS ROG Strix SCAR 20 (2036) to feature RTX 8090 Laptop GPU",
+            "The ROG Strix SCAR 20 2036 will be among the first laptops with the RTX 8090 Laptop "
+            "GPU. Lenovo's Legion 9i Gen 14 gets it too.",
+        ),
+        ("ROG枪神 SCAR 20 2036款曝光：RTX 8090笔记本显卡", "ROG枪神 SCAR 20 2036款搭载 RTX 8090。"),
+        (
+            "联想拯救者 Legion 9i Gen 14 预热：RTX 8090 Laptop",
+            "Legion 9i Gen 14 搭载 RTX 8090，18 英寸。",
+        ),
+    )
+    assert found[0] == found[2] == found[3] != found[1] == found[4], found

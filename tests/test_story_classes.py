@@ -1242,3 +1242,58 @@ def test_two_laptops_with_one_gpu_are_two_stories_whatever_their_line() -> None:
         ),
     )
     assert found[0] == found[2] == found[3] != found[1] == found[4], found
+
+
+@pytest.mark.parametrize(
+    "posts",
+    [
+        (  # a Four Thirds sensor is no 3-inch one, and "1/1.3" no sibling of the model
+            ("#DJI #Air5Pro: 4/3 CMOS 50MP main, 1-inch 70mm, 1/1.3 166mm", ""),
+            (
+                "大疆 Air 5 Pro 影像曝光：4/3 英寸 5000 万像素主摄",
+                "大疆 Air 5 Pro 主摄 4/3 英寸 5000 万像素，1 英寸 70mm 中长焦，1/1.3 英寸长焦。",
+            ),
+        ),
+        (  # "the second half of May" is late May, not the year's second half
+            ("天玑 8950 规格", "天玑 8950：3.6GHz 超大核，台积电 N2P，5 月下旬发布。"),
+            (
+                "Dimensity 8950 CPU configuration and launch window revealed",
+                "The Dimensity 8950 has a 3.6GHz prime core on N2P and should launch in the "
+                "second half of May.",
+            ),
+        ),
+        (  # 5.12M and 512 万 are one score
+            ("麒麟9200 安兔兔 512万", "麒麟9200 工程机 AnTuTu 512万分。"),
+            ("Huawei Kirin 9200 hits 5.12M in AnTuTu", "The Kirin 9200 scored 5.12M points."),
+        ),
+        (  # "in May" is a month
+            ("iPad mini with M6 launching in May", "Apple will release the M6 iPad mini in May."),
+            ("古尔曼：M6 iPad mini 将于 5 月发布", "苹果将于 5 月推出搭载 M6 的 iPad mini。"),
+        ),
+        (  # an analyst's "1H36" is the first half
+            ("MacBook Air M10 now 1H36", "Our checks show the M10 MacBook Air moved to 1H36."),
+            (
+                "分析师：M10 MacBook Air 推迟至 2036 年上半年",
+                "M10 MacBook Air 推迟至 2036 年上半年。",
+            ),
+        ),
+        (  # "Extreme" is a suffix
+            ("Z4 Extreme 跑分来了", "Z4 Extreme 3DMark Time Spy 跑了 6100 分"),
+            ("AMD Ryzen Z4 Extreme scores 6,100 in 3DMark Time Spy", ""),
+        ),
+        (  # "AI Max" is a line
+            (
+                "【AMD】顶配叫 Ryzen AI Max 595",
+                "GPU 64CU RDNA5，内存 LPDDR6 512bit，功耗 55-120W 可调 #AMD#",
+            ),
+            (
+                "AMD Ryzen AI Max 595 to pack 64 RDNA 5 CUs and 512-bit LPDDR6",
+                "AMD's next big APU will be sold as the Ryzen AI Max 595, with a 512-bit bus.",
+            ),
+        ),
+    ],
+)
+def test_formats_halves_millions_and_lines_are_read_as_meant(
+    posts: tuple[tuple[str, str], ...],
+) -> None:
+    assert one(*posts)

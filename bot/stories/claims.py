@@ -286,8 +286,15 @@ def write_dates(folded: str, words: Glossary) -> str:
         lambda m: f" {_CHINESE_DIGITS[m.group(1)]} {m.group(2)}",
         folded,
     )
+    # a Four Thirds sensor is a format, not a 3-inch one: "4/3 CMOS", "4/3 英寸 1 亿像素"
+    folded = _FOUR_THIRDS.sub(" four-thirds ", folded)
     folded = _SPACED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
     folded = _SLASHED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
+    # "the second half of May" is late May, not H2
+    folded = _HALF_OF_MONTH.sub(
+        lambda m: f" date-{MONTHS[m.group(2)]}-{'early' if m.group(1) == 'first' else 'late'} ",
+        folded,
+    )
     english = "|".join(re.escape(p) for p in words.month_parts if re.match(r"[a-z]", p))
     chinese = "|".join(re.escape(p) for p in words.month_parts if not re.match(r"[a-z]", p))
 
@@ -329,10 +336,11 @@ def write_dates(folded: str, words: Glossary) -> str:
         ),
         folded,
     )
-    # "2.6 million" and "260 万" are one figure
+    # "2.6 million", "2.6M" and "260 万" are one figure
     folded = re.sub(
-        r"(?<![\d.,])(\d+(?:\.\d+)?)\s*(million|百万|万|亿)(?!像素|画素)",
-        lambda m: f" {_scaled(m.group(1), m.group(2))} ",
+        r"(?<![\d.,])(\d+(?:\.\d+)?)\s*(million|百万|万|亿)(?!像素|画素)"
+        r"|(?<![\d.,])(\d+\.\d+)(m)(?![a-z0-9])",
+        lambda m: f" {_scaled(m.group(1) or m.group(3), m.group(2) or 'million')} ",
         folded,
     )
     # Hong Kong and Taiwan dollars are not US dollars nor yuan: "港币 1,950 元", "NT$31,000"
@@ -349,13 +357,25 @@ def write_dates(folded: str, words: Glossary) -> str:
         r"(?<![\d.])(1[0-2]|0?[1-9])\s*月(?!\s*\d)", lambda m: f" month-{int(m.group(1))} ", folded
     )
     # "launches in November", "until June": a month named after a preposition, with no day
-    # ("May" is left out: "this may change")
+    # ("May" only after one that a verb cannot follow: "in May", not "this may change")
     folded = _ENGLISH_MONTH.sub(lambda m: f" {m.group(1)} month-{MONTHS[m.group(2)]} ", folded)
+    folded = _IN_MAY.sub(lambda m: f" {m.group(1)} month-5 ", folded)
     return folded
 
 
 _MEMORY_GIGABYTES = re.compile(
     r"(?<![\d.])(\d+)\s*g(?=\s*(?:gddr|lpddr|hbm|显存|内存|运存|vram|ram\b))"
+)
+_FOUR_THIRDS = re.compile(
+    r"(?<![\d./])4\s?/\s?3(?![\d/.])(?=\s*(?:-?\s*inch|英寸|吋|\"|cmos|sensor|传感器|感光|主摄|format))"
+)
+_HALF_OF_MONTH = re.compile(
+    r"(?<![a-z])(first|second) half of ("
+    + "|".join(m for m in MONTHS if len(m) > 3 or m == "may")
+    + r")(?![a-z])"
+)
+_IN_MAY = re.compile(
+    r"(?<![a-z])(in|by|until|till|around|during|before|after)\s+may(?![a-z])(?!\s*\d)"
 )
 _LOCAL_DOLLARS = (("港币|港元|hk\\$|hkd", "hkd"), ("新台币|台币|nt\\$|twd", "twd"))
 _CHINESE_DIGITS = {c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)} | {"两": "2"}

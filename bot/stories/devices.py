@@ -101,6 +101,10 @@ _GENERATION = re.compile(r"(\d)\s*([Gg]en)\s*(\d)")
 _GLUED = re.compile(r"\b[A-Za-z]+\d+[A-Za-z+]*\b|\b[a-z]+[A-Z][A-Za-z]*\d[A-Za-z0-9+]*\b")
 
 
+def _at(tokens: Sequence[str], index: int) -> str:
+    return tokens[index] if index < len(tokens) else ""
+
+
 def unglue(text: str) -> str:
     """Split camel-cased hashtags and glued model names: "#GalaxyS27Edge", "X300Pro", "8Gen6"."""
     text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
@@ -223,6 +227,8 @@ def designations(
                 and last is not None
                 and len(last) > 1
                 and len(last[1]) == len(token)
+                # "1/1.3-inch" is a sensor's size
+                and not (following == "/" and re.fullmatch(r"\d+\.\d+", _at(tokens, index + 2)))
             ):
                 # "Xiaomi 18 and 18 Pro": the line before, when the number is of its kind
                 # ("A26 Pro: 4612 single-core and 12380 multi-core" is no A26 12380)

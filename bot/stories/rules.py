@@ -190,6 +190,7 @@ _MODEL_X = re.compile(r"\d{4,5}x")  # a CPU, not a zoom: 9950X, 14950X
 _VIDEO_MODE = re.compile(r"(?<![a-z0-9.])(\d{1,2})k\s?(\d{2,3})(?:p|fps)?(?![a-z0-9])")
 _MEMORY_G = re.compile(r"(?<![\d.,])(1[26]|18|2[04]|3[26]|48|64|96)G(?![A-Za-z0-9])")
 _QUARTER = re.compile(r"(?<![a-z0-9])([1-4])q(\d{2})(?![a-z0-9])")
+_HALF = re.compile(r"(?<![a-z0-9])([12])h(\d{2})(?![a-z0-9])")
 _DASHED = re.compile(r"(?<![a-z0-9-])([a-z])-([a-z]{1,3})(\d{1,3})([a-z]?)(?![a-z0-9])")
 _CORES_THREADS = re.compile(r"(?<![a-z0-9])(\d{1,3})c\s?/?\s?(\d{1,3})t(?![a-z0-9])")
 # a core layout, not a model: "16P + 32E + 4LPE", "8P+16E"
@@ -253,6 +254,8 @@ class Fingerprint:
         for name in dict.fromkeys((*self.about(), *self.headline)):
             parts = name.split(" ")
             keys.append(f"s:{family_of(name, words)}")
+            if (rest := _unprefixed(parts)) is not None:
+                keys.append(f"s:{family_of(' '.join(rest), words)}")  # "Ryzen Z3", "Z3"
             numbered = any(c.isdigit() for c in name)
             if stored or not numbered:
                 keys.append(f"l:{parts[0]}")
@@ -476,6 +479,7 @@ class Reader:
         folded = _CORE_LAYOUT.sub(" cores ", folded)
         folded = _DASHED.sub(r"\1\2 \3 \4", folded)  # Fujifilm's "X-T6" is its "XT6"
         folded = _QUARTER.sub(r" q\1 \2 ", folded)  # an analyst's "3Q34" is Q3 of '34
+        folded = _HALF.sub(r" h\1 \2 ", folded)  # and "1H35" the first half of '35
         folded = _VIDEO_MODE.sub(r" \1k \2fps ", folded)  # "8K120", "8K 60p": a video mode
         folded = re.sub(r"[\'’]s\b", "", folded)
         folded = _BOUND.sub(r"\1 ", folded)  # "sub-250g" is 250 g
@@ -749,6 +753,8 @@ def _same_product(one: str, other: str) -> bool:
     Tablet 2"; "Razr Ultra", "Razr 70 Ultra"), and a product named by its brand from the one
     named by its line ("Samsung TriFold", "Galaxy Z TriFold")."""
     a, b = one.split(" "), other.split(" ")
+    if _unprefixed(a) == b or _unprefixed(b) == a:
+        return True  # "Ryzen Z3 Extreme" and a tipster's "Z3 Extreme", "DJI Mini 6 Pro"
     if not any(c.isdigit() for c in one) and set(a) < set(b):
         return True
     if not any(c.isdigit() for c in other) and set(b) < set(a):
@@ -759,6 +765,19 @@ def _same_product(one: str, other: str) -> bool:
     # "Samsung TriFold" is the "Galaxy Z TriFold", not the "Huawei TriFold"
     brands = {brand_of(a[0], words), brand_of(b[0], words)} - {None}
     return len(brands) <= 1
+
+
+def _unprefixed(name: list[str]) -> list[str] | None:
+    """Return a model's name without the chip line or brand it starts with, when the rest is
+    a name of its own: "ryzen z3 extreme" is "z3 extreme", "dji mini 6 pro" "mini 6 pro"
+    (but "ryzen 9" is no "9")."""
+    words = grammar()
+    if len(name) < 2 or not (name[0] in words.chips or name[0] in words.brand_names):
+        return None
+    rest = name[1:]
+    if not rest[0][:1].isalpha() or not any(c.isdigit() for c in "".join(rest)):
+        return None
+    return rest
 
 
 def _corrected(post: Fingerprint, story: Fingerprint) -> tuple[str, set[str], set[str]] | None:
@@ -911,7 +930,10 @@ def _claims_compared(
     claims = set(post.claims)
     if not claims:
         return Comparison(False, "the post claims nothing to compare")
-    held = set(story.claims)
+    # a device the post names beside its subject is held by the story about it: "M10
+    # MacBook Air delayed" names the MacBook Air that "MacBook Air M10 now 1H36" is about
+    # (a chip is not: "Galaxy S35 with Exynos 2900 on Geekbench" is not the chip's story)
+    held = set(story.claims) | {f"model:{s}" for s in story.about() if not is_chip(s)}
     # a bare figure is the same figure with its unit: "Neo8 SE 1799", "CNY 1,799"
     figures = _figures(held)
     shared = [c for c in post.claims if _holds(c, held, figures)]

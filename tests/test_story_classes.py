@@ -1297,3 +1297,18 @@ def test_formats_halves_millions_and_lines_are_read_as_meant(
     posts: tuple[tuple[str, str], ...],
 ) -> None:
     assert one(*posts)
+
+
+def test_a_title_whose_figures_the_story_holds_joins_it_whatever_its_text_repeats() -> None:
+    """'小米 27 系列定档 9 月 26 日' is the launch-date story, though its text repeats the
+    battery and camera leaks of the week; the battery story stays its own."""
+    found = stories(
+        ("小米27 Pro 电池 7500", "小米27 Pro：7500mAh，100W 有线。"),
+        ("小米27 系列 9.26", "小米27 / 27 Pro / 27 Ultra 同场，9月26日 发布会。"),
+        (
+            "小米 27 系列定档 9 月 26 日，三款机型同场发布",
+            "博主今日爆料，小米 27 系列将于 9 月 26 日发布。此前消息称小米 27 Pro 配备 "
+            "7500mAh 电池和 1 英寸主摄，小米 27 Ultra 配备 2 亿像素潜望长焦，首发新一代骁龙。",
+        ),
+    )
+    assert found[1] == found[2] != found[0], found

@@ -68,6 +68,7 @@ MAX_SUBJECTS = 8
 MAX_NAMES = 24
 MAX_REPORTS = 32  # reports a story keeps to be compared with, one by one
 FACT_SHARE = 0.3  # of a post's claims the story must hold when they share a figure
+TITLED_SHARE = 0.2  # of a post's claims the story must hold when it holds its title's figures
 # topics too general to tell one leak from another of the same model
 GENERAL = frozenset(
     [
@@ -973,8 +974,13 @@ def _claims_compared(
         # nor is a figure its text repeats: "iPad Air M4 減價 HK$4,099, OLED 版 2029 年" is
         # not the story of the OLED iPad Air because both give its 11-inch screen
         facts = []
-    if (share >= JOIN_SHARE and (len(shared) >= 2 or len(claims) == 1)) or (
-        facts and share >= FACT_SHARE
+    # a title whose every figure the story holds says the story's leak, however much
+    # background its text repeats: "小米 26 系列定档 9 月 28 日" and a tipster's "小米26 系列 9.28"
+    titled = bool(figured) and all(_told_held(c, held, figures) for c in figured)
+    if (
+        (share >= JOIN_SHARE and (len(shared) >= 2 or len(claims) == 1))
+        or (facts and share >= FACT_SHARE)
+        or (titled and facts and share >= TITLED_SHARE)
     ):
         return Comparison(
             True,

@@ -1312,3 +1312,23 @@ def test_a_title_whose_figures_the_story_holds_joins_it_whatever_its_text_repeat
         ),
     )
     assert found[1] == found[2] != found[0], found
+
+
+def test_a_title_is_about_the_chip_a_device_s_possessive_names_and_a_tri_fold_s_number() -> None:
+    """'Pixel 20's Tensor G15 moves to 2nm' is the Tensor G15's story; '華為三摺疊 Mate XT4'
+    is the Mate XT4, not a tri-fold without a number."""
+    assert one(
+        (
+            "Exclusive: Tensor G15 details leak, TSMC N2P and a 1+5+2 CPU",
+            "Leaked documents show the Tensor G15 in the Pixel 20 series is built on TSMC N2P.",
+        ),
+        (
+            "Report: Pixel 20's Tensor G15 moves to TSMC 2nm with 1+5+2 CPU",
+            "The Tensor G15 will be fabbed on TSMC N2P with a 4.4GHz prime core.",
+        ),
+    )
+    assert one(
+        ("Mate XT4 展开3.3mm", "#华为MateXT4# 三折叠，展开最薄处 3.3mm，重量 270g 左右。"),
+        ("Huawei Mate XT4 tri-fold to measure 3.3mm unfolded", "The Mate XT4 is 3.3mm unfolded."),
+        ("華為三摺疊 Mate XT4 展開厚度傳僅 3.3mm", "華為第四代三摺疊 Mate XT4 展開後僅 3.3mm。"),
+    )

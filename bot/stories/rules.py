@@ -421,7 +421,7 @@ class Reader:
         # built on N2P, vivo X400 to debut it"); a family written together is its series.
         # A title that names no model leaves it to the text (a device there before a chip)
         # a model code (V2611A) is the subject only when the post names no model by its name
-        named = [d for d in headline if not is_code(d, words)]
+        named = _headed([d for d in headline if not is_code(d, words)], title, words)
         subject = (
             series_subject(named, words)
             or (named[0] if named else None)
@@ -614,6 +614,33 @@ def _names(tokens: Sequence[str], words: Grammar) -> tuple[str, ...]:
         if t in words.brand_names or (t in words.lines and len(t) >= 3 and t not in _NOT_NAMES)
     ]
     return tuple(dict.fromkeys((*pairs, *brands)))
+
+
+def _headed(named: list[str], title: str, words: Grammar) -> list[str]:
+    """Put first the model a title is about when another is named before it: the chip a
+    device's possessive names ("Pixel 19's Tensor G14"), and the numbered model a product
+    word goes before ("华为三折叠 Mate XT3" is the Mate XT3)."""
+    if len(named) < 2:
+        return named
+    first, second = named[0], named[1]
+    if is_chip(second) and not is_chip(first) and _POSSESSIVE.search(fold(title)):
+        return [second, first, *named[2:]]
+    numbered = any(c.isdigit() for c in second)
+    if (
+        first.split(" ")[-1] in words.named
+        and not any(c.isdigit() for c in first)
+        and numbered
+        and brand_of(first.split(" ")[0], words) == brand_of(second.split(" ")[0], words)
+    ):
+        return [second, first, *named[2:]]
+    return named
+
+
+# "Pixel 19's Tensor G14", "Pixel 19 的 Tensor G14": the chip is what the title is about
+_POSSESSIVE = re.compile(
+    r"[\'’]s\s+(?:" + "|".join(sorted(grammar().chips, key=len, reverse=True)) + r")\b"
+    r"|的\s*(?:" + "|".join(sorted(grammar().chips, key=len, reverse=True)) + r")"
+)
 
 
 def _first_device(found: Sequence[str]) -> str | None:

@@ -1332,3 +1332,16 @@ def test_a_title_is_about_the_chip_a_device_s_possessive_names_and_a_tri_fold_s_
         ("Huawei Mate XT4 tri-fold to measure 3.3mm unfolded", "The Mate XT4 is 3.3mm unfolded."),
         ("華為三摺疊 Mate XT4 展開厚度傳僅 3.3mm", "華為第四代三摺疊 Mate XT4 展開後僅 3.3mm。"),
     )
+
+
+def test_a_chip_maker_s_line_a_title_names_says_the_story_is_the_device_s_chip() -> None:
+    """'Quest 6 = Snapdragon XR5+ Gen 1' names no chip model the reader knows, but it says
+    the headset's chip, as '骁龙 XR5+ 第一代' does."""
+    assert one(
+        ("Quest 6 = Snapdragon XR5+ Gen 1. Confirmed in firmware.", "Two SKUs, both on XR5+."),
+        (
+            "Meta Quest 6 will use Snapdragon XR5+ Gen 1, firmware strings suggest",
+            "Meta's Quest 6 headsets will both run on Qualcomm's Snapdragon XR5+ Gen 1.",
+        ),
+        ("Meta Quest 6 头显芯片曝光：骁龙 XR5+ 第一代", "Meta Quest 6 两款型号都将采用骁龙 XR5+。"),
+    )

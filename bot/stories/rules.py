@@ -176,6 +176,9 @@ _TOKEN = re.compile(
     r"|[\u3400-\u9fff]"  # one CJK character (names and topics are read before)
 )
 _CHIPS = grammar().chips
+# the lines of chips a phone is said to use, named without a number ("Snapdragon in every
+# market", "不用 Exynos")
+_CHIP_MAKERS = frozenset(("snapdragon", "dimensity", "exynos", "tensor", "kirin", "xring"))
 # a model glued to a suffix of two letters or more: "20pro", "x600pro", "x100vii", "5090ti"
 _SUFFIXED = re.compile(
     r"([a-z]{0,2}\d{1,4}[a-z]??)("
@@ -463,7 +466,14 @@ class Reader:
         # Exynos 2900" is the chip's leak, not the 3C battery story its text repeats
         if subject and not is_chip(subject):
             chips = tuple(f"model:{d}" for d in headline if is_chip(d) and f"model:{d}" in claimed)
-            lead += tuple(c for c in (*chips, "chip" if chips else "") if c and c not in lead)
+            # and a chip maker's line it names with no number: "S34 Ultra to use Snapdragon
+            # in every market, no Exynos" is the story of its chip, not of its camera
+            lined = chips or any(
+                t in _CHIP_MAKERS and not _at(title_tokens, i + 1)[:1].isdigit()
+                for i, t in enumerate(title_tokens)
+            )
+            lead += tuple(c for c in (*chips, "chip" if lined else "") if c and c not in lead)
+            claimed += ("chip",) * (lined and "chip" not in claimed)
         names = () if subject else _names(title_tokens, self._words)
         return Fingerprint(
             subject, headline, found, claimed, signature, (), quoted, lead=lead, names=names
@@ -520,6 +530,10 @@ class Reader:
 
 # "22pm", "17p": a model's number and its suffixes' initials
 _INITIALS = re.compile(r"(\d{1,3})([a-z]{1,3})")
+
+
+def _at(tokens: Sequence[str], index: int) -> str:
+    return tokens[index] if index < len(tokens) else ""
 
 
 def _spelled_out(shorthand: str, found: Sequence[str]) -> str | None:

@@ -1345,3 +1345,19 @@ def test_a_chip_maker_s_line_a_title_names_says_the_story_is_the_device_s_chip()
         ),
         ("Meta Quest 6 头显芯片曝光：骁龙 XR5+ 第一代", "Meta Quest 6 两款型号都将采用骁龙 XR5+。"),
     )
+
+
+def test_a_title_that_asks_the_reader_s_opinion_is_its_own_story() -> None:
+    """'Pixel 15 Pro 上 5600mAh，你们还在意重量吗？' asks, it does not report; a tipster's
+    'Pixel 15 Pro 5600mAh??' does."""
+    leak = (
+        ("Pixel 15 Pro battery: 5,600mAh", "Google Pixel 15 Pro gets a 5,600mAh battery, 45W."),
+        ("谷歌 Pixel 15 Pro 电池 5600mAh", "Pixel 15 Pro 电池 5600mAh，45W 快充。"),
+    )
+    for asking in (
+        ("Pixel 15 Pro 上 5600mAh 了，你们还在意重量吗？", "Pixel 15 Pro 5600mAh，45W。"),
+        ("A 5,600mAh Pixel 15 Pro: do we really need it?", "5,600mAh and 45W on the Pixel."),
+    ):
+        found = stories(*leak, asking)
+        assert found[0] == found[1] != found[2], (asking[0], found)
+    assert one(*leak, ("Pixel 15 Pro 5600mAh??", "Pixel 15 Pro 5600mAh 45W"))

@@ -165,7 +165,14 @@ def glossary() -> Glossary:
             phrases[str(word)] = token
     parts = {str(w): str(part) for part, words in data["month_parts"].items() for w in words}
     pattern = _phrases_pattern(phrases)
-    asides = re.compile("|".join(_phrase_pattern(str(p)) for p in data["asides"]))
+    asides = re.compile(
+        "|".join(_phrase_pattern(str(p)) for p in data["asides"])
+        # a title that ends asking the reader's opinion: "还值得买吗？", "Do we really need
+        # 8,000mAh phones?" (not a tipster's "Switch 2 Lite incoming??")
+        + "|(?:"
+        + "|".join(_phrase_pattern(str(p)) for p in data["asking"])
+        + r")[^?？]{0,30}(?<![?？])[?？]$"
+    )
     months = {
         str(name): frozenset(str(m) for m in found) for name, found in data["event_months"].items()
     }

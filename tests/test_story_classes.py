@@ -1213,6 +1213,11 @@ def test_a_round_up_of_the_rumours_so_far_and_a_column_are_their_own_stories() -
             "The rumored 5,600mAh battery and 45W charging miss what users want.",
         ),
         ("评论：Pixel 15 Pro 电池 5600mAh，还不够", "Pixel 15 Pro 传 5600mAh 电池、45W 快充。"),
+        (
+            "Week in leaks: Pixel 15 Pro, Galaxy S40 Ultra and iPhone 28 Pro",
+            "The Pixel 15 Pro gets a 5,600mAh battery and 45W charging, the S40 Ultra a 200MP "
+            "periscope.",
+        ),
     ):
         found = stories(*leak, aside)
         assert found[0] == found[1] != found[2], (aside[0], found)

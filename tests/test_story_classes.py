@@ -1214,6 +1214,10 @@ def test_a_round_up_of_the_rumours_so_far_and_a_column_are_their_own_stories() -
         ),
         ("评论：Pixel 15 Pro 电池 5600mAh，还不够", "Pixel 15 Pro 传 5600mAh 电池、45W 快充。"),
         (
+            "【本周爆料】Pixel 15 Pro 电池、Galaxy S40 Ultra 潜望、iPhone 28 Pro 价格",
+            "本周重点：Pixel 15 Pro 电池 5600mAh，45W 快充；S40 Ultra 2 亿潜望。",
+        ),
+        (
             "Week in leaks: Pixel 15 Pro, Galaxy S40 Ultra and iPhone 28 Pro",
             "The Pixel 15 Pro gets a 5,600mAh battery and 45W charging, the S40 Ultra a 200MP "
             "periscope.",
@@ -1366,3 +1370,44 @@ def test_a_title_that_asks_the_reader_s_opinion_is_its_own_story() -> None:
         found = stories(*leak, asking)
         assert found[0] == found[1] != found[2], (asking[0], found)
     assert one(*leak, ("Pixel 15 Pro 5600mAh??", "Pixel 15 Pro 5600mAh 45W"))
+
+
+@pytest.mark.parametrize(
+    "posts",
+    [
+        (  # wired and wireless: a title's 80W is no correction of another's 120W
+            ("小米22 Ultra 电池", "小米22 Ultra 电池 8500mAh 级别，120W 有线 + 80W 无线。"),
+            (
+                "Xiaomi 22 Ultra to pack an 8,500mAh battery with 120W charging",
+                "The Xiaomi 22 Ultra gets an 8,500mAh battery, 120W wired and 80W wireless.",
+            ),
+            (
+                "Xiaomi 22 Ultra: 8500 mAh battery and 80 W wireless charging tipped",
+                "The Xiaomi 22 Ultra gets an 8500 mAh cell with 120 W wired and 80 W wireless.",
+            ),
+        ),
+        (  # a model code is no other model
+            ("ROG ALLY 4 RC76L $949.99 #ROGAlly4", ""),
+            (
+                "Asus ROG Ally 4 price leaks via retailer listing: $949",
+                "A US retailer lists the ROG Ally 4 at $949.99.",
+            ),
+        ),
+        (  # a family written member by member, on either side
+            ("Exynos 2800 in S36 / S36+", "Exynos 2800 will power S36 / S36+ in Europe & Korea."),
+            (
+                "Galaxy S36 and S36+ will use the Exynos 2800 in Europe and Korea",
+                "Samsung will use its Exynos 2800 in the Galaxy S36 and S36+ sold in Europe and "
+                "Korea, a tipster says.",
+            ),
+        ),
+        (  # a price in euros with a decimal comma
+            ("PS7 EU: 649,99€ digital / 749,99€ disc. That's it.", ""),
+            ("PS7 Price Leaks: €649.99 For Digital Edition, €749.99 With Disc Drive", ""),
+        ),
+    ],
+)
+def test_listed_powers_codes_families_and_euro_cents_are_read_as_meant(
+    posts: tuple[tuple[str, str], ...],
+) -> None:
+    assert one(*posts)

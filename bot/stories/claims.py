@@ -324,7 +324,9 @@ def write_dates(folded: str, words: Glossary) -> str:
     folded = _MEMORY_GIGABYTES.sub(r"\1gb", folded)
     folded = re.sub(rf"({NUMBER})\s*美元", r" $\1 ", folded)  # "2899 美元" is $2,899
     folded = re.sub(
-        rf"€\s*({NUMBER})|({NUMBER})\s*欧元", lambda m: f" €{m.group(1) or m.group(2)} ", folded
+        rf"€\s*({NUMBER})|({NUMBER})\s*(?:欧元|€)",
+        lambda m: f" €{m.group(1) or m.group(2)} ",
+        _EURO_CENTS.sub(r"\1.\2", folded),
     )
     # a camera's pixels written without 像素: "2 亿潜望" is a 200 MP periscope, "双 5000 万前摄"
     # two 50 MP selfie cameras
@@ -384,6 +386,8 @@ _HALF_OF_MONTH = re.compile(
 _IN_MAY = re.compile(
     r"(?<![a-z])(in|by|until|till|around|during|before|after)\s+may(?![a-z])(?!\s*\d)"
 )
+# a price in euros written with a decimal comma: "599,99€", "599,99 欧元"
+_EURO_CENTS = re.compile(r"(?<![\d,.])(\d{1,4}),(\d{2})(?=\s*(?:€|欧元|eur(?![a-z])))")
 _LOCAL_DOLLARS = (("港币|港元|hk\\$|hkd", "hkd"), ("新台币|台币|nt\\$|twd", "twd"))
 _CHINESE_DIGITS = {c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)} | {"两": "2"}
 _ENGLISH_MONTH = re.compile(

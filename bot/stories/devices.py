@@ -92,8 +92,10 @@ def grammar() -> Grammar:
 
 _HASHTAG = re.compile(r"#([A-Za-z][A-Za-z0-9+]*[A-Za-z0-9+])")
 _CAMEL = re.compile(
-    # (not a GPU die's code, two capitals and three digits: "GB303", "AD102")
-    r"(?<=[a-z]{2})(?=[A-Z])|(?<=[A-Za-z]{2})(?=\d)(?!(?<=[A-Z]{2})\d{3}(?!\d))"
+    # (not a GPU die's code, two capitals and three digits: "GB303", "AD102", nor a model
+    # code, two capitals, two digits and one: "RC75L")
+    r"(?<=[a-z]{2})(?=[A-Z])"
+    r"|(?<=[A-Za-z]{2})(?=\d)(?!(?<=[A-Z]{2})(?:\d{3}(?!\d)|\d\d[A-Z](?![\dA-Za-z])))"
     r"|(?<=\d)(?=[A-Z][a-z])"
     r"|(?<=[a-z][A-Z])(?=[A-Z][a-z])"  # "GalaxyZFold8": Galaxy Z Fold 8
 )
@@ -368,12 +370,18 @@ def _unnumbered(tokens: Sequence[str], index: int, words: Grammar) -> list[str] 
 
 def is_code(designation: str, words: Grammar) -> bool:
     """Tell a model code (V2611A, RMX5091, PLA110) from a model's name (X400, S27, A56)."""
-    found = re.fullmatch(r"([a-z]{1,4})(\d{3,5})([a-z]{0,3})", designation.replace(" ", ""))
+    found = re.fullmatch(r"([a-z]{1,4})(\d{2,5})([a-z]{0,3})", designation.replace(" ", ""))
     if found is None:
         return False
-    letters, digits = found.group(1), found.group(2)
+    letters, digits, ending = found.groups()
     known = letters in words.brand_names or (letters in words.lines and len(letters) > 1)
-    return not known and (len(digits) >= 4 or len(letters) >= 3)
+    # two letters and a letter after the number are a code too: "RC75L", "GU606WV"
+    glued = len(letters) >= 2 and bool(ending)
+    return (
+        not known
+        and (len(digits) >= 4 or len(letters) >= 3 or glued)
+        and (len(digits) >= 3 or glued)
+    )
 
 
 def _lined(word: str, words: Grammar) -> bool:

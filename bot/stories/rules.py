@@ -776,18 +776,38 @@ def _same_subject(post: Fingerprint, story: Fingerprint) -> bool:
         return False
     if post.subject in about:
         return True
-    if post.subject in story.headline and any(s in post.headline for s in about):
+    if _named_in(post.subject, story.headline) and any(_named_in(s, post.headline) for s in about):
         return True
-    if post.subject in story.designations and any(s in post.designations for s in about):
+    if _named_in(post.subject, story.designations) and any(
+        _named_in(s, post.designations) for s in about
+    ):
         return True  # both name both: "Dimensity 9600: N2P", "vivo X400 with Dimensity 9600"
     if any(_same_product(post.subject, s) for s in about):
         return True
     words = grammar()
     family = family_of(post.subject, words)
     post_series = post.subject.endswith(f" {SERIES}")
+    # a family written member by member is those members: "Galaxy S35 and S35+ get 25W" is
+    # not about the S35 Ultra
+    listed = [d for d in post.headline if family_of(d, words) == family and d != post.subject]
     return any(
-        family_of(s, words) == family and (post_series or s.endswith(f" {SERIES}")) for s in about
+        family_of(s, words) == family
+        and (post_series or s.endswith(f" {SERIES}"))
+        and not (post_series and len(listed) >= 2 and s not in listed and s != post.subject)
+        for s in about
     )
+
+
+def _named_in(subject: str, names: Sequence[str]) -> bool:
+    """Tell whether names hold a subject, or a member of the family it is the series of
+    ("Galaxy S35 and S35+ will use the Exynos 2700" and "Exynos 2700 in S35 / S35+")."""
+    if subject in names:
+        return True
+    if not subject.endswith(f" {SERIES}"):
+        return False
+    words = grammar()
+    family = family_of(subject, words)
+    return any(family_of(n, words) == family for n in names)
 
 
 def _same_product(one: str, other: str) -> bool:
@@ -845,12 +865,22 @@ def _titles_differ(post: Fingerprint, story: Fingerprint) -> tuple[str, set[str]
     ours = _title_figures(post.lead)
     if not ours:
         return None
+    said = _title_figures(post.claims)
     for report in story.each_report():
         theirs = _title_figures(report.lead)
         for unit in sorted(ours.keys() & theirs.keys()):
+            if unit in _SEVERAL and any(
+                _alike(unit, a, b) for a in said[unit] for b in theirs[unit]
+            ):
+                continue  # the post gives the report's figure too: "8,000mAh, 80W wireless"
+                # and "8,000mAh with 120W charging", whose text says 120W wired as well
             if not any(_alike(unit, a, b) for a in ours[unit] for b in theirs[unit]):
                 return unit, theirs[unit], ours[unit]
     return None
+
+
+# kinds of figure a post gives several of (wired and wireless charging)
+_SEVERAL = frozenset(("w",))
 
 
 def _title_figures(lead: Sequence[str]) -> dict[str, set[str]]:
@@ -955,7 +985,10 @@ def comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
     ]
     words = grammar()
     families = {family_of(s, words) for s in (*story.about(), post.subject)}
-    strangers = [d for d in strangers if family_of(d, words) not in families]
+    # a model code is the model's, not another's: "ROG ALLY 3 RC75L $899.99"
+    strangers = [
+        d for d in strangers if family_of(d, words) not in families and not is_code(d, words)
+    ]
     return _claims_compared(post, story, conflict, f"same model ({post.subject})", strangers)
 
 
@@ -1092,6 +1125,7 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
     if conflict is not None and _same_subject(post, story):
         return Comparison(False, _conflict_words(conflict), conflict=conflict)
     best: Comparison | None = None
+    about = story.about()
     for report in story.each_report():
         found = comparison(post, report)
         if not found.joins:
@@ -1111,7 +1145,10 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 # cores", whose text gives the $699 price story's price and launch)
                 and back.shared * 2 >= len(report.claims)
                 and (not told or any(c.partition(":")[2] in values for c in told))
-                and (not chips or bool({*chips, "chip"} & set(story.claims)))
+                and (
+                    not chips
+                    or bool({*chips, "chip"} & {*story.claims, *(f"model:{s}" for s in about)})
+                )
             ):
                 found = dataclasses.replace(back, why=back.why.replace("its", "the story's", 1))
         if found.joins and _titles_tell_two(report, post):

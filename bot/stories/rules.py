@@ -650,10 +650,12 @@ def _headed(named: list[str], title: str, words: Grammar) -> list[str]:
     return named
 
 
-# "Pixel 19's Tensor G14", "Pixel 19 的 Tensor G14": the chip is what the title is about
+# "Pixel 19's Tensor G14", "Pixel 19 的 Tensor G14": the chip is what the title is about (a
+# model's possessive, not a maker's: "Xbox Ally 2 will use AMD's Ryzen Z4 Extreme")
 _POSSESSIVE = re.compile(
-    r"[\'’]s\s+(?:" + "|".join(sorted(grammar().chips, key=len, reverse=True)) + r")\b"
-    r"|的\s*(?:" + "|".join(sorted(grammar().chips, key=len, reverse=True)) + r")"
+    r"(?:\d|\+|pro|max|ultra|plus|mini|lite|fe|xl)(?:[\'’]s\s+|\s*的\s*)(?:"
+    + "|".join(sorted(grammar().chips, key=len, reverse=True))
+    + r")(?![a-z])"
 )
 
 
@@ -776,24 +778,27 @@ def _same_subject(post: Fingerprint, story: Fingerprint) -> bool:
         return False
     if post.subject in about:
         return True
-    if _named_in(post.subject, story.headline) and any(_named_in(s, post.headline) for s in about):
-        return True
-    if _named_in(post.subject, story.designations) and any(
-        _named_in(s, post.designations) for s in about
-    ):
-        return True  # both name both: "Dimensity 9600: N2P", "vivo X400 with Dimensity 9600"
-    if any(_same_product(post.subject, s) for s in about):
-        return True
     words = grammar()
     family = family_of(post.subject, words)
     post_series = post.subject.endswith(f" {SERIES}")
     # a family written member by member is those members: "Galaxy S35 and S35+ get 25W" is
     # not about the S35 Ultra
     listed = [d for d in post.headline if family_of(d, words) == family and d != post.subject]
+    kin = [s for s in about if family_of(s, words) == family and not s.endswith(f" {SERIES}")]
+    if post_series and len(listed) >= 2 and kin and not set(kin) & set(listed):
+        return False
+    if _named_in(post.subject, story.headline) and any(_named_in(s, post.headline) for s in about):
+        return True
+    if post.subject in story.designations and any(s in post.designations for s in about):
+        return True  # both name both: "Dimensity 9600: N2P", "vivo X400 with Dimensity 9600"
+    if any(_same_product(post.subject, s) for s in about):
+        return True
+    # and so is a story's ("S36 Ultra: 65W" is not the story of "Galaxy S36 and S36+: 45W")
+    told = [d for d in story.headline if family_of(d, words) == family]
     return any(
         family_of(s, words) == family
         and (post_series or s.endswith(f" {SERIES}"))
-        and not (post_series and len(listed) >= 2 and s not in listed and s != post.subject)
+        and not (s.endswith(f" {SERIES}") and len(told) >= 2 and post.subject not in told)
         for s in about
     )
 

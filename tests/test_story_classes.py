@@ -1411,3 +1411,34 @@ def test_listed_powers_codes_families_and_euro_cents_are_read_as_meant(
     posts: tuple[tuple[str, str], ...],
 ) -> None:
     assert one(*posts)
+
+
+def test_a_maker_s_possessive_and_a_family_member_by_member_keep_stories_apart() -> None:
+    """'Xbox Ally 3 will use AMD's Ryzen Z5 Extreme' is the handheld's chip story, not the
+    Z5 Extreme's spec story; 'Galaxy S37 and S37+ both get 45W' is not the S37 Ultra's."""
+    found = stories(
+        ("Z5 Extreme 规格", "AMD 锐龙 Z5 Extreme：12 核心 Zen 9，TDP 15-35W，给掌机的。"),
+        (
+            "AMD Ryzen Z5 Extreme handheld APU gets 12 Zen 9 cores",
+            "AMD's next handheld chip, the Ryzen Z5 Extreme, will have 12 Zen 9 cores, 15-35W.",
+        ),
+        (
+            "Xbox Ally 3 will use AMD's Ryzen Z5 Extreme, sources say",
+            "The Xbox Ally 3 will run on AMD's Ryzen Z5 Extreme, the chip that leaked yesterday "
+            "with 12 Zen 9 cores at 15-35W.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found
+    found = stories(
+        ("S37U 5500mAh 65W. That's it.", ""),
+        (
+            "Galaxy S37 Ultra to get a 5,500mAh battery and 65W charging",
+            "The Galaxy S37 Ultra will come with a 5,500mAh cell and 65W, up from 45W.",
+        ),
+        (
+            "Galaxy S37 and S37+ will both support 45W charging",
+            "Both the Galaxy S37 and S37+ get 45W, a day after the S37 Ultra was tipped for 65W "
+            "and a 5,500mAh battery.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found

@@ -1442,3 +1442,26 @@ def test_a_maker_s_possessive_and_a_family_member_by_member_keep_stories_apart()
         ),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_minutes_are_a_figure_and_guides_and_explainers_are_asides() -> None:
+    """'续航更正为 48 分钟，而非 52 分钟' corrects the 52-minute story; a buyer's guide, a 'top
+    stories' round-up and a 'Why ...' explainer join no story."""
+    found = stories(
+        ("大疆 Mavic 7 Pro 续航曝光：52 分钟", "爆料人称大疆 Mavic 7 Pro 最长飞行时间 52 分钟。"),
+        ("DJI Mavic 7 Pro flight time leaks: 52 minutes", "The Mavic 7 Pro flies for 52 minutes."),
+        ("大疆 Mavic 7 Pro 续航更正为 48 分钟，而非 52 分钟", "Mavic 7 Pro 实际续航为 48 分钟。"),
+        ("DJI Mavic 7 Pro 續航更正為 48 分鐘", "爆料者更正指 Mavic 7 Pro 飛行時間為 48 分鐘。"),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found
+    leak = (
+        ("Pixel 15 Pro battery: 5,600mAh", "Google Pixel 15 Pro gets a 5,600mAh battery, 45W."),
+        ("谷歌 Pixel 15 Pro 电池 5600mAh", "Pixel 15 Pro 电池 5600mAh，45W 快充。"),
+    )
+    for aside in (
+        ("Pixel Buyer's Guide: wait for the Pixel 15 Pro?", "A 5,600mAh battery is tipped."),
+        ("Top Stories: Pixel 15 Pro battery, Galaxy S40 price", "The Pixel 15 Pro gets 5,600mAh."),
+        ("Why the Pixel 15 Pro's 5,600mAh battery matters", "5,600mAh and 45W at last."),
+    ):
+        found = stories(*leak, aside)
+        assert found[0] == found[1] != found[2], (aside[0], found)

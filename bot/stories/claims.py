@@ -57,6 +57,10 @@ UNITS: Mapping[str, str] = {
     "days": "days",
     "day": "days",
     "天": "days",
+    "minutes": "min",  # a drone's or a watch's time: "51 minutes", "51 分钟"
+    "min": "min",
+    "mins": "min",
+    "分钟": "min",
     "hours": "hours",
     "hrs": "hours",
     "小时": "hours",
@@ -73,7 +77,7 @@ UNITS: Mapping[str, str] = {
     "尼特": "nits",
     "倍": "x",  # "5 倍长焦": a 5x telephoto
 }
-CHINESE_UNITS = "亿像素|万像素|亿画素|万画素|英寸|吋|克|元|毫安|瓦|尼特|天|小时|倍"
+CHINESE_UNITS = "亿像素|万像素|亿画素|万画素|英寸|吋|克|元|毫安|瓦|尼特|天|小时|分钟|倍"
 CHINESE_SCALE = {"亿像素": 100.0, "万像素": 0.01, "亿画素": 100.0, "万画素": 0.01}  # to megapixels
 MONTHS: Mapping[str, int] = {
     name: index
@@ -172,6 +176,10 @@ def glossary() -> Glossary:
         + "|(?:"
         + "|".join(_phrase_pattern(str(p)) for p in data["asking"])
         + r")[^?？]{0,30}(?<![?？])[?？]$"
+        # or that opens explaining: "Why 8,000mAh batteries are suddenly everywhere"
+        + "|^(?:"
+        + "|".join(re.escape(str(p)) for p in data["opening"])
+        + r")\s"
     )
     months = {
         str(name): frozenset(str(m) for m in found) for name, found in data["event_months"].items()

@@ -1465,3 +1465,24 @@ def test_minutes_are_a_figure_and_guides_and_explainers_are_asides() -> None:
     ):
         found = stories(*leak, aside)
         assert found[0] == found[1] != found[2], (aside[0], found)
+
+
+def test_two_chips_a_title_names_are_compared_not_one_story() -> None:
+    """'Ryzen 9 13950X3D Geekbench leak: beats Core Ultra 9 685K' is the 13950X3D's score
+    story, not the 685K's, whose write-up names the 13950X3D too (a CPU named by its number
+    is a chip)."""
+    found = stories(
+        ("Intel Core Ultra 9 685K (24C/32T) GB6: 4312 / 32866 #Intel", ""),
+        ("AMD Ryzen 9 13950X3D (16C/32T) GB6: 4158 SC / 34412 MC", ""),
+        (
+            "Intel Core Ultra 9 685K spotted on Geekbench with 4,312 single-core score",
+            "Intel's Core Ultra 9 685K scored 4,312 single-core and 32,866 multi-core in "
+            "Geekbench 6. Yesterday, AMD's Ryzen 9 13950X3D was reported to carry 192MB of L3.",
+        ),
+        (
+            "AMD Ryzen 9 13950X3D Geekbench Leak: 34,412 Multi-Core, Beats Core Ultra 9 685K",
+            "The Ryzen 9 13950X3D scored 4,158 single-core and 34,412 multi-core, ahead of the "
+            "Core Ultra 9 685K's 32,866 but behind its 4,312 single-core.",
+        ),
+    )
+    assert found[0] == found[2] != found[1] == found[3], found

@@ -666,7 +666,14 @@ def _first_device(found: Sequence[str]) -> str | None:
 def is_chip(designation: str) -> bool:
     """Tell a chip ("snapdragon 8 elite gen 5", "tensor g6") from a device."""
     first = designation.split(" ", 1)[0]
-    return first in _CHIPS or (re.match(r"[a-z]+", first) or [""])[0] in _CHIPS
+    return (
+        first in _CHIPS
+        or (re.match(r"[a-z]+", first) or [""])[0] in _CHIPS
+        or bool(_CPU.fullmatch(first))  # a CPU named by its number: "12950X3D", "585K", "488H"
+    )
+
+
+_CPU = re.compile(r"\d{3,5}(?:x3d\d?|x|k|kf|ks|hx|hs|h|u|v)")
 
 
 def _words(tokens: Sequence[str]) -> list[str]:
@@ -787,10 +794,13 @@ def _same_subject(post: Fingerprint, story: Fingerprint) -> bool:
     kin = [s for s in about if family_of(s, words) == family and not s.endswith(f" {SERIES}")]
     if post_series and len(listed) >= 2 and kin and not set(kin) & set(listed):
         return False
-    if _named_in(post.subject, story.headline) and any(_named_in(s, post.headline) for s in about):
+    # both name both: "Dimensity 9600: N2P", "vivo X400 with Dimensity 9600" (two chips
+    # both named are compared: "Ryzen 9 12950X3D beats the Core Ultra 9 585K")
+    paired = [s for s in about if not (is_chip(s) and is_chip(post.subject))]
+    if _named_in(post.subject, story.headline) and any(_named_in(s, post.headline) for s in paired):
         return True
-    if post.subject in story.designations and any(s in post.designations for s in about):
-        return True  # both name both: "Dimensity 9600: N2P", "vivo X400 with Dimensity 9600"
+    if post.subject in story.designations and any(s in post.designations for s in paired):
+        return True
     if any(_same_product(post.subject, s) for s in about):
         return True
     # and so is a story's ("S36 Ultra: 65W" is not the story of "Galaxy S36 and S36+: 45W")

@@ -1486,3 +1486,30 @@ def test_two_chips_a_title_names_are_compared_not_one_story() -> None:
         ),
     )
     assert found[0] == found[2] != found[1] == found[3], found
+
+
+def test_a_bare_year_is_no_figure_a_story_holds_for_a_title() -> None:
+    """'PlayStation 8 Portable: release date April 9, 2042' is not the PS8 Pro's GPU story,
+    though the GPU story's texts say 2042 too."""
+    found = stories(
+        (
+            "PS8 Pro GPU: 128 CUs, ~3.4GHz, around 50 TFLOPs",
+            "Multiple sources now. PS8 Pro GPU is 128 CU, up from 80 CU in the base PS8. Sony "
+            "targeting holiday 2042 at the earliest.",
+        ),
+        (
+            "PS8 Pro to feature 128 Compute Unit GPU, sources claim",
+            "Sony's PlayStation 8 Pro will feature a 128 CU GPU clocked at up to 3.4GHz.",
+        ),
+        (
+            "PS8 Pro GPU Rumored With 128 CUs, 60% More Than Base PS8",
+            "The PlayStation 8 Pro's GPU will pack 128 Compute Units at 3.4 GHz. Sony's PS8 "
+            "Portable is expected to launch in 2042.",
+        ),
+        ("PlayStation 8 Portable: release date April 9, 2042", "Reveal in March. #PS8Portable"),
+        (
+            "PlayStation 8 Portable release date leaks: April 9, 2042",
+            "Sony's PS8 Portable will release worldwide on April 9, 2042, after a reveal in March.",
+        ),
+    )
+    assert found[0] == found[1] == found[2] != found[3] == found[4], found

@@ -1513,3 +1513,41 @@ def test_a_bare_year_is_no_figure_a_story_holds_for_a_title() -> None:
         ),
     )
     assert found[0] == found[1] == found[2] != found[3] == found[4], found
+
+
+@pytest.mark.parametrize(
+    "posts",
+    [
+        (  # 萬像, short for 萬像素, is megapixels
+            ("Correction: EOS R8 Mark III is 36MP, not 45MP", "Our source says 36MP, not 45MP."),
+            (
+                "EOS R8 Mark III 傳聞更正：3600 萬像而非 4500 萬像",
+                "更正指 EOS R8 Mark III 3600 萬像。",
+            ),
+        ),
+        (  # "至尊版Gen8" glued is Gen 8
+            (
+                "#骁龙8至尊版Gen8# GB6 跑分",
+                "#骁龙8至尊版Gen8# 工程机 GB6：单核 4450+，多核 13900+。",
+            ),
+            (
+                "Snapdragon 8 Elite Gen 8 posts 4,450 single-core on Geekbench 6",
+                "An engineering sample of the Snapdragon 8 Elite Gen 8 scored 4,450 and 13,900.",
+            ),
+        ),
+        (  # GFX is Fujifilm's line, not a model code
+            (
+                "富士GFX100 V售价曝光：8499美元",
+                "另有消息称X100IX将升级传感器。GFX100 V 售价 8499 美元。",
+            ),
+            (
+                "GFX100 V price: $8,499 body only",
+                "The GFX100 V will cost $8,499 body only in the US.",
+            ),
+        ),
+    ],
+)
+def test_short_chinese_units_glued_generations_and_camera_lines_are_read(
+    posts: tuple[tuple[str, str], ...],
+) -> None:
+    assert one(*posts)

@@ -68,6 +68,8 @@ UNITS: Mapping[str, str] = {
     "万像素": "mp",
     "亿画素": "mp",  # 畫素, Taiwan's word for a pixel
     "万画素": "mp",
+    "万像": "mp",  # "3200 萬像", short for 萬像素
+    "亿像": "mp",
     "英寸": "inch",
     "吋": "inch",
     "克": "g",
@@ -77,8 +79,15 @@ UNITS: Mapping[str, str] = {
     "尼特": "nits",
     "倍": "x",  # "5 倍长焦": a 5x telephoto
 }
-CHINESE_UNITS = "亿像素|万像素|亿画素|万画素|英寸|吋|克|元|毫安|瓦|尼特|天|小时|分钟|倍"
-CHINESE_SCALE = {"亿像素": 100.0, "万像素": 0.01, "亿画素": 100.0, "万画素": 0.01}  # to megapixels
+CHINESE_UNITS = "亿像素|万像素|亿画素|万画素|亿像|万像|英寸|吋|克|元|毫安|瓦|尼特|天|小时|分钟|倍"
+CHINESE_SCALE = {  # to megapixels
+    "亿像素": 100.0,
+    "万像素": 0.01,
+    "亿画素": 100.0,
+    "万画素": 0.01,
+    "亿像": 100.0,
+    "万像": 0.01,
+}
 MONTHS: Mapping[str, int] = {
     name: index
     for index, names in enumerate(
@@ -355,7 +364,7 @@ def write_dates(folded: str, words: Glossary) -> str:
     )
     # "2.6 million", "2.6M" and "260 万" are one figure
     folded = re.sub(
-        r"(?<![\d.,])(\d+(?:\.\d+)?)\s*(million|百万|万|亿)(?!像素|画素)"
+        r"(?<![\d.,])(\d+(?:\.\d+)?)\s*(million|百万|万|亿)(?!像|画素)"
         r"|(?<![\d.,])(\d+\.\d+)(m)(?![a-z0-9])",
         lambda m: f" {_scaled(m.group(1) or m.group(3), m.group(2) or 'million')} ",
         folded,

@@ -99,7 +99,7 @@ _CAMEL = re.compile(
     r"|(?<=\d)(?=[A-Z][a-z])"
     r"|(?<=[a-z][A-Z])(?=[A-Z][a-z])"  # "GalaxyZFold8": Galaxy Z Fold 8
 )
-_GENERATION = re.compile(r"(\d)\s*([Gg]en)\s*(\d)")
+_GENERATION = re.compile(r"(\d|版)\s*([Gg]en)\s*(\d)")  # "8Gen6", "至尊版Gen7"
 _GLUED = re.compile(r"\b[A-Za-z]+\d+[A-Za-z+]*\b|\b[a-z]+[A-Z][A-Za-z]*\d[A-Za-z0-9+]*\b")
 
 

@@ -1551,3 +1551,30 @@ def test_short_chinese_units_glued_generations_and_camera_lines_are_read(
     posts: tuple[tuple[str, str], ...],
 ) -> None:
     assert one(*posts)
+
+
+def test_a_device_s_story_and_a_chip_s_are_brought_together_only_by_titles_that_name_both() -> None:
+    """'Galaxy S40 Ultra benchmark: overclocked Snapdragon beats Exynos 3000' reports the S40
+    Ultra's score; it does not bring in the Exynos 3000's own Geekbench story."""
+    found = stories(
+        (
+            "Exynos 3000 (S5E9995) on Geekbench: 3,720 / 11,980",
+            "Exynos 3000 ref board on GB6<br>Single 3720 / Multi 11980<br>10 cores, 4.1GHz.",
+        ),
+        (
+            "Exynos 3000 Geekbench 6 scores leak: 3,720 single-core, 11,980 multi-core",
+            "Samsung's Exynos 3000 scored 3,720 single-core and 11,980 multi-core. It is expected "
+            "in the Galaxy S40 and S40+ in some markets; the Galaxy S40 Ultra uses Snapdragon.",
+        ),
+        (
+            "Galaxy S40 Ultra spotted on Geekbench with Snapdragon 8 Elite Gen 14 for Galaxy",
+            "The Galaxy S40 Ultra scored 4,010 single-core and 12,650 multi-core with 16GB of "
+            "RAM. Yesterday the Exynos 3000, meant for the S40 and S40+, scored 3,720 and 11,980.",
+        ),
+        (
+            "Galaxy S40 Ultra benchmark: overclocked Snapdragon beats Exynos 3000",
+            "The Galaxy S40 Ultra posted 4,010 and 12,650 points in Geekbench, against the "
+            "Exynos 3000's 3,720 and 11,980.",
+        ),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

@@ -1239,8 +1239,16 @@ def _one_product(one: Fingerprint, other: Fingerprint) -> bool:
     Fold 16 with the Magic V10 does not bring the two phones' stories together."""
     words = grammar()
     ours, theirs = one.about(), other.about()
-    if not ours or not theirs or any(is_chip(s) for s in (*ours, *theirs)):
-        return True  # a chip's story and the device's it goes in may be one leak
+    if not ours or not theirs:
+        return True
+    chips = [all(is_chip(s) for s in about) for about in (ours, theirs)]
+    if chips[0] != chips[1]:
+        # a chip's story and the device's it goes in may be one leak, when a title of one
+        # names the other ("Galaxy S36 Ultra beats the Exynos 2900" names a chip its story's
+        # titles do not: the Exynos 2900's benchmark is not the S36 Ultra's)
+        return any(s in other.headline for s in ours) or any(s in one.headline for s in theirs)
+    if any(is_chip(s) for s in (*ours, *theirs)):
+        return True
 
     # one family, or one line ("PlayStation handheld" and "PlayStation 6")
     def kin(names: Sequence[str]) -> set[str]:

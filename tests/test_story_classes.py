@@ -1375,17 +1375,6 @@ def test_a_title_that_asks_the_reader_s_opinion_is_its_own_story() -> None:
 @pytest.mark.parametrize(
     "posts",
     [
-        (  # wired and wireless: a title's 80W is no correction of another's 120W
-            ("小米22 Ultra 电池", "小米22 Ultra 电池 8500mAh 级别，120W 有线 + 80W 无线。"),
-            (
-                "Xiaomi 22 Ultra to pack an 8,500mAh battery with 120W charging",
-                "The Xiaomi 22 Ultra gets an 8,500mAh battery, 120W wired and 80W wireless.",
-            ),
-            (
-                "Xiaomi 22 Ultra: 8500 mAh battery and 80 W wireless charging tipped",
-                "The Xiaomi 22 Ultra gets an 8500 mAh cell with 120 W wired and 80 W wireless.",
-            ),
-        ),
         (  # a model code is no other model
             ("ROG ALLY 4 RC76L $949.99 #ROGAlly4", ""),
             (
@@ -1407,7 +1396,7 @@ def test_a_title_that_asks_the_reader_s_opinion_is_its_own_story() -> None:
         ),
     ],
 )
-def test_listed_powers_codes_families_and_euro_cents_are_read_as_meant(
+def test_codes_families_and_euro_cents_are_read_as_meant(
     posts: tuple[tuple[str, str], ...],
 ) -> None:
     assert one(*posts)

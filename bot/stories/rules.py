@@ -880,22 +880,12 @@ def _titles_differ(post: Fingerprint, story: Fingerprint) -> tuple[str, set[str]
     ours = _title_figures(post.lead)
     if not ours:
         return None
-    said = _title_figures(post.claims)
     for report in story.each_report():
         theirs = _title_figures(report.lead)
         for unit in sorted(ours.keys() & theirs.keys()):
-            if unit in _SEVERAL and any(
-                _alike(unit, a, b) for a in said[unit] for b in theirs[unit]
-            ):
-                continue  # the post gives the report's figure too: "8,000mAh, 80W wireless"
-                # and "8,000mAh with 120W charging", whose text says 120W wired as well
             if not any(_alike(unit, a, b) for a in ours[unit] for b in theirs[unit]):
                 return unit, theirs[unit], ours[unit]
     return None
-
-
-# kinds of figure a post gives several of (wired and wireless charging)
-_SEVERAL = frozenset(("w",))
 
 
 def _title_figures(lead: Sequence[str]) -> dict[str, set[str]]:

@@ -1567,3 +1567,24 @@ def test_a_device_s_story_and_a_chip_s_are_brought_together_only_by_titles_that_
         ),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_tipster_s_nod_to_an_earlier_leak_is_not_the_post_s_claim() -> None:
+    """'前天说的3C 120W也对上了' points back at the certification story; the post is the
+    display story."""
+    found = stories(
+        ("小米平板10 Pro 入网3C，120W", "#小米平板10Pro# 3C 认证来了，支持 120W 有线快充。"),
+        (
+            "Xiaomi Pad 10 Pro gets 3C certification with 120W fast charging",
+            "The Xiaomi Pad 10 Pro has cleared 3C, which confirms 120W wired charging.",
+        ),
+        (
+            "小米平板10 Pro 屏幕",
+            "小米平板10 Pro：12.1英寸 3.2K OLED，144Hz，首次上OLED。前天说的3C 120W也对上了。",
+        ),
+        (
+            "Xiaomi Pad 10 Pro to switch to a 12.1-inch 3.2K OLED display",
+            "The Pad 10 Pro gets a 12.1-inch 3.2K OLED panel at 144Hz, with 120W charging.",
+        ),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

@@ -1588,3 +1588,48 @@ def test_a_tipster_s_nod_to_an_earlier_leak_is_not_the_post_s_claim() -> None:
         ),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+@pytest.mark.parametrize(
+    "posts",
+    [
+        (  # a model ends an "earlier" cue: what is said of it is the claim
+            ("Correction: Galaxy S41 Ultra battery is 6,200mAh, not 5,700", ""),
+            (
+                "Galaxy S41 Ultra battery is actually 6,200mAh, tipster corrects",
+                "Ice Universe has corrected his earlier claim: the Galaxy S41 Ultra packs a 6,200 "
+                "mAh battery, not 5,700 mAh as reported last week.",
+            ),
+        ),
+        (  # Chinese ordinals past ten
+            ("第十二代骁龙8s 安兔兔 380万+", "8s Gen 12 跑分 380万+，比上代高 20%。"),
+            ("Snapdragon 8s Gen 12 AnTuTu score leaks: over 3.8 million", ""),
+        ),
+        (  # a line and its model are no model code
+            ("Arc C880 24GB 40Xe4", ""),
+            (
+                "Intel Arc C880 with 40 Xe4 cores and 24GB memory appears in shipping manifest",
+                "Intel's Arc C880 will pack 24GB of memory. The Core Ultra 9 690K shipped too.",
+            ),
+        ),
+        (  # the Leica Q5 is a camera, not a quarter, and a launch a title is ahead of is context
+            ("Leica Q5 price: $7,995, announcement March 10", "The Leica Q5 will cost $7,995."),
+            ("徕卡Q5售价曝光：7995美元", "外媒称徕卡Q5美国售价为7995美元，3月10日发布。"),
+            ("Leica Q5 to cost $7,995 ahead of March 10 launch", "The Q5 will be $7,995."),
+        ),
+    ],
+)
+def test_cues_ordinals_lines_and_cameras_are_read_as_meant(
+    posts: tuple[tuple[str, str], ...],
+) -> None:
+    assert one(*posts)
+
+
+def test_a_monochrom_is_its_own_camera() -> None:
+    """'Leica Q5 Monochrom coming in January' is not the Leica Q5's price story."""
+    found = stories(
+        ("Leica Q5 price: $7,995", "The Leica Q5 will cost $7,995 in the US."),
+        ("Leica Q5 Monochrom coming in January with 60MP mono sensor", "60MP, January."),
+        ("Leica Q5 Monochrom 傳一月登場", "Leica Q5 黑白版傳聞 1 月發佈，6000 萬像素。"),
+    )
+    assert found[0] != found[1] == found[2], found

@@ -548,6 +548,9 @@ def claims(
         if reach < 0 or (cue == "was" and token in _NOW):
             cue = None  # "earlier reported 5,000 mAh, now 5,200 mAh"
         fact: str | None = None
+        if cue == "was" and token in models and not token[:1].isdigit():
+            cue = None  # "his earlier claim: the Galaxy S36 Ultra packs 6,000 mAh": a model
+            # ends the cue, and what is said of it is the claim
         if cue == ELSEWHERE and token.startswith(("topic-", "color-", "when-", "region-")):
             continue  # another leak's features and dates, told in passing
         if token.startswith("topic-"):

@@ -118,8 +118,17 @@ _CHINESE_NUMERAL = "一二三四五六七八九十"
 
 
 def _ordinal(raw: str, words: Grammar) -> int | None:
-    """Read an ordinal written in digits or a Chinese numeral (五, 5)."""
-    return int(raw) if raw.isdigit() else words.ordinals.get(raw)
+    """Read an ordinal written in digits or a Chinese numeral (五, 5, 十一, 二十)."""
+    if raw.isdigit():
+        return int(raw)
+    if raw in words.ordinals:
+        return words.ordinals[raw]
+    tens, ten, units = raw.partition("十")
+    if not ten:
+        return None
+    high = words.ordinals.get(tens, 0) if tens else 1
+    low = words.ordinals.get(units, 0) if units else 0
+    return high * 10 + low if high and (low or not units) else None
 
 
 def chinese_ordinals(folded: str, words: Grammar) -> str:
@@ -135,7 +144,7 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
         return f" {line} {match.group(3)}{elite} gen {number} "
 
     folded = re.sub(
-        rf"第\s*([{_CHINESE_NUMERAL}]|\d+)\s*代\s*(骁龙|snapdragon)\s*(\d+s?)\s*(至尊版|elite)?",
+        rf"第\s*([{_CHINESE_NUMERAL}]{{1,3}}|\d+)\s*代\s*(骁龙|snapdragon)\s*(\d+s?)\s*(至尊版|elite)?",
         generation,
         folded,
     )
@@ -149,7 +158,7 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
 
     # 骁龙8至尊版第六代: the generation written after the name
     folded = re.sub(
-        rf"(?:骁龙|snapdragon)\s*(\d)\s*(?:至尊版|elite)\s*第\s*([{_CHINESE_NUMERAL}]|\d+)\s*代",
+        rf"(?:骁龙|snapdragon)\s*(\d)\s*(?:至尊版|elite)\s*第\s*([{_CHINESE_NUMERAL}]{{1,3}}|\d+)\s*代",
         elite_later,
         folded,
     )
@@ -370,6 +379,8 @@ def _unnumbered(tokens: Sequence[str], index: int, words: Grammar) -> list[str] 
 
 def is_code(designation: str, words: Grammar) -> bool:
     """Tell a model code (V2611A, RMX5091, PLA110) from a model's name (X400, S27, A56)."""
+    if designation.split(" ", 1)[0] in words.lines and " " in designation:
+        return False  # a line and its model: "Arc C780", not a code "ARCC780"
     found = re.fullmatch(r"([a-z]{1,4})(\d{2,5})([a-z]{0,3})", designation.replace(" ", ""))
     if found is None:
         return False

@@ -30,6 +30,7 @@ open story. Everything here is pure: no database, no clock.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import html
 import itertools
@@ -412,6 +413,11 @@ class Reader:
         self._pattern = re.compile("|".join(_alias_pattern(alias) for alias in ordered))
         self._units = frozenset(UNITS)
 
+    @functools.cached_property
+    def _brand_q(self) -> re.Pattern[str]:
+        brands = "|".join(sorted(map(re.escape, self._words.brands), key=len, reverse=True))
+        return re.compile(rf"(?<![a-z])({brands})\s*q(\d)(?![\d.])(?!\s*20\d\d)")
+
     def read(self, title: str, text: str) -> Fingerprint:
         """Read a post's title and first paragraph into its fingerprint."""
         title_tokens = self._tokens(title)
@@ -491,6 +497,7 @@ class Reader:
         folded = _DASHED.sub(r"\1\2 \3 \4", folded)  # Fujifilm's "X-T6" is its "XT6"
         folded = _QUARTER.sub(r" q\1 \2 ", folded)  # an analyst's "3Q34" is Q3 of '34
         folded = _HALF.sub(r" h\1 \2 ", folded)  # and "1H35" the first half of '35
+        folded = self._brand_q.sub(r"\1 q \2", folded)  # "Leica Q4" is a camera, not Q4
         folded = _VIDEO_MODE.sub(r" \1k \2fps ", folded)  # "8K120", "8K 60p": a video mode
         folded = re.sub(r"[\'’]s\b", "", folded)
         folded = _BOUND.sub(r"\1 ", folded)  # "sub-250g" is 250 g

@@ -1633,3 +1633,27 @@ def test_a_monochrom_is_its_own_camera() -> None:
         ("Leica Q5 Monochrom 傳一月登場", "Leica Q5 黑白版傳聞 1 月發佈，6000 萬像素。"),
     )
     assert found[0] != found[1] == found[2], found
+
+
+def test_two_devices_that_share_a_chip_keep_their_stories() -> None:
+    """'M11 MacBook Air 明年 2 月发布' reports the MacBook Air's launch; it does not bring in
+    the M11 iPad Pro's March launch story, though both are written chip first."""
+    found = stories(
+        (
+            "iPad Pro (M11) mass production to begin in January, launch in 1Q38 (likely March)",
+            "My survey indicates iPad Pro M11 mass production will start in January 2038, with "
+            "launch likely in March.",
+        ),
+        ("郭明錤：M11 iPad Pro明年3月发布", "分析师郭明錤表示，搭载M11芯片的iPad Pro将于3月发布。"),
+        (
+            "MacBook Air M11 to launch in February, ahead of iPad Pro",
+            "Apple plans to release the M11 MacBook Air in February 2038, a month before the M11 "
+            "iPad Pro. Both 13-inch and 15-inch models will be updated.",
+        ),
+        (
+            "消息称苹果 M11 MacBook Air 明年 2 月发布，13/15 英寸同步更新",
+            "苹果计划于 2038 年 2 月推出 M11 MacBook Air，13 英寸和 15 英寸两款，比 M11 iPad Pro "
+            "早一个月（3 月）。",
+        ),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

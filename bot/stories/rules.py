@@ -1244,13 +1244,16 @@ def _one_product(one: Fingerprint, other: Fingerprint) -> bool:
         # names the other ("Galaxy S36 Ultra beats the Exynos 2900" names a chip its story's
         # titles do not: the Exynos 2900's benchmark is not the S36 Ultra's)
         return any(s in other.headline for s in ours) or any(s in one.headline for s in theirs)
-    if any(is_chip(s) for s in (*ours, *theirs)):
-        return True
 
     # one family, or one line ("PlayStation handheld" and "PlayStation 6")
     def kin(names: Sequence[str]) -> set[str]:
         return {family_of(s, words) for s in names} | {s.split(" ")[0] for s in names}
 
+    devices = [kin([s for s in about if not is_chip(s)]) for about in (ours, theirs)]
+    if devices[0] and devices[1] and not devices[0] & devices[1]:
+        return False  # "M9 MacBook Air in February" and "M9 iPad Pro in March": two devices
+    if any(is_chip(s) for s in (*ours, *theirs)):
+        return True
     return bool(kin(ours) & kin(theirs))
 
 

@@ -1657,22 +1657,3 @@ def test_two_devices_that_share_a_chip_keep_their_stories() -> None:
         ),
     )
     assert found[0] == found[1] != found[2] == found[3], found
-
-
-def test_a_chip_s_antutu_story_is_not_its_geekbench_story() -> None:
-    """'Exynos 3800-powered Galaxy S40+ shows up on Geekbench' reports the phone's Geekbench
-    run; it does not bring in the Exynos 3800's AnTuTu story, though both are benchmarks."""
-    found = stories(
-        ("Exynos 3800 AnTuTu v13: 4,420,000. SF1.2 yield improving.", "Exynos 3800, 4.42M."),
-        ("三星 Exynos 3800 安兔兔跑分超 442 万", "三星 Exynos 3800 工程机安兔兔 V13 跑分 442 万。"),
-        (
-            "Galaxy S40+ (SM-S967B) on Geekbench: Exynos 3800, 12GB, 3,610 / 12,480",
-            "Galaxy S40+ with Exynos 3800 scores 3,610 and 12,480 in Geekbench 6.",
-        ),
-        (
-            "Exynos 3800-powered Galaxy S40+ shows up on Geekbench",
-            "The Galaxy S40+ has been spotted on Geekbench 6 with the Exynos 3800 and 12GB of "
-            "RAM, scoring 3,610 and 12,480. The chip scored 4.42 million in AnTuTu this week.",
-        ),
-    )
-    assert found[0] == found[1] != found[2] == found[3], found

@@ -498,7 +498,6 @@ _CUE_KIND = {"cue-before": "before", ELSEWHERE: ELSEWHERE}
 NEGATION = "cue-no"  # "no variable aperture", "没有 LTPO": the feature is denied
 NEGATION_REACH = 3  # tokens a denial covers, up to a comma
 _AFTER_CUE = "cue-wasafter"  # "4,500 mAh as earlier reported"
-BENCHMARKS = frozenset(("geekbench", "antutu", "3dmark"))  # each is also a "benchmark"
 EVENTS = frozenset(
     ["ces", "mwc", "computex", "wwdc", "ifa", "gdc", "unpacked", "madebygoogle", "gamescom"]
 )
@@ -563,8 +562,6 @@ def claims(
                     denied = 0  # "no ultrawide selfie camera" denies the ultrawide only
                 else:
                     found.append(topic)
-                    if topic in BENCHMARKS:
-                        found.append("benchmark")
                 continue
             fact = topic  # an event is said like a date: "Q2, not CES"
         elif token.startswith(("color-", "when-", "region-")):

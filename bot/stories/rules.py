@@ -43,15 +43,7 @@ from typing import Any
 from bot.config.file import Watch
 from bot.matching.terms import fold
 from bot.stories import claims as claiming
-from bot.stories.claims import (
-    BENCHMARKS,
-    CURRENCIES,
-    NUMBER,
-    UNITS,
-    contradiction,
-    glossary,
-    rounded_alike,
-)
+from bot.stories.claims import CURRENCIES, NUMBER, UNITS, contradiction, glossary, rounded_alike
 from bot.stories.devices import (
     SERIES,
     X3D,
@@ -203,7 +195,6 @@ _MODEL_X = re.compile(r"\d{4,5}x")  # a CPU, not a zoom: 9950X, 14950X
 _VIDEO_MODE = re.compile(r"(?<![a-z0-9.])(\d{1,2})k\s?(\d{2,3})(?:p|fps)?(?![a-z0-9])")
 _MEMORY_G = re.compile(r"(?<![\d.,])(1[26]|18|2[04]|3[26]|48|64|96)G(?![A-Za-z0-9])")
 _QUARTER = re.compile(r"(?<![a-z0-9])([1-4])q(\d{2})(?![a-z0-9])")
-_BENCH_VERSION = re.compile(r"(antutu|安兔兔|geekbench)\s*v\s?\d{1,2}(?![\d.])")
 _HALF = re.compile(r"(?<![a-z0-9])([12])h(\d{2})(?![a-z0-9])")
 _DASHED = re.compile(r"(?<![a-z0-9-])([a-z])-([a-z]{1,3})(\d{1,3})([a-z]?)(?![a-z0-9])")
 _CORES_THREADS = re.compile(r"(?<![a-z0-9])(\d{1,3})c\s?/?\s?(\d{1,3})t(?![a-z0-9])")
@@ -506,7 +497,6 @@ class Reader:
         folded = _DASHED.sub(r"\1\2 \3 \4", folded)  # Fujifilm's "X-T6" is its "XT6"
         folded = _QUARTER.sub(r" q\1 \2 ", folded)  # an analyst's "3Q34" is Q3 of '34
         folded = _HALF.sub(r" h\1 \2 ", folded)  # and "1H35" the first half of '35
-        folded = _BENCH_VERSION.sub(r" \1 ", folded)  # "AnTuTu v12" names no vivo V12
         folded = self._brand_q.sub(r"\1 q \2", folded)  # "Leica Q4" is a camera, not Q4
         folded = _VIDEO_MODE.sub(r" \1k \2fps ", folded)  # "8K120", "8K 60p": a video mode
         folded = re.sub(r"[\'’]s\b", "", folded)
@@ -1238,10 +1228,7 @@ def _title_held(post: Fingerprint, story: Fingerprint) -> bool:
     """Tell whether one of a story's titles says something the post's title says."""
     titles = {c for report in story.each_report() for c in report.lead}
     figures = _figures(titles)
-    telling = _telling(post.lead)
-    if BENCHMARKS & set(telling):
-        telling = [c for c in telling if c != "benchmark"]  # a Geekbench title is no AnTuTu one
-    return any(_holds(c, titles, figures) for c in telling)
+    return any(_holds(c, titles, figures) for c in _telling(post.lead))
 
 
 def _one_product(one: Fingerprint, other: Fingerprint) -> bool:

@@ -461,7 +461,11 @@ def test_three_workers_poll_each_source_once_per_interval_and_survive_a_kill(
     # each source polled by one worker at a time, once per interval, through the kill
     for name, polls in tipsters.polls.items():
         gaps = [b - a for a, b in itertools.pairwise(polls)]
-        assert min(gaps) >= INTERVAL / 2, (name, gaps)  # never twice at once
+        assert min(gaps) >= INTERVAL / 2, (
+            name,
+            gaps,
+            [p - killed_at for p in polls],
+        )  # never twice at once
         # the first poll comes within seconds; from the second on, the source keeps its slot
         steady = [*gaps[1:], ended - polls[-1]]
         assert max(steady) <= INTERVAL * 1.5, (name, gaps)

@@ -103,7 +103,8 @@ _GENERATION = re.compile(r"(\d|版)\s*([Gg]en)\s*(\d)")  # "8Gen6", "至尊版Ge
 _GLUED = re.compile(r"\b[A-Za-z]+\d+[A-Za-z+]*\b|\b[a-z]+[A-Z][A-Za-z]*\d[A-Za-z0-9+]*\b")
 
 
-def _at(tokens: Sequence[str], index: int) -> str:
+def token_at(tokens: Sequence[str], index: int) -> str:
+    """Return the token at an index, or "" past the end."""
     return tokens[index] if index < len(tokens) else ""
 
 
@@ -239,7 +240,9 @@ def designations(
                 and len(last) > 1
                 and len(last[1]) == len(token)
                 # "1/1.3-inch" is a sensor's size
-                and not (following == "/" and re.fullmatch(r"\d+\.\d+", _at(tokens, index + 2)))
+                and not (
+                    following == "/" and re.fullmatch(r"\d+\.\d+", token_at(tokens, index + 2))
+                )
             ):
                 # "Xiaomi 18 and 18 Pro": the line before, when the number is of its kind
                 # ("A26 Pro: 4612 single-core and 12380 multi-core" is no A26 12380)

@@ -55,6 +55,7 @@ from bot.stories.devices import (
     grammar,
     is_code,
     series_subject,
+    token_at,
     unglue,
 )
 from bot.stories.wording import earlier, fact
@@ -475,7 +476,7 @@ class Reader:
             # and a chip maker's line it names with no number: "S34 Ultra to use Snapdragon
             # in every market, no Exynos" is the story of its chip, not of its camera
             lined = chips or any(
-                t in _CHIP_MAKERS and not _at(title_tokens, i + 1)[:1].isdigit()
+                t in _CHIP_MAKERS and not token_at(title_tokens, i + 1)[:1].isdigit()
                 for i, t in enumerate(title_tokens)
             )
             lead += tuple(c for c in (*chips, "chip" if lined else "") if c and c not in lead)
@@ -537,10 +538,6 @@ class Reader:
 
 # "22pm", "17p": a model's number and its suffixes' initials
 _INITIALS = re.compile(r"(\d{1,3})([a-z]{1,3})")
-
-
-def _at(tokens: Sequence[str], index: int) -> str:
-    return tokens[index] if index < len(tokens) else ""
 
 
 def _spelled_out(shorthand: str, found: Sequence[str]) -> str | None:
@@ -1233,7 +1230,9 @@ def _title_held(post: Fingerprint, story: Fingerprint) -> bool:
 
 def _one_product(one: Fingerprint, other: Fingerprint) -> bool:
     """Tell whether two stories are about one product family: a report that compares the Z
-    Fold 16 with the Magic V10 does not bring the two phones' stories together."""
+    Fold 16 with the Magic V10 does not bring the two phones' stories together. A chip's
+    story and a device's are one only when a title of one names the other; two stories about
+    devices of two lines never are, whatever chip both name."""
     words = grammar()
     ours, theirs = one.about(), other.about()
     if not ours or not theirs:

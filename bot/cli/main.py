@@ -299,14 +299,23 @@ async def _run(settings: Settings, config: Config, path: Path, now: Now) -> int:
 
     config_file = LiveConfig(path)
     loop = asyncio.get_running_loop()
+    # Ctrl-C and SIGTERM ask for a stop from here on, while the database opens as well: left
+    # to asyncio's own handler until then, a Ctrl-C cancelled whatever startup step it met,
+    # and one that met a step finishing at that moment was lost (the bot ran on)
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     hangup = getattr(signal, "SIGHUP", None)  # none on Windows: the file is still followed
     if hangup is not None:
         # SIGHUP reads the config file again at the next tick, as daemons do
         loop.add_signal_handler(hangup, config_file.hangup)
     try:
         async with App(settings, config, now=now, config_file=config_file) as app:
-            await run(app)
+            if not stop.is_set():
+                await run(app, stop)
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
         if hangup is not None:
             loop.remove_signal_handler(hangup)
     return EXIT_OK

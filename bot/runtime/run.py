@@ -14,7 +14,6 @@ import asyncio
 import logging
 import os
 import random
-import signal
 from contextlib import suppress
 from datetime import datetime, timedelta
 from functools import partial
@@ -367,14 +366,10 @@ class Push:
             await self.pusher.stop()
 
 
-async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
-    """Poll what is due, dispatch the outbox, hold the gateway if no worker does; until told
-    to stop."""
+async def run(app: App, stop: asyncio.Event) -> None:
+    """Poll what is due, dispatch the outbox, hold the gateway if no worker does; until
+    ``stop`` is set (the command line sets it on SIGINT and SIGTERM)."""
     sqlite_run = await hold_sqlite_file(app)
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     scheduler = AsyncIOScheduler(timezone="UTC")
     polls = Polls(app)
     worker = app.worker
@@ -503,5 +498,3 @@ async def run(app: App, *, stop: asyncio.Event | None = None) -> None:
                 await sqlite_run.give_up()
         if server is not None:
             await server.stop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)

@@ -1657,3 +1657,42 @@ def test_two_devices_that_share_a_chip_keep_their_stories() -> None:
         ),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_chip_s_news_is_not_the_story_of_the_device_whose_write_up_it_repeats() -> None:
+    """'Tensor G8 for the Pixel 14 Pro to use TSMC's A16 process' reports the chip's process,
+    not the Pixel 14 Pro's battery (nor the Pro XL's), though its text repeats both figures
+    and the battery write-ups name the chip; a device's post that says which chip it runs
+    still joins the device's story of that chip."""
+    found = stories(
+        ("Pixel 14 Pro XL：5,600mAh", ""),
+        ("Pixel 14 Pro：5100mAh", ""),
+        (
+            "Pixel 14 Pro battery capacity leaks: 5,100mAh",
+            "Google's Pixel 14 Pro packs a 5,100mAh cell, up from the Pixel 13 Pro. The Pixel 14 "
+            "Pro XL is said to get 5,600mAh. Both run the Tensor G8 chip.",
+        ),
+        (
+            "Pixel 14 Pro XL to get a 5,600mAh battery, leaker claims",
+            "The Pixel 14 Pro XL will carry a 5,600mAh battery, with the Tensor G8 chip inside.",
+        ),
+        (
+            "Tensor G8 chip for Pixel 14 Pro to use TSMC's A16 process, analyst says",
+            "Google's Tensor G8, due in the Pixel 14 Pro and Pixel 14 Pro XL, moves to TSMC's "
+            "A16 process. The Pixel 14 Pro XL is tipped for a 5,600mAh battery.",
+        ),
+        (
+            "谷歌 Tensor G8 将采用台积电 A16 工艺",
+            "Tensor G8 芯片采用台积电 A16 工艺，Pixel 14 系列首发。",
+        ),
+        ("Pixel 14 Pro Tensor G8", "Pixel 14 Pro 用 Tensor G8，年底发布。"),
+        (
+            "Google Pixel 14 Pro tipped to debut the Tensor G8 chip",
+            "The Pixel 14 Pro will be the first phone with the Tensor G8.",
+        ),
+    )
+    assert found[0] == found[3], found
+    assert found[1] == found[2], found
+    assert found[4] == found[5], found
+    assert found[6] == found[7], found
+    assert len({found[0], found[1], found[4], found[6]}) == 4, found

@@ -1025,7 +1025,12 @@ def _claims_compared(
     named = ", ".join(shared[:8])
     if strangers and not (share >= STRANGER_SHARE and len(shared) >= STRANGER_SHARED):
         return Comparison(False, f"the titles name other models too ({', '.join(strangers)})")
-    lead = set(post.lead)
+    # (a chip's title that says "chip" says what the post is about, not its leak: "A30 Pro
+    # chip for iPhone 29 Pro to use TSMC's A14 process" is not the story of the iPhone 29
+    # Pro's battery, whose write-up says "chip" too; a device's title that names its chip
+    # tells the leak: "Mate 90 Pro tipped to debut Kirin 9080 chip")
+    chip = post.subject is not None and is_chip(post.subject)
+    lead = set((chip and _telling(post.lead)) or post.lead)
     if lead and not any(_holds(c, held, figures) for c in lead):
         # a title says what the leak is: "Honor 500 series: February 12" is not the story
         # of the Honor 500 Pro's periscope, whatever else its text repeats
@@ -1149,8 +1154,15 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             told = {c for c in post.lead if ":" in c and not c.startswith(("model:", "region:"))}
             chips = {c for c in post.lead if c.startswith("model:")}
             values = {c.partition(":")[2] for c in story.claims}
+            # and a chip's post must say what the device's report does: "A30 Pro to use
+            # TSMC's A14 process" is not the iPhone 29 Pro Max's battery story, whose
+            # figure its text repeats
+            topics = set()
+            if _chip_to_device(post, report):
+                topics = {c for c in _telling(post.lead) if ":" not in c}
             if (
                 back.joins
+                and (not topics or bool(topics & set(report.claims)))
                 # told the other way round, half the report's claims are the post's: a third
                 # is the post's text repeating the story ("PS6 Orion APU specs: 8 Zen 6
                 # cores", whose text gives the $699 price story's price and launch)
@@ -1171,6 +1183,18 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             best = found
     assert best is not None
     return best
+
+
+def _chip_to_device(post: Fingerprint, report: Fingerprint) -> bool:
+    """Tell whether a post about a chip is compared with a report about a device."""
+    return (
+        post.subject is not None
+        and report.subject is not None
+        and is_chip(post.subject)
+        and not is_chip(report.subject)
+        # a tipster's "Z4 Extreme" is the Ryzen Z4 Extreme, whatever the reader made of it
+        and not _same_product(post.subject, report.subject)
+    )
 
 
 def _titles_tell_two(report: Fingerprint, post: Fingerprint) -> bool:

@@ -1696,3 +1696,38 @@ def test_a_chip_s_news_is_not_the_story_of_the_device_whose_write_up_it_repeats(
     assert found[4] == found[5], found
     assert found[6] == found[7], found
     assert len({found[0], found[1], found[4], found[6]}) == 4, found
+
+
+def test_snapdragon_s_xr_chips_are_read_whole_in_english_and_chinese() -> None:
+    """ "XR5 Gen 1", "Snapdragon XR5 Gen 1", 第一代骁龙XR5 and 骁龙 XR5 第一代 are one chip,
+    the Snapdragon XR5 Gen 1 (not a budget "Snapdragon 5 Gen 1"), so the chip's leak is one
+    story in both languages, and the Snapdragon 5 Gen 1 phone chip's stays its own."""
+    found = stories(
+        (
+            "Snapdragon XR5 Gen 1 to be made on TSMC N2P, with 16 GB of memory support",
+            "Qualcomm's next headset chip, the Snapdragon XR5 Gen 1, moves to TSMC's N2P.",
+        ),
+        ("第一代骁龙XR5 用台积电 N2P", "第一代骁龙XR5 采用台积电 N2P 工艺，支持 16GB 内存。"),
+        ("驍龍 XR5 第一代改用台積電 N2P", "高通驍龍 XR5 第一代將採用台積電 N2P 製程。"),
+        ("XR5 Gen 1 = N2P", "16GB support."),
+        (
+            "Snapdragon 5 Gen 1 to be made on Samsung SF4, with 8 GB of memory support",
+            "Qualcomm's budget Snapdragon 5 Gen 1 stays at Samsung.",
+        ),
+    )
+    assert found[0] == found[1] == found[2] == found[3] != found[4], found
+
+
+def test_a_product_named_without_its_line_is_the_one_named_with_it() -> None:
+    """'大疆Pocket 6' is the Osmo Pocket 6, as 'Ryzen Z5 Extreme' is a tipster's 'Z5
+    Extreme': a line word before a product word may be left out."""
+    found = stories(
+        (
+            "DJI Osmo Pocket 6 to get a bigger 1.3-inch sensor",
+            "DJI's next gimbal camera, the Osmo Pocket 6, moves to a 1.3-inch sensor.",
+        ),
+        ("大疆Pocket 6 上1.3英寸大底", ""),
+        ("Osmo Pocket 6: 1.3-inch sensor, 6K/60", ""),
+        ("DJI Osmo Pocket 6 price: $599", "The Osmo Pocket 6 will cost $599."),
+    )
+    assert found[0] == found[1] == found[2] != found[3], found

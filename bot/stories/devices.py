@@ -95,10 +95,12 @@ _CAMEL = re.compile(
     # (not a GPU die's code, two capitals and three digits: "GB303", "AD102", nor a model
     # code, two capitals, two digits and one: "RC75L")
     r"(?<=[a-z]{2})(?=[A-Z])"
-    r"|(?<=[A-Za-z]{2})(?=\d)(?!(?<=[A-Z]{2})(?:\d{3}(?!\d)|\d\d[A-Z](?![\dA-Za-z])))"
+    # (nor Snapdragon's "XR4", a model of its own)
+    r"|(?<=[A-Za-z]{2})(?<![Xx][Rr])(?=\d)(?!(?<=[A-Z]{2})(?:\d{3}(?!\d)|\d\d[A-Z](?![\dA-Za-z])))"
     r"|(?<=\d)(?=[A-Z][a-z])"
     r"|(?<=[a-z][A-Z])(?=[A-Z][a-z])"  # "GalaxyZFold8": Galaxy Z Fold 8
 )
+_XR = re.compile(r"xr\d")  # Snapdragon's XR line ("iPhone XR" is read as its line's)
 _GENERATION = re.compile(r"(\d|版)\s*([Gg]en)\s*(\d)")  # "8Gen6", "至尊版Gen7"
 _GLUED = re.compile(r"\b[A-Za-z]+\d+[A-Za-z+]*\b|\b[a-z]+[A-Z][A-Za-z]*\d[A-Za-z0-9+]*\b")
 
@@ -145,7 +147,7 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
         return f" {line} {match.group(3)}{elite} gen {number} "
 
     folded = re.sub(
-        rf"第\s*([{_CHINESE_NUMERAL}]{{1,3}}|\d+)\s*代\s*(骁龙|snapdragon)\s*(\d+s?)\s*(至尊版|elite)?",
+        rf"第\s*([{_CHINESE_NUMERAL}]{{1,3}}|\d+)\s*代\s*(骁龙|snapdragon)\s*((?:xr\s*)?\d+s?)\s*(至尊版|elite)?",
         generation,
         folded,
     )
@@ -161,6 +163,12 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
     folded = re.sub(
         rf"(?:骁龙|snapdragon)\s*(\d)\s*(?:至尊版|elite)\s*第\s*([{_CHINESE_NUMERAL}]{{1,3}}|\d+)\s*代",
         elite_later,
+        folded,
+    )
+    # 骁龙 XR4+ 第二代 is the Snapdragon XR4+ Gen 2
+    folded = re.sub(
+        rf"(骁龙|snapdragon)\s*(xr\s*\d\+?)\s*第\s*([{_CHINESE_NUMERAL}]{{1,3}}|\d+)\s*代",
+        lambda m: f" snapdragon {m.group(2)} gen {_ordinal(m.group(3), words) or m.group(3)} ",
         folded,
     )
     # a tipster's shorthand: 8E6 and 8EG6 are the Snapdragon 8 Elite Gen 6
@@ -231,6 +239,8 @@ def designations(
         if is_model_token(token, before, words, units):
             # a chip keeps its maker ("tensor g6"); a phone's letters are enough ("s27")
             name = [before, token] if before in chips else [token]
+            if before not in chips and before not in words.lines and _XR.fullmatch(token):
+                name = ["snapdragon", token]  # an "XR3 Gen 2" is a Snapdragon, said or not
         elif token.isdigit() and len(token) <= 5 and following not in units:
             name = _numbered(tokens, index, words)
             if (

@@ -851,14 +851,26 @@ def _same_product(one: str, other: str) -> bool:
 def _unprefixed(name: list[str]) -> list[str] | None:
     """Return a model's name without the chip line or brand it starts with, when the rest is
     a name of its own: "ryzen z3 extreme" is "z3 extreme", "dji mini 6 pro" "mini 6 pro"
-    (but "ryzen 9" is no "9")."""
+    (but "ryzen 9" is no "9"); or without a line before a product word: "osmo pocket 5"."""
     words = grammar()
-    if len(name) < 2 or not (name[0] in words.chips or name[0] in words.brand_names):
+    if len(name) < 2:
         return None
     rest = name[1:]
     if not rest[0][:1].isalpha() or not any(c.isdigit() for c in "".join(rest)):
         return None
-    return rest
+    if name[0] in words.chips or name[0] in words.brand_names:
+        return rest
+    # and without the line a product word follows: "osmo pocket 5" is "大疆 Pocket 5"
+    if (
+        name[0] in words.lines
+        and len(name[0]) >= 4
+        and rest[0].isalpha()
+        and len(rest[0]) >= 2
+        and rest[0] not in words.suffixes
+        and rest[0] not in words.lines
+    ):
+        return rest
+    return None
 
 
 def _corrected(post: Fingerprint, story: Fingerprint) -> tuple[str, set[str], set[str]] | None:

@@ -1731,3 +1731,19 @@ def test_a_product_named_without_its_line_is_the_one_named_with_it() -> None:
         ("DJI Osmo Pocket 6 price: $599", "The Osmo Pocket 6 will cost $599."),
     )
     assert found[0] == found[1] == found[2] != found[3], found
+
+
+def test_a_tipster_s_pro_max_shorthand_is_the_iphone() -> None:
+    """A headline-only "30PM 可变光圈" is the iPhone 30 Pro Max's variable aperture story,
+    though the post never names the iPhone; "11PM" is still a time, not an iPhone."""
+    found = stories(
+        ("30PM 可变光圈", ""),
+        (
+            "iPhone 30 Pro Max to get a variable aperture main camera",
+            "Apple's iPhone 30 Pro Max will get a variable aperture on its main camera.",
+        ),
+        ("iPhone 30 Pro Max 獨享可變光圈主鏡頭", "消息指 iPhone 30 Pro Max 主鏡頭加入可變光圈。"),
+        ("iPhone 30 Pro 電池 5100mAh", ""),
+    )
+    assert found[0] == found[1] == found[2] != found[3], found
+    assert Reader().read("Pixel event starts at 11PM", "").subject != "iphone 11 pro max"

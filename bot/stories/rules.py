@@ -439,7 +439,7 @@ class Reader:
             or _first_device(headline)
             or _first_device(body)
         )
-        if subject and (named_in_full := _spelled_out(subject, found)):
+        if subject and (named_in_full := _spelled_out(subject, found) or _pro_max(subject)):
             # a tipster's "22PM" is the iPhone 22 Pro Max the post names in full
             headline = tuple(named_in_full if d == subject else d for d in headline)
             found = tuple(dict.fromkeys(named_in_full if d == subject else d for d in found))
@@ -538,6 +538,15 @@ class Reader:
 
 # "22pm", "17p": a model's number and its suffixes' initials
 _INITIALS = re.compile(r"(\d{1,3})([a-z]{1,3})")
+
+
+def _pro_max(shorthand: str) -> str | None:
+    """Return the iPhone a tipster's "29PM" is, when the post does not name it in full (only
+    iPhones have a Pro Max; a number below 13 is more likely a time: "11PM")."""
+    written = re.fullmatch(r"(\d{2})pm", shorthand)
+    if written is None or int(written.group(1)) < 13:
+        return None
+    return f"iphone {written.group(1)} pro max"
 
 
 def _spelled_out(shorthand: str, found: Sequence[str]) -> str | None:

@@ -317,11 +317,11 @@ HELD_OUT_4_RECALL = 0.90  # 0.904 at the eighth pass (0.915 at the seventh, 0.85
 # the fifth held-out set (held_out_5/), written blind beside the fifth pass's diagnosis set
 # (tuning/e_*.yaml) and committed before it was measured
 HELD_OUT_5_PRECISION = 0.97  # 0.974 at the eighth pass (0.944 at the seventh's end)
-HELD_OUT_5_RECALL = 0.91  # 0.917 at the eighth pass (0.903 at the seventh's end)
+HELD_OUT_5_RECALL = 0.91  # 0.913 at the ninth pass (0.917 at the eighth, 0.903 at the seventh)
 # the sixth held-out set, written with a brief that asks for more background repeated in
 # write-ups; measured with the fifth pass's rules and the later ones
-HELD_OUT_6_PRECISION = 0.93  # 0.937 at the eighth pass (0.937 at the seventh, 0.894 at the fifth)
-HELD_OUT_6_RECALL = 0.87  # 0.874 at the eighth pass (0.866 at the seventh, 0.844 at the fifth)
+HELD_OUT_6_PRECISION = 0.93  # 0.938 at the ninth pass (0.937 at the eighth and seventh)
+HELD_OUT_6_RECALL = 0.88  # 0.881 at the ninth pass (0.874 at the eighth, 0.866 at the seventh)
 # the seventh to tenth held-out sets, written blind with the sixth pass's brief during the
 # seventh pass, beside its diagnosis files (tuning/i_*, j_*, k_*, n_*), each committed before
 # it was measured with the fifth pass's rules, then measured at the end of each pass
@@ -330,21 +330,25 @@ HELD_OUT_7_RECALL = 0.86  # 0.867 at the eighth pass (0.871 at the seventh)
 HELD_OUT_8_PRECISION = 0.94  # 0.943 at the eighth pass (0.940 at the seventh)
 HELD_OUT_8_RECALL = 0.88  # 0.887 at the eighth pass (0.874 at the seventh)
 HELD_OUT_9_PRECISION = 0.95  # 0.954 at the eighth pass (0.916 at the seventh)
-HELD_OUT_9_RECALL = 0.91  # 0.919 at the eighth pass (0.908 at the seventh)
+HELD_OUT_9_RECALL = 0.92  # 0.921 at the ninth pass (0.919 at the eighth, 0.908 at the seventh)
 HELD_OUT_10_PRECISION = 0.98  # 0.985 at the eighth pass (0.971 at the seventh)
-HELD_OUT_10_RECALL = 0.90  # 0.907 at the eighth pass (0.898 at the seventh)
+HELD_OUT_10_RECALL = 0.91  # 0.912 at the ninth pass (0.907 at the eighth, 0.898 at the seventh)
 # the eleventh held-out set, written at the start of the eighth pass (0.944 / 0.879 with the
 # fifth pass's rules, 0.993 / 0.925 with the seventh's), and the twelfth, written after its
 # last fix (0.884 / 0.848 with the fifth's, 0.983 / 0.934 with the seventh's)
 HELD_OUT_11_PRECISION = 0.99  # 0.993 at the eighth pass
 HELD_OUT_11_RECALL = 0.93  # 0.933 at the eighth pass
 HELD_OUT_12_PRECISION = 0.98  # 0.981 at the eighth pass
-HELD_OUT_12_RECALL = 0.95  # 0.959 at the eighth pass
+HELD_OUT_12_RECALL = 0.95  # 0.959 at the eighth pass and the ninth
+# the thirteenth, written at the start of the ninth pass (0.821 / 0.855 with the fifth pass's
+# rules, 0.858 / 0.894 with the seventh's, 0.870 / 0.915 with the eighth's)
+HELD_OUT_13_PRECISION = 0.87  # 0.871 at the ninth pass
+HELD_OUT_13_RECALL = 0.91  # 0.920 at the ninth pass (0.9197)
 # the tuning set the rules were settled on (tests/data/stories/tuning/), since the third pass
 # with the first held-out set in it (c_*.yaml, 403 posts): its figure as it stood
-# 0.992 on 9,101 posts with the o_* to v_* diagnosis files (0.995 on the 6,045 before them)
+# 0.992 on 9,481 posts with the o_* to w_* diagnosis files (0.995 on the 6,045 before them)
 TUNING_PRECISION = 0.99
-TUNING_RECALL = 0.92  # 0.926 on 9,101 posts
+TUNING_RECALL = 0.92  # 0.927 on 9,481 posts
 
 
 @pytest.mark.parametrize(
@@ -388,6 +392,7 @@ def test_stories_hold_on_the_tuning_set() -> None:
         ("held_out_10", 350, HELD_OUT_10_PRECISION, HELD_OUT_10_RECALL),
         ("held_out_11", 350, HELD_OUT_11_PRECISION, HELD_OUT_11_RECALL),
         ("held_out_12", 350, HELD_OUT_12_PRECISION, HELD_OUT_12_RECALL),
+        ("held_out_13", 350, HELD_OUT_13_PRECISION, HELD_OUT_13_RECALL),
     ],
 )
 def test_stories_hold_on_the_held_out_sets(

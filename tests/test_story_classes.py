@@ -1747,3 +1747,20 @@ def test_a_tipster_s_pro_max_shorthand_is_the_iphone() -> None:
     )
     assert found[0] == found[1] == found[2] != found[3], found
     assert Reader().read("Pixel event starts at 11PM", "").subject != "iphone 11 pro max"
+
+
+def test_a_sensor_s_inches_do_not_contradict_a_screen_s() -> None:
+    """Inches measure screens and camera sensors alike: a write-up that says the Ultra's
+    1-inch sensor does not contradict the story whose text gave the Pro's 6.6-inch screen."""
+    found = stories(
+        (
+            "小米28 Pro 7800毫安 + 120W",
+            "小米28 Pro 电池 7800 毫安，120W 有线快充，6.6 英寸屏幕。",
+        ),
+        (
+            "Xiaomi 28 Pro: 7,800 mAh battery and 120 W charging tipped",
+            "The Xiaomi 28 Pro packs a 7,800 mAh battery with 120 W charging; the Xiaomi 28 "
+            "Ultra keeps its 1-inch main sensor.",
+        ),
+    )
+    assert found[0] == found[1], found

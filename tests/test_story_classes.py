@@ -1764,3 +1764,18 @@ def test_a_sensor_s_inches_do_not_contradict_a_screen_s() -> None:
         ),
     )
     assert found[0] == found[1], found
+
+
+def test_a_model_name_glued_to_chinese_is_read() -> None:
+    """ "#拯救者LegionGo4#" and "大疆Mini7Pro" name the Legion Go 4 and the Mini 7 Pro: a
+    camel-cased name glued to Chinese words is still a model."""
+    found = stories(
+        ("#拯救者LegionGo4# 电池90Wh", ""),
+        (
+            "Lenovo Legion Go 4 to pack a 90 Wh battery, Weibo leaker claims",
+            "The Legion Go 4 handheld gets a 90Wh battery, up from 80Wh.",
+        ),
+        ("大疆Mini7Pro 标准电池飞55分钟", ""),
+        ("DJI Mini 7 Pro flight time: 55 minutes", "The Mini 7 Pro flies 55 minutes."),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

@@ -135,8 +135,11 @@ SPELLED = {
 }
 # the currencies a price is written in ("usd:1099", "hkd:1950")
 CURRENCIES = frozenset(("usd", "eur", "cny", "jpy", "krw", "inr", "gbp", "twd", "hkd"))
-# facts a post may state several of without contradicting itself or another post
-LISTED = frozenset(("x", "k", "nm", "hz", "gb", "tb", "n", "model", "color", "when", "month", "no", "inch"))
+# facts a post may state several of without contradicting itself or another post (inches
+# measure screens and camera sensors alike)
+LISTED = frozenset(
+    ("x", "k", "nm", "hz", "gb", "tb", "n", "model", "color", "when", "month", "no", "inch")
+)
 CHINESE_DATE = re.compile(r"(\d{1,2})月(\d{1,2})日")
 CHINESE_UNIT = re.compile(rf"({NUMBER})\s?({CHINESE_UNITS})")
 

@@ -100,6 +100,7 @@ _CAMEL = re.compile(
     r"|(?<=\d)(?=[A-Z][a-z])"
     r"|(?<=[a-z][A-Z])(?=[A-Z][a-z])"  # "GalaxyZFold8": Galaxy Z Fold 8
 )
+_HAN_LATIN = re.compile(r"(?<=[\u4e00-\u9fff])(?=[A-Za-z]+\d)")
 _XR = re.compile(r"xr\d")  # Snapdragon's XR line ("iPhone XR" is read as its line's)
 _GENERATION = re.compile(r"(\d|版)\s*([Gg]en)\s*(\d)")  # "8Gen6", "至尊版Gen7"
 _GLUED = re.compile(r"\b[A-Za-z]+\d+[A-Za-z+]*\b|\b[a-z]+[A-Z][A-Za-z]*\d[A-Za-z0-9+]*\b")
@@ -112,6 +113,8 @@ def token_at(tokens: Sequence[str], index: int) -> str:
 
 def unglue(text: str) -> str:
     """Split camel-cased hashtags and glued model names: "#GalaxyS27Edge", "X300Pro", "8Gen6"."""
+    # a Latin model name glued to Chinese starts a word: "#拯救者LegionGo3#", "大疆Mini6Pro"
+    text = _HAN_LATIN.sub(" ", text)
     text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
     text = _GENERATION.sub(r"\1 \2 \3", text)
     return _GLUED.sub(lambda m: _CAMEL.sub(" ", m.group(0)), text)

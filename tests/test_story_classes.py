@@ -1779,3 +1779,17 @@ def test_a_model_name_glued_to_chinese_is_read() -> None:
         ("DJI Mini 7 Pro flight time: 55 minutes", "The Mini 7 Pro flies 55 minutes."),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_an_apple_watch_s_number_is_its_series() -> None:
+    """A tipster's "Apple Watch S23" is the Apple Watch Series 23; Xiaomi's Watch S5 stays
+    its own model."""
+    found = stories(
+        ("Apple Watch S23 傳加入血壓警示", "消息指 Apple Watch S23 將加入血壓警示功能。"),
+        (
+            "Apple Watch Series 23 to get blood pressure alerts, report says",
+            "Apple Watch Series 23 will add blood pressure alerts.",
+        ),
+    )
+    assert found[0] == found[1], found
+    assert Reader().read("Xiaomi Watch S5 leaks", "").subject == "s5"

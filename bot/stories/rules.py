@@ -197,6 +197,8 @@ _VIDEO_MODE = re.compile(r"(?<![a-z0-9.])(\d{1,2})k\s?(\d{2,3})(?:p|fps)?(?![a-z
 _MEMORY_G = re.compile(r"(?<![\d.,])(1[26]|18|2[04]|3[26]|48|64|96)G(?![A-Za-z0-9])")
 _QUARTER = re.compile(r"(?<![a-z0-9])([1-4])q(\d{2})(?![a-z0-9])")
 _HALF = re.compile(r"(?<![a-z0-9])([12])h(\d{2})(?![a-z0-9])")
+# "Apple Watch S22" is the Apple Watch Series 22 (Xiaomi's Watch S4 is a model of its own)
+_APPLE_WATCH_SERIES = re.compile(r"(apple\s*watch)\s*s(\d{1,2})(?![a-z0-9])")
 _DASHED = re.compile(r"(?<![a-z0-9-])([a-z])-([a-z]{1,3})(\d{1,3})([a-z]?)(?![a-z0-9])")
 _CORES_THREADS = re.compile(r"(?<![a-z0-9])(\d{1,3})c\s?/?\s?(\d{1,3})t(?![a-z0-9])")
 # a core layout, not a model: "16P + 32E + 4LPE", "8P+16E"
@@ -498,6 +500,7 @@ class Reader:
         folded = _DASHED.sub(r"\1\2 \3 \4", folded)  # Fujifilm's "X-T6" is its "XT6"
         folded = _QUARTER.sub(r" q\1 \2 ", folded)  # an analyst's "3Q34" is Q3 of '34
         folded = _HALF.sub(r" h\1 \2 ", folded)  # and "1H35" the first half of '35
+        folded = _APPLE_WATCH_SERIES.sub(r"\1 series \2", folded)
         folded = self._brand_q.sub(r"\1 q \2", folded)  # "Leica Q4" is a camera, not Q4
         folded = _VIDEO_MODE.sub(r" \1k \2fps ", folded)  # "8K120", "8K 60p": a video mode
         folded = re.sub(r"[\'’]s\b", "", folded)

@@ -1793,3 +1793,19 @@ def test_an_apple_watch_s_number_is_its_series() -> None:
     )
     assert found[0] == found[1], found
     assert Reader().read("Xiaomi Watch S5 leaks", "").subject == "s5"
+
+
+def test_a_month_with_its_year_is_a_month() -> None:
+    """ "PS7 launches Nov 2041" and "PS7 发售时间曝光：2041年11月" give one launch month; the
+    price story whose write-up says "November 2041" too is another leak."""
+    found = stories(
+        ("PS7 price: $699 (disc model)", "PS7 will cost $699, launching November 2041."),
+        ("PS7 launches Nov 2041", ""),
+        (
+            "PS7 will cost $699, according to a retailer",
+            "A retailer lists the PS7 at $699, ahead of its November 2041 launch.",
+        ),
+        ("PS7发售时间曝光：2041年11月", "索尼 PS7 将于 2041 年 11 月发售，售价 699 美元。"),
+        ("PS7 is reportedly launching in November 2041", "Sony plans a November 2041 launch."),
+    )
+    assert found[0] == found[2] != found[1] == found[3] == found[4], found

@@ -388,6 +388,8 @@ def write_dates(folded: str, words: Glossary) -> str:
     # "launches in November", "until June": a month named after a preposition, with no day
     # ("May" only after one that a verb cannot follow: "in May", not "this may change")
     folded = _ENGLISH_MONTH.sub(lambda m: f" {m.group(1)} month-{MONTHS[m.group(2)]} ", folded)
+    # and a month with its year: "November 2037", "Nov. 2037" (as 2037年11月)
+    folded = _MONTH_YEAR.sub(lambda m: f" month-{MONTHS[m.group(1)]} {m.group(2)} ", folded)
     folded = _IN_MAY.sub(lambda m: f" {m.group(1)} month-5 ", folded)
     return folded
 
@@ -410,6 +412,9 @@ _IN_MAY = re.compile(
 _EURO_CENTS = re.compile(r"(?<![\d,.])(\d{1,4}),(\d{2})(?=\s*(?:€|欧元|eur(?![a-z])))")
 _LOCAL_DOLLARS = (("港币|港元|hk\\$|hkd", "hkd"), ("新台币|台币|nt\\$|twd", "twd"))
 _CHINESE_DIGITS = {c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)} | {"两": "2"}
+_MONTH_YEAR = re.compile(
+    r"(?<![a-z])(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?,?\s+(20\d\d)(?!\d)"
+)
 _ENGLISH_MONTH = re.compile(
     r"(?<![a-z])(in|by|for|until|till|from|around|during|this|next|before|after)\s+("
     + "|".join(sorted((m for m in MONTHS if m != "may" and len(m) > 3), key=len, reverse=True))

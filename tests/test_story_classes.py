@@ -1809,3 +1809,20 @@ def test_a_month_with_its_year_is_a_month() -> None:
         ("PS7 is reportedly launching in November 2041", "Sony plans a November 2041 launch."),
     )
     assert found[0] == found[2] != found[1] == found[3] == found[4], found
+
+
+def test_a_title_s_brand_keeps_another_brand_s_device_out_of_its_subject() -> None:
+    """ "Next-gen Xbox APU specs leak" names a brand and no model; the PS7 its text compares
+    it with is not its subject, so it does not join the PS7's price story."""
+    found = stories(
+        ("PS7 price: $699 (disc model)", "Sony's PS7 will cost $699 at launch in 2041."),
+        (
+            "PS7 will cost $699, according to a retailer",
+            "The PS7 lists at $699; it launches in 2041.",
+        ),
+        (
+            "Next-gen Xbox APU specs leak: 14 Zen 8 cores and 96 compute units",
+            "The next Xbox APU packs 14 Zen 8 cores. The PS7, due in 2041 at $699, has fewer.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found

@@ -441,6 +441,10 @@ class Reader:
             or _first_device(headline)
             or _first_device(body)
         )
+        if subject and not headline and _other_brand(subject, title_tokens, words):
+            # a title that names a brand or line and no model is not about another brand's
+            # device its text names: "Next-gen Xbox APU specs leak" and the PS6 it compares
+            subject = None
         if subject and (named_in_full := _spelled_out(subject, found) or _pro_max(subject)):
             # a tipster's "22PM" is the iPhone 22 Pro Max the post names in full
             headline = tuple(named_in_full if d == subject else d for d in headline)
@@ -541,6 +545,13 @@ class Reader:
 
 # "22pm", "17p": a model's number and its suffixes' initials
 _INITIALS = re.compile(r"(\d{1,3})([a-z]{1,3})")
+
+
+def _other_brand(device: str, title: Sequence[str], words: Grammar) -> bool:
+    """Tell whether a title names brands or lines, all of another brand than a device's."""
+    brand = brand_of(device.split(" ")[0], words)
+    named = {b for t in title if (b := brand_of(t, words)) is not None}
+    return brand is not None and bool(named) and brand not in named
 
 
 def _pro_max(shorthand: str) -> str | None:

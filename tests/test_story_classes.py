@@ -1826,3 +1826,24 @@ def test_a_title_s_brand_keeps_another_brand_s_device_out_of_its_subject() -> No
         ),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_a_sibling_s_post_is_not_the_story_whose_figures_its_write_up_repeats() -> None:
+    """ "Analyst: iPhone 31 Pro models to get variable aperture" is read as the iPhone 31 Pro
+    and names the Pro Max in its text, with the Pro Max's 5,600 mAh: told the other way round
+    it would be the Pro Max's battery story, but that story says nothing of an aperture."""
+    found = stories(
+        ("iPhone 31 Pro Max 电池 5600mAh", ""),
+        (
+            "iPhone 31 Pro Max rumored to pack 5,600mAh battery",
+            "The iPhone 31 Pro Max gets a 5,600mAh battery, more than the iPhone 31 Pro's. "
+            "Apple will launch both in September 2041.",
+        ),
+        (
+            "Analyst: iPhone 31 Pro models to get variable aperture main camera",
+            "Both the iPhone 31 Pro and iPhone 31 Pro Max get a variable aperture 48MP main "
+            "camera, launching in September 2041. The Pro Max is also tipped for a 5,600mAh "
+            "battery.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found

@@ -1193,7 +1193,7 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             # TSMC's A14 process" is not the iPhone 29 Pro Max's battery story, whose
             # figure its text repeats
             topics = set()
-            if _chip_to_device(post, report):
+            if _chip_to_device(post, report) or _two_subjects(post, report):
                 topics = {c for c in _telling(post.lead) if ":" not in c}
             if (
                 back.joins
@@ -1228,6 +1228,19 @@ def _chip_to_device(post: Fingerprint, report: Fingerprint) -> bool:
         and is_chip(post.subject)
         and not is_chip(report.subject)
         # a tipster's "Z4 Extreme" is the Ryzen Z4 Extreme, whatever the reader made of it
+        and not _same_product(post.subject, report.subject)
+    )
+
+
+def _two_subjects(post: Fingerprint, report: Fingerprint) -> bool:
+    """Tell whether a post and a report are about two models of one family (the Pro and the
+    Pro Max), each naming the other."""
+    return (
+        post.subject is not None
+        and report.subject is not None
+        and post.subject != report.subject
+        and not post.subject.endswith(f" {SERIES}")
+        and not report.subject.endswith(f" {SERIES}")
         and not _same_product(post.subject, report.subject)
     )
 

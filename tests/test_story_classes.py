@@ -1847,3 +1847,16 @@ def test_a_sibling_s_post_is_not_the_story_whose_figures_its_write_up_repeats() 
         ),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_a_time_of_day_is_no_model() -> None:
+    """ "10am" in an invite's text is a time, not a model: "Galaxy Unpacked: February 9" is
+    then about the Galaxy S41 its text names, and joins the S41's Unpacked story."""
+    found = stories(
+        (
+            "Leaked invite puts Galaxy S41 Unpacked on February 9",
+            "Samsung's Galaxy S41 Unpacked takes place February 9.",
+        ),
+        ("Galaxy Unpacked: February 9, San Francisco", "Invites say 10am PT for the Galaxy S41."),
+    )
+    assert found[0] == found[1], found

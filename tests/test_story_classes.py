@@ -1860,3 +1860,18 @@ def test_a_time_of_day_is_no_model() -> None:
         ("Galaxy Unpacked: February 9, San Francisco", "Invites say 10am PT for the Galaxy S41."),
     )
     assert found[0] == found[1], found
+
+
+def test_a_bare_8_elite_gen_and_spaced_chinese_core_counts_are_read() -> None:
+    """A tipster's "8 Elite Gen 9" is the Snapdragon 8 Elite Gen 9, and "最高 52 核 GPU" a
+    core count, as "52核GPU" is."""
+    found = stories(
+        ("Qualcomm to dual-source 8 Elite Gen 9: TSMC A12 + Samsung SF1", ""),
+        (
+            "Snapdragon 8 Elite Gen 9 to be dual-sourced from TSMC and Samsung Foundry",
+            "Qualcomm will make the Snapdragon 8 Elite Gen 9 at both TSMC and Samsung.",
+        ),
+        ("M11 Max 最高 52 核 GPU", ""),
+        ("M11 Max Chip to Feature Up to 52 GPU Cores", "Apple's M11 Max gets up to 52 GPU cores."),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

@@ -180,6 +180,12 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
         r" snapdragon 8 elite gen \1 ",
         folded,
     )
+    # and so is a bare "8 Elite Gen 7"
+    folded = re.sub(
+        r"(?:(?:骁龙|snapdragon|sd)\s*)?(?<![a-z0-9.])8\s+elite\s+gen\s*(\d{1,2})(?![0-9])",
+        r" snapdragon 8 elite gen \1 ",
+        folded,
+    )
     # Snapdragon's 至尊版 is Elite ("骁龙8至尊版", "8 gen 6 至尊版"); another line's is Ultra
     folded = re.sub(
         r"(?:(?:骁龙|snapdragon)\s*)?(\d)\s*gen\s*(\d+)\s*至尊版",

@@ -1875,3 +1875,23 @@ def test_a_bare_8_elite_gen_and_spaced_chinese_core_counts_are_read() -> None:
         ("M11 Max Chip to Feature Up to 52 GPU Cores", "Apple's M11 Max gets up to 52 GPU cores."),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_score_in_thousands_a_bare_8s_gen_and_a_numbered_trifold_are_read() -> None:
+    """ "~21.5K" is a score of 21,500 (a K past 16 is no resolution); "8s Gen8" is the
+    Snapdragon 8s Gen 8; 三星三折叠 4 代 is the Galaxy Z TriFold 4."""
+    found = stories(
+        ("RX 11900 XT TSE ~21.5K", ""),
+        (
+            "AMD Radeon RX 11900 XT scores 21,500 in Time Spy Extreme",
+            "The Radeon RX 11900 XT reaches 21,500 points.",
+        ),
+        ("8s Gen8 安兔兔 360万", ""),
+        (
+            "Snapdragon 8s Gen 8 tops 3.6 million on AnTuTu",
+            "Snapdragon 8s Gen 8 scores 3.6 million.",
+        ),
+        ("Galaxy Z TriFold 4 to cost $2,399", "Samsung's Galaxy Z TriFold 4 costs $2,399."),
+        ("三星三折叠 4 代 2399 美元", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3] != found[4] == found[5], found

@@ -482,6 +482,9 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
         # ("Core Ultra 9 485K" is the 485K, not 485 thousand)
         if following in UNITS and f"{token}{following}" in models:
             return None
+        if following == "k" and float(value) > 16:
+            # beyond a screen's or video's 16K, a K is a thousand: a score "~18.5K" is 18,500
+            return f"n:{number(str(float(value) * 1000))}"
         if following in UNITS and (following != "x" or token not in models):
             return f"{UNITS[following]}:{value}"
         if before in MONTHS and value.isdigit() and int(value) <= 31:

@@ -180,6 +180,12 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
         r" snapdragon 8 elite gen \1 ",
         folded,
     )
+    # a tipster's "8s Gen6" is the Snapdragon 8s Gen 6
+    folded = re.sub(
+        r"(?:(?:骁龙|snapdragon|sd)\s*)?(?<![a-z0-9.])([78])s\s*gen\s*(\d{1,2})(?![0-9])",
+        r" snapdragon \1s gen \2 ",
+        folded,
+    )
     # and so is a bare "8 Elite Gen 7"
     folded = re.sub(
         r"(?:(?:骁龙|snapdragon|sd)\s*)?(?<![a-z0-9.])8\s+elite\s+gen\s*(\d{1,2})(?![0-9])",

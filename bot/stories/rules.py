@@ -271,6 +271,8 @@ class Fingerprint:
                 keys.append(f"u:{parts[0]}")
             if parts[-1] in words.named and not numbered:
                 keys.append(f"n:{parts[-1]}")  # "Samsung TriFold", "Galaxy Z TriFold"
+            if len(parts) > 2 and parts[-2] in words.named and parts[-1].isdigit():
+                keys.append(f"n:{parts[-2]} {parts[-1]}")  # "Samsung TriFold 3", "Z TriFold 3"
         return tuple(dict.fromkeys(keys))
 
     def to_json(self) -> dict[str, Any]:
@@ -864,6 +866,10 @@ def _same_product(one: str, other: str) -> bool:
     if not any(c.isdigit() for c in other) and set(b) < set(a):
         return True
     words = grammar()
+    if len(a) > 2 and len(b) > 2 and a[-1] == b[-1] and a[-1].isdigit():
+        # and numbered alike: "Samsung TriFold 3" is the "Galaxy Z TriFold 3"
+        a, b = a[:-1], b[:-1]
+        one, other = " ".join(a), " ".join(b)
     if a[-1] != b[-1] or a[-1] not in words.named or any(c.isdigit() for c in one + other):
         return False
     # "Samsung TriFold" is the "Galaxy Z TriFold", not the "Huawei TriFold"

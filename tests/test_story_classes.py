@@ -1895,3 +1895,23 @@ def test_a_score_in_thousands_a_bare_8s_gen_and_a_numbered_trifold_are_read() ->
         ("三星三折叠 4 代 2399 美元", ""),
     )
     assert found[0] == found[1] != found[2] == found[3] != found[4] == found[5], found
+
+
+def test_a_screen_size_that_names_a_model_s_size_is_no_shared_fact() -> None:
+    """ "16-Inch MacBook Pro battery appears in certification database" is not the M11 Max
+    GPU story whose write-up also says "16-inch MacBook Pro": a screen's size names which
+    MacBook Pro as often as it tells a leak (a sensor's inch, under 2, stays a fact)."""
+    found = stories(
+        ("M11 Max GPU 52核", ""),
+        (
+            "Report: M11 Max MacBook Pro to jump to a 52-core GPU",
+            "The 16-inch MacBook Pro with the M11 Max gets a 52-core GPU.",
+        ),
+        (
+            "16-Inch MacBook Pro Battery Appears in Certification Database Ahead of M11 Max Launch",
+            "A 99.8Wh battery for the 16-inch MacBook Pro (M11 Max) shows up in a certification "
+            "database; the chip's GPU is said to have 52 cores.",
+        ),
+        ("新款 16 吋 MacBook Pro 電池現身認證 容量 99.8Wh", "16 吋 MacBook Pro 電池容量 99.8Wh。"),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

@@ -207,6 +207,9 @@ _CORE_LAYOUT = re.compile(
 )
 _SHORTHAND = re.compile(r"([a-z]{1,2}\d{2,3})u")  # a tipster's "S29U", "X600U"
 _YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
+# a screen's size names a model's size as often as it tells a leak: "16-inch MacBook Pro"
+# (a camera sensor's, under 2 inches, is a fact: "1-inch type main sensor")
+_SCREEN = re.compile(r"inch:(?:[2-9]|\d\d)(?:\.\d+)?")
 _MONTH_PART = re.compile(r"when:(\d{1,2})-(early|mid|late)")  # "mid-April", "4 月中旬"
 _PART_DAYS = {"early": range(1, 11), "mid": range(11, 21), "late": range(21, 32)}
 _X3D = re.compile(X3D)
@@ -1083,7 +1086,10 @@ def _claims_compared(
     facts = [
         c
         for c in shared
-        if ":" in c and not c.startswith(("model:", "when:", "region:")) and not _YEAR.fullmatch(c)
+        if ":" in c
+        and not c.startswith(("model:", "when:", "region:"))
+        and not _YEAR.fullmatch(c)
+        and not _SCREEN.fullmatch(c)
     ]
     # a telling topic both titles name counts as a fact ("Legion Go 2: SteamOS"), unless the
     # post's title gives a figure the story does not hold: 'S28 Ultra 1/1.1" main sensor' is

@@ -1915,3 +1915,16 @@ def test_a_screen_size_that_names_a_model_s_size_is_no_shared_fact() -> None:
         ("新款 16 吋 MacBook Pro 電池現身認證 容量 99.8Wh", "16 吋 MacBook Pro 電池容量 99.8Wh。"),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_tipster_s_hidden_digits_are_the_figure_and_no_model() -> None:
+    """ "A24 Pro GB6: 5,1xx / 14,2xx" gives about 5,100 and 14,200, the scores the write-ups
+    give, and names no "1xx" model that would make it another story."""
+    found = stories(
+        ("A24 Pro GB6: 5,1xx / 14,2xx", ""),
+        (
+            "Apple A24 Pro Geekbench score leaks: 5,100 single-core, 14,200 multi-core",
+            "The A24 Pro scores 5,100 and 14,200 in Geekbench 6.",
+        ),
+    )
+    assert found[0] == found[1], found

@@ -207,6 +207,8 @@ _CORE_LAYOUT = re.compile(
 )
 _SHORTHAND = re.compile(r"([a-z]{1,2}\d{2,3})u")  # a tipster's "S29U", "X600U"
 _YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
+# (written with a thousands comma: "RTX 50xx" is a family, not 5,000)
+_HIDDEN_DIGITS = re.compile(r"(?<![\w.,])(\d{1,3},\d)([xX]{2})(?![\w])")
 # a screen's size names a model's size as often as it tells a leak: "16-inch MacBook Pro"
 # (a camera sensor's, under 2 inches, is a fact: "1-inch type main sensor")
 _SCREEN = re.compile(r"inch:(?:[2-9]|\d\d)(?:\.\d+)?")
@@ -501,6 +503,8 @@ class Reader:
         text = html.unescape(text)  # leftover HTML: "S34 Ultra &amp; S34+", "1.5&quot;"
         # a tipster's "12G", "20G" (two digits, a capital G) is memory: gigabytes, not grams
         text = _MEMORY_G.sub(r"\1GB", text)
+        # a tipster's "4,9xx / 13,5xx" hides the last digits: about 4,900 and 13,500
+        text = _HIDDEN_DIGITS.sub(lambda m: m.group(1) + "0" * len(m.group(2)), text)
         # a Chinese comma is never a thousands separator ("PLR110，120W" is 110 and 120 W),
         # and accents come off the Latin letters ("fēnix 9" is the Fenix 9)
         folded = fold(unglue(text.replace("，", "， ")), ignore_accents=True)

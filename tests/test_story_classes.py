@@ -1928,3 +1928,15 @@ def test_a_tipster_s_hidden_digits_are_the_figure_and_no_model() -> None:
         ),
     )
     assert found[0] == found[1], found
+
+
+def test_headphone_jacks_stabilization_and_sealing_are_claims_in_both_languages() -> None:
+    """ "No more headphone jack for the Xperia 1 XII" and "取消 3.5mm 耳机孔" say one thing, as
+    "IBIS + weather sealing" and "机身防抖 + 防尘防滴" do."""
+    found = stories(
+        ("No more headphone jack for the Sony Xperia 1 XII, report claims", ""),
+        ("索尼 Xperia 1 XII 取消 3.5mm 耳机孔", ""),
+        ("Fujifilm X100IX: IBIS + full weather sealing", ""),
+        ("富士 X100IX 曝光：机身防抖 + 原生防尘防滴", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

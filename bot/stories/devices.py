@@ -320,6 +320,8 @@ def designations(
         while index < len(tokens):
             following = tokens[index]
             after = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if following == "+" and (after in words.lines or after in words.brand_names):
+                break  # "495HX + RTX 7090": two parts, not a "495HX+"
             if (
                 following == "+"
                 and re.fullmatch(r"[\d.,]+", after)

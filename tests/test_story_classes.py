@@ -1940,27 +1940,3 @@ def test_headphone_jacks_stabilization_and_sealing_are_claims_in_both_languages(
         ("富士 X100IX 曝光：机身防抖 + 原生防尘防滴", ""),
     )
     assert found[0] == found[1] != found[2] == found[3], found
-
-
-def test_a_post_s_chip_must_be_the_story_s_to_join_it_the_other_way_round() -> None:
-    """ "Galaxy S41 and S41+ to use Exynos 3100 in Korea and Europe" repeats the S41 Ultra's
-    battery figures in its text; told the other way round the battery report would hold it,
-    but the battery story never names the Exynos 3100 (saying "chip" is not enough)."""
-    found = stories(
-        (
-            "galaxy s41 ULTRA battery cert: rated 5385mAh, typical 5500mAh. Finally.",
-            "S41 Ultra 5500mAh typical. Snapdragon chip as usual.",
-        ),
-        (
-            "Galaxy S41 Ultra battery certified: 5,500mAh",
-            "The Galaxy S41 Ultra's 5,500mAh battery passed certification. The rest of the "
-            "Galaxy S41 series gets the Exynos 3100 chip in Europe.",
-        ),
-        (
-            "Galaxy S41 and S41+ to use Exynos 3100 in Korea and Europe, Ultra stays Snapdragon",
-            "The Galaxy S41 and S41+ get the Exynos 3100 in Korea and Europe. The Galaxy S41 "
-            "Ultra keeps its Snapdragon chip and a 5,500mAh battery, certified this week.",
-        ),
-        ("三星 Galaxy S41 / S41+ 欧韩版将采用 Exynos 3100", "Galaxy S41 Ultra 仍用骁龙。"),
-    )
-    assert found[0] == found[1] != found[2] == found[3], found

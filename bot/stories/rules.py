@@ -1219,7 +1219,10 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 # cores", whose text gives the $699 price story's price and launch)
                 and back.shared * 2 >= len(report.claims)
                 and (not told or any(c.partition(":")[2] in values for c in told))
-                and (not chips or bool(chips & {*story.claims, *(f"model:{s}" for s in about)}))
+                and (
+                    not chips
+                    or bool({*chips, "chip"} & {*story.claims, *(f"model:{s}" for s in about)})
+                )
             ):
                 found = dataclasses.replace(back, why=back.why.replace("its", "the story's", 1))
         if found.joins and _titles_tell_two(report, post):

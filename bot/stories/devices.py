@@ -121,6 +121,8 @@ def unglue(text: str) -> str:
 
 
 _CHINESE_NUMERAL = "一二三四五六七八九十"
+# a tipster's Snapdragon shorthand, with its name or without
+_SNAPDRAGON = r"(?:(?:骁龙|snapdragon|sd)\s*)?"
 
 
 def _ordinal(raw: str, words: Grammar) -> int | None:
@@ -176,19 +178,19 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
     )
     # a tipster's shorthand: 8E6 and 8EG6 are the Snapdragon 8 Elite Gen 6
     folded = re.sub(
-        r"(?:(?:骁龙|snapdragon|sd)\s*)?(?<![0-9.])8\s?eg?\s?(\d{1,2})(?![a-z0-9])",
+        rf"{_SNAPDRAGON}(?<![0-9.])8\s?eg?\s?(\d{{1,2}})(?![a-z0-9])",
         r" snapdragon 8 elite gen \1 ",
         folded,
     )
     # a tipster's "8s Gen6" is the Snapdragon 8s Gen 6
     folded = re.sub(
-        r"(?:(?:骁龙|snapdragon|sd)\s*)?(?<![a-z0-9.])([78])s\s*gen\s*(\d{1,2})(?![0-9])",
+        rf"{_SNAPDRAGON}(?<![a-z0-9.])([78])s\s*gen\s*(\d{{1,2}})(?![0-9])",
         r" snapdragon \1s gen \2 ",
         folded,
     )
     # and so is a bare "8 Elite Gen 7"
     folded = re.sub(
-        r"(?:(?:骁龙|snapdragon|sd)\s*)?(?<![a-z0-9.])8\s+elite\s+gen\s*(\d{1,2})(?![0-9])",
+        rf"{_SNAPDRAGON}(?<![a-z0-9.])8\s+elite\s+gen\s*(\d{{1,2}})(?![0-9])",
         r" snapdragon 8 elite gen \1 ",
         folded,
     )

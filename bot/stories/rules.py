@@ -1205,11 +1205,12 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             told = {c for c in post.lead if ":" in c and not c.startswith(("model:", "region:"))}
             chips = {c for c in post.lead if c.startswith("model:")}
             values = {c.partition(":")[2] for c in story.claims}
-            # and a chip's post must say what the device's report does: "A30 Pro to use
-            # TSMC's A14 process" is not the iPhone 29 Pro Max's battery story, whose
-            # figure its text repeats
+            # and a post about another product than the report's (a chip against a device,
+            # the Pro against the Pro Max) must say what the report does: "A30 Pro to use
+            # TSMC's A14 process" is not the iPhone 29 Pro Max's battery story, whose figure
+            # its text repeats
             topics = set()
-            if _chip_to_device(post, report) or _two_subjects(post, report):
+            if _another_product(post, report):
                 topics = {c for c in _telling(post.lead) if ":" not in c}
             if (
                 back.joins
@@ -1236,29 +1237,16 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
     return best
 
 
-def _chip_to_device(post: Fingerprint, report: Fingerprint) -> bool:
-    """Tell whether a post about a chip is compared with a report about a device."""
-    return (
-        post.subject is not None
-        and report.subject is not None
-        and is_chip(post.subject)
-        and not is_chip(report.subject)
-        # a tipster's "Z4 Extreme" is the Ryzen Z4 Extreme, whatever the reader made of it
-        and not _same_product(post.subject, report.subject)
-    )
-
-
-def _two_subjects(post: Fingerprint, report: Fingerprint) -> bool:
-    """Tell whether a post and a report are about two models of one family (the Pro and the
-    Pro Max), each naming the other."""
-    return (
-        post.subject is not None
-        and report.subject is not None
-        and post.subject != report.subject
-        and not post.subject.endswith(f" {SERIES}")
-        and not report.subject.endswith(f" {SERIES}")
-        and not _same_product(post.subject, report.subject)
-    )
+def _another_product(post: Fingerprint, report: Fingerprint) -> bool:
+    """Tell whether a post is about another product than a report: a chip against a device,
+    or another model than the report's (the Pro against the Pro Max); not a series, nor one
+    product named two ways (a tipster's "Z4 Extreme" is the Ryzen Z4 Extreme)."""
+    ours, theirs = post.subject, report.subject
+    if ours is None or theirs is None or ours == theirs or _same_product(ours, theirs):
+        return False
+    if is_chip(ours) and not is_chip(theirs):
+        return True
+    return not ours.endswith(f" {SERIES}") and not theirs.endswith(f" {SERIES}")
 
 
 def _titles_tell_two(report: Fingerprint, post: Fingerprint) -> bool:

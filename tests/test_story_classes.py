@@ -1940,3 +1940,20 @@ def test_headphone_jacks_stabilization_and_sealing_are_claims_in_both_languages(
         ("富士 X100IX 曝光：机身防抖 + 原生防尘防滴", ""),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_figure_said_as_a_bound_is_not_contradicted_by_one_above_it() -> None:
+    """ "iPhone 29 Pro Max to feature Apple's first 5,000mAh+ battery" and "首度突破 5000mAh"
+    say the battery is at least 5,000 mAh: the story of its 5,288 mAh, not a correction of
+    it. A figure below the bound still contradicts it ("4,500mAh" is another leak)."""
+    found = stories(
+        ("iPhone29ProMax 电池 5288mAh", "iPhone 29 Pro Max 电池 5288mAh，首破 5000 毫安。"),
+        (
+            "iPhone 29 Pro Max to Feature Apple's First 5,000mAh+ Battery",
+            "The iPhone 29 Pro Max will be the first iPhone with a battery of over 5,000mAh.",
+        ),
+        ("iPhone 29 Pro Max 電池容量曝光 首度突破 5000mAh", ""),
+        ("Leaker claims the iPhone 29 Pro Max battery tops 5,000mAh", ""),
+        ("iPhone 29 Pro Max battery is 4,500mAh, says another leaker", ""),
+    )
+    assert found[0] == found[1] == found[2] == found[3] != found[4], found

@@ -176,6 +176,8 @@ def glossary() -> Glossary:
         ("predecessor_before", "cue-before"),
         ("elsewhere_before", ELSEWHERE),
         ("negations", NEGATION),
+        ("bounds_before", _BOUND),
+        ("bounds_after", _BOUND_AFTER),
     ):
         for word in data[kind]:
             phrases[str(word)] = token
@@ -505,7 +507,9 @@ _GLUED_MODEL = re.compile(r"[a-z]{1,3}(\d+)[a-z]*")
 _NODE = re.compile(r"(?:n|sf)(\d)[a-z]?|(1[048]|20)a")
 FIXING = "cue-fix"  # "correction:", "更正", "actually", "moves up to"
 ELSEWHERE = "cue-else"  # "a separate leak says", "另有消息称": another leak, told in passing
-_CUE_KIND = {"cue-before": "before", ELSEWHERE: ELSEWHERE}
+_BOUND = "cue-over"  # "tops 5,000mAh": a bound, not the figure
+_BOUND_AFTER = "cue-overafter"  # "5,000mAh+"
+_CUE_KIND = {"cue-before": "before", ELSEWHERE: ELSEWHERE, _BOUND: "bound"}
 NEGATION = "cue-no"  # "no variable aperture", "没有 LTPO": the feature is denied
 NEGATION_REACH = 3  # tokens a denial covers, up to a comma
 _AFTER_CUE = "cue-wasafter"  # "4,500 mAh as earlier reported"
@@ -514,7 +518,7 @@ EVENTS = frozenset(
 )
 _NOW = frozenset(("now", "现在", "如今", "目前"))
 # tokens a cue covers, up to a comma
-CUE_REACH = {"not": 3, "cue-was": 8, "cue-before": 4, ELSEWHERE: 12}
+CUE_REACH = {"not": 3, "cue-was": 8, "cue-before": 4, ELSEWHERE: 12, _BOUND: 2}
 
 
 def claims(
@@ -547,6 +551,10 @@ def claims(
         denied -= 1
         if token in CUE_REACH:
             cue, reach = _CUE_KIND.get(token, "was"), CUE_REACH[token]
+            continue
+        if token in (_BOUND_AFTER, "+") and not re.match(NUMBER, following):
+            if last == index - 1 and found and _bounded(found[-1]):
+                found[-1] += "+"  # "5,000mAh+" (but "100W+50W" is two figures)
             continue
         if token == _AFTER_CUE:
             if last == index - 1 and found and ":" in found[-1]:
@@ -587,6 +595,10 @@ def claims(
                 fact = None
                 cue = None  # "his earlier claim: the RTX 6080 has 24GB": a model ends the cue
         if fact is not None:
+            if cue == "bound":
+                cue = None
+                if _bounded(fact):
+                    fact += "+"  # "tops 5,000mAh": 5,000mAh or more
             if cue == "was":
                 quoted.append(fact)
                 cue = None
@@ -603,6 +615,13 @@ def claims(
     # a figure the post quotes as wrong is not its claim, even where it repeats it
     said = set(quoted)
     return tuple(c for c in dict.fromkeys(found) if c not in said), tuple(dict.fromkeys(quoted))
+
+
+def _bounded(fact: str) -> bool:
+    """Tell whether a figure said as a bound ("over 5,000mAh") is no claim: a measure of one
+    value (a battery's, a charger's), not a count or a kind a device has several of."""
+    unit, _, value = fact.partition(":")
+    return bool(value) and unit not in LISTED and unit not in ("date", *CURRENCIES)
 
 
 def _corrected_figures(
@@ -658,14 +677,28 @@ ROUNDED = 0.02  # figures within 2% of each other may be one figure, rounded
 
 def rounded_alike(one: str, other: str) -> bool:
     """Tell whether two values may be one figure: equal, or one rounded (6.3 and 6.31
-    inches, $599 and $599.99, "under 900 g" and 890 g)."""
+    inches, $599 and $599.99, "under 900 g" and 890 g), or a bound the other is within
+    ("over 5,000 mAh" and 5,288 mAh)."""
     if one == other:
         return True
+    if one.endswith("+") or other.endswith("+"):
+        bounds = [v for v in (one, other) if v.endswith("+")]
+        if len(bounds) == 2:
+            return True  # two bounds: no figure to tell them apart
+        bound, value = (one, other) if one.endswith("+") else (other, one)
+        return rounded_alike(bound[:-1], value) or _at_least(value, bound[:-1])
     try:
         low, high = sorted((float(one), float(other)))
     except ValueError:
         return False
     return high > 0 and (high - low) / high <= ROUNDED
+
+
+def _at_least(value: str, bound: str) -> bool:
+    try:
+        return float(value) >= float(bound)
+    except ValueError:
+        return False
 
 
 def _months(found: Sequence[str]) -> set[str]:

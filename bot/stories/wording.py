@@ -51,6 +51,8 @@ def earlier(claims: Iterable[str]) -> str:
 
 
 def _grouped(value: str) -> str:
+    if value.endswith("+"):  # a bound: "5,000+"
+        return f"{_grouped(value[:-1])}+"
     whole, dot, part = value.partition(".")
     if whole.isdigit() and len(whole) > 3:
         whole = f"{int(whole):,}"

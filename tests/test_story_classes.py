@@ -1957,3 +1957,16 @@ def test_a_figure_said_as_a_bound_is_not_contradicted_by_one_above_it() -> None:
         ("iPhone 29 Pro Max battery is 4,500mAh, says another leaker", ""),
     )
     assert found[0] == found[1] == found[2] == found[3] != found[4], found
+
+
+def test_a_euro_price_after_a_memory_size_is_the_price() -> None:
+    """ "12/256 €649" is 256 GB for €649, not a price of €256 that contradicts the €649 of
+    the write-ups."""
+    found = stories(
+        ("POCO F19 Pro EU pricing 💶", "POCO F19 Pro EU: 12/256 €649, 12/512 €699."),
+        (
+            "POCO F19 Pro global price leaked: starts at €649",
+            "The POCO F19 Pro starts at €649 for 12GB/256GB in Europe; 12GB/512GB is €699.",
+        ),
+    )
+    assert found[0] == found[1], found

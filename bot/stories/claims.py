@@ -346,7 +346,8 @@ def write_dates(folded: str, words: Glossary) -> str:
     folded = _MEMORY_GIGABYTES.sub(r"\1gb", folded)
     folded = re.sub(rf"({NUMBER})\s*美元", r" $\1 ", folded)  # "2899 美元" is $2,899
     folded = re.sub(
-        rf"€\s*({NUMBER})|({NUMBER})\s*(?:欧元|€)",
+        # "649 €" and "€649", but "12/256 €649" is 256 GB for €649
+        rf"€\s*({NUMBER})|({NUMBER})\s*(?:欧元|€(?!\s*\d))",
         lambda m: f" €{m.group(1) or m.group(2)} ",
         _EURO_CENTS.sub(r"\1.\2", folded),
     )

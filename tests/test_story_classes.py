@@ -1970,3 +1970,23 @@ def test_a_euro_price_after_a_memory_size_is_the_price() -> None:
         ),
     )
     assert found[0] == found[1], found
+
+
+def test_a_line_s_next_product_with_no_number_yet_is_a_model() -> None:
+    """ "Next-gen Xbox", "The next Xbox" and "下一代 Xbox" name one product with no number yet,
+    so their reports of one price are one story, whatever other console the texts compare;
+    "Apple's next iPhone event" whose text names the iPhone 18 Pro is that phone's."""
+    found = stories(
+        ("Next-gen Xbox will cost $799, sources say", "Microsoft's next console costs $799."),
+        (
+            "Next Xbox to be priced at $799, report claims",
+            "The next Xbox will cost $799, $100 more than the PlayStation 6.",
+        ),
+        ("外媒：下一代 Xbox 售價 799 美元", ""),
+        ("Apple's iPhone 18 Pro event reportedly set for September 9", ""),
+        (
+            "Apple's next iPhone event is reportedly on September 9th",
+            "Apple will show the iPhone 18 Pro on September 9.",
+        ),
+    )
+    assert found[0] == found[1] == found[2] != found[3] == found[4], found

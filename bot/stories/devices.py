@@ -285,6 +285,15 @@ def designations(
                 name.append(following)
                 index += 1
         elif (
+            token == NEXT.strip()
+            and following in words.lines
+            and following not in words.chips
+            and len(following) >= 4
+            and _bare(token_at(tokens, index + 2), words)
+        ):
+            name = [following, NEXT.strip()]  # "the next Xbox": no number yet
+            index += 1
+        elif (
             token in words.named
             and following in words.lines
             and following not in words.chips
@@ -370,6 +379,22 @@ def _tiered(tokens: Sequence[str], index: int) -> tuple[str, int] | None:
     if model.isdigit() and following in _TIERED_LETTERS:
         return model + following, 2
     return model, 1
+
+
+NEXT = " next"  # ends the name of a line's next product: "xbox next"
+
+
+def _bare(after: str, words: Grammar) -> bool:
+    """Tell whether a line ends its name here: no number, suffix, product word or letter
+    follows ("the next Xbox will", but "the next iPad Pro", "the next Galaxy Z TriFold")."""
+    return not (
+        after[:1].isdigit()
+        or after in words.suffixes
+        or after in words.named
+        or after in words.lines
+        or (len(after) == 1 and after.isalpha())
+        or after in ("topic-launch", "topic-unpacked")  # "the next iPhone event"
+    )
 
 
 def canonical(designation: str) -> str:

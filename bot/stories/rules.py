@@ -45,6 +45,7 @@ from bot.matching.terms import fold
 from bot.stories import claims as claiming
 from bot.stories.claims import CURRENCIES, NUMBER, UNITS, contradiction, glossary, rounded_alike
 from bot.stories.devices import (
+    NEXT,
     SERIES,
     X3D,
     Grammar,
@@ -436,6 +437,19 @@ class Reader:
         headline = designations(title_tokens, words, units, _CHIPS)
         body = designations(text_tokens, words, units, _CHIPS)
         found = tuple(dict.fromkeys((*headline, *body)))
+        # "the next Xbox" is a model of its own unless the title names another, or the post
+        # names the line's numbered model ("Apple's next iPhone" of an iPhone 18 write-up)
+        nexts = {
+            d
+            for d in headline
+            if d.endswith(NEXT)
+            and (
+                any(not h.endswith(NEXT) for h in headline)
+                or any(f.startswith(d.removesuffix(NEXT)) and f != d for f in found)
+            )
+        }
+        headline = tuple(d for d in headline if d not in nexts)
+        found = tuple(d for d in found if d not in nexts)
         # the subject is what the title names first, a chip or a device ("Dimensity 9600
         # built on N2P, vivo X400 to debut it"); a family written together is its series.
         # A title that names no model leaves it to the text (a device there before a chip)

@@ -1990,3 +1990,13 @@ def test_a_line_s_next_product_with_no_number_yet_is_a_model() -> None:
         ),
     )
     assert found[0] == found[1] == found[2] != found[3] == found[4], found
+
+
+def test_a_month_a_title_gives_is_held_by_a_day_in_it() -> None:
+    """ "五月第二週登場" (in May) says no more than the story's "week of May 11": the month
+    is the story's, not a figure it lacks."""
+    found = stories(
+        ("Gurman: M7 MacBook Air Launching Week of May 11", "The M7 MacBook Air launches May 11."),
+        ("古爾曼：M7 MacBook Air 五月第二週登場", "M7 MacBook Air 將於五月第二週發表。"),
+    )
+    assert found[0] == found[1], found

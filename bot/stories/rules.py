@@ -1173,6 +1173,11 @@ def _told_held(claim: str, held: set[str], figures: set[str]) -> bool:
     """Tell whether a story holds a figure a title gives, or one alike ("a $50 hike" of $699)."""
     if _holds(claim, held, figures):
         return True
+    if claim.startswith("month:"):
+        # "五月第二週" (May) is the story's May 11: a day or a part of that month
+        month = claim.partition(":")[2]
+        if any(c.startswith((f"date:{month}-", f"when:{month}-")) for c in held):
+            return True
     if part := _MONTH_PART.fullmatch(claim):
         # "late October" is the story's October 28: a day of that part of the month
         month, days = part.group(1), _PART_DAYS[part.group(2)]

@@ -2000,3 +2000,21 @@ def test_a_month_a_title_gives_is_held_by_a_day_in_it() -> None:
         ("古爾曼：M7 MacBook Air 五月第二週登場", "M7 MacBook Air 將於五月第二週發表。"),
     )
     assert found[0] == found[1], found
+
+
+def test_a_resolution_in_a_title_does_not_tell_another_leak() -> None:
+    """ "#GalaxyA78 5K renders + 360° video" and "Galaxy A78 renders show a thinner 7.4mm
+    design" are one leak of renders: a resolution ("5K", of the renders or a screen) is no
+    figure that tells two leaks apart, though each text repeats the other's figures."""
+    found = stories(
+        (
+            "Here comes your very first look at the #Samsung #GalaxyA78 (360° video, 5K renders)",
+            "Galaxy A78, 6.7-inch flat display, 162.9 x 77.6 x 7.4mm, three camera rings.",
+        ),
+        (
+            "Galaxy A78 renders show a thinner 7.4mm design",
+            "The first renders of the Galaxy A78 are here. The phone has a 6.7-inch flat "
+            "screen, measures 162.9 x 77.6 x 7.4mm, thinner than the 7.9mm Galaxy A77.",
+        ),
+    )
+    assert found[0] == found[1], found

@@ -1273,7 +1273,9 @@ def _titles_tell_two(report: Fingerprint, post: Fingerprint) -> bool:
     none of the report's title's figures, and the report's title none of the post's
     ("vivo X600 Ultra: 7,000mAh, 90W" and "vivo X600 Ultra 4/21 发表", whose texts each
     repeat the other's figures)."""
-    ours, theirs = _told_figures(post.lead), _told_figures(report.lead)
+    ours, theirs = (
+        [c for c in _told_figures(f.lead) if c.partition(":")[0] != "k"] for f in (post, report)
+    )
     if not ours or not theirs or _kinds(ours) & _kinds(theirs):
         return False
     claims, lead = set(post.claims), set(report.lead)

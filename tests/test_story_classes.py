@@ -2018,3 +2018,18 @@ def test_a_resolution_in_a_title_does_not_tell_another_leak() -> None:
         ),
     )
     assert found[0] == found[1], found
+
+
+def test_a_laptop_s_glued_number_is_its_model_and_its_generation_is_its_year() -> None:
+    """ "Legion Pro 9i Gen 12" is one model, the Legion Pro 9i (not a "Legion Pro" and a
+    "9i Gen 12"), the same as "Legion Pro 9i" of 2037 and another than the Legion Pro 7i;
+    "Alienware Area-51 18" is a model whose line has a number in it."""
+    found = stories(
+        ("Lenovo Legion Pro 9i Gen 12 to get an 18-inch 4K 240 Hz mini-LED panel", ""),
+        ("拯救者 Y9000K 2037 / Legion Pro 9i 屏幕：18英寸 4K mini LED 240Hz", ""),
+        ("Lenovo Legion Pro 7i Gen 12 to get a 16-inch 2.5K 240 Hz OLED panel", ""),
+        ("Alienware Area-51 18 (2037): Core Ultra 9 595HX + RTX 7090 Laptop 24GB", ""),
+        ("外星人 Area-51 18 2037款曝光：RTX 7090 笔记本显卡+24GB显存", ""),
+    )
+    assert found[0] == found[1] != found[2], found
+    assert found[3] == found[4] not in found[:3], found

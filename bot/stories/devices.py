@@ -343,7 +343,10 @@ def designations(
                 name.append(words.suffix_aliases.get(following, following))
                 index += 1
             elif following == "gen" and index + 1 < len(tokens) and tokens[index + 1].isdigit():
-                name.extend(("gen", tokens[index + 1]))
+                if not _GLUED_NUMBER.fullmatch(name[-1]):
+                    # a laptop's generation is its year ("Legion Pro 9i Gen 12" is the 2037
+                    # Legion Pro 9i), not part of its name, as a year is not
+                    name.extend(("gen", tokens[index + 1]))
                 index += 2
             elif following in words.series:
                 name.append(SERIES)
@@ -381,6 +384,7 @@ def _tiered(tokens: Sequence[str], index: int) -> tuple[str, int] | None:
     return model, 1
 
 
+_GLUED_NUMBER = re.compile(r"\d{1,2}[a-z]")  # "9i", "7i" after "Legion Pro"
 NEXT = " next"  # ends the name of a line's next product: "xbox next"
 
 
@@ -431,6 +435,8 @@ def _unnumbered(tokens: Sequence[str], index: int, words: Grammar) -> list[str] 
     after = tokens[at] if at < len(tokens) else ""
     if not suffixes or (after.isdigit() and not re.fullmatch(r"20\d\d", after)):
         return None  # "MacBook Air 13" is read by its number
+    if _GLUED_NUMBER.fullmatch(after):
+        name.append(after)  # "Legion Pro 9i", "Legion Pro 7i": a number glued to its letter
     return name
 
 

@@ -2033,3 +2033,25 @@ def test_a_laptop_s_glued_number_is_its_model_and_its_generation_is_its_year() -
     )
     assert found[0] == found[1] != found[2], found
     assert found[3] == found[4] not in found[:3], found
+
+
+def test_a_chip_s_foundry_is_what_its_title_claims() -> None:
+    """ "将双代工" (to be made by two foundries), "built on SMIC N+4" is what a chip's title
+    claims: the foundry story, not the benchmark story its text repeats."""
+    found = stories(
+        ("第三代骁龙8至尊版 GB6 跑分", "第三代骁龙8至尊版 GB6 单核 4200 分，韩国版本。"),
+        (
+            "Snapdragon 8 Elite Gen 3 'for Galaxy' to be made on Samsung SF2P",
+            "Qualcomm will dual-source the Snapdragon 8 Elite Gen 3: TSMC N2P, and Samsung "
+            "SF2P for the Galaxy S34.",
+        ),
+        (
+            "曝高通第三代骁龙8至尊版将双代工：三星版独供Galaxy S34",
+            "高通第三代骁龙 8 至尊版将由台积电 N2P 与三星 SF2P 双代工，韩国爆料。"
+            "该芯片昨日刚曝光 GB6 单核超 4200 分。",
+        ),
+        ("Kirin 9200 made on SMIC's N+4 process, tipster says", ""),
+        ("麒麟9200 中芯N+4", ""),
+    )
+    assert found[0] != found[1] == found[2], found
+    assert found[3] == found[4], found

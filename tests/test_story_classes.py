@@ -2055,3 +2055,18 @@ def test_a_chip_s_foundry_is_what_its_title_claims() -> None:
     )
     assert found[0] != found[1] == found[2], found
     assert found[3] == found[4], found
+
+
+def test_a_four_thirds_sensor_is_no_date_and_a_stacked_cmos_is_a_sensor() -> None:
+    """ "4/3 堆栈式 CMOS" is a Four Thirds stacked sensor, not April 3, and "stacked 4/3
+    CMOS" and "4/3 吋堆疊式感光元件" say the same."""
+    found = stories(
+        ("【独家】御6 Pro 主摄换 4/3 堆栈式 CMOS", "大疆 Mavic 6 Pro 主摄换 4/3 堆栈式 CMOS。"),
+        (
+            "DJI Mavic 6 Pro to get stacked 4/3 sensor with 16 stops of dynamic range",
+            "The Mavic 6 Pro's main camera moves to a stacked 4/3 CMOS.",
+        ),
+        ("Leak: Mavic 6 Pro stacked 4/3 CMOS, 16 stops DR", ""),
+        ("DJI Mavic 6 Pro 傳用 4/3 吋堆疊式感光元件", ""),
+    )
+    assert len(set(found)) == 1, found

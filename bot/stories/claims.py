@@ -401,7 +401,7 @@ _MEMORY_GIGABYTES = re.compile(
     r"(?<![\d.])(\d+)\s*g(?=\s*(?:gddr|lpddr|hbm|显存|内存|运存|vram|ram\b))"
 )
 _FOUR_THIRDS = re.compile(
-    r"(?<![\d./])4\s?/\s?3(?![\d/.])(?=\s*(?:-?\s*inch|英寸|吋|\"|cmos|sensor|传感器|感光|主摄|format))"
+    r"(?<![\d./])4\s?/\s?3(?![\d/.])(?=\s*(?:-?\s*inch|-?\s*type|英寸|吋|\"|cmos|sensor|传感器|感光|主摄|format|stacked|堆栈|堆叠))"
 )
 _HALF_OF_MONTH = re.compile(
     r"(?<![a-z])(first|second) half of ("

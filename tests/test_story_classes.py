@@ -2070,3 +2070,14 @@ def test_a_four_thirds_sensor_is_no_date_and_a_stacked_cmos_is_a_sensor() -> Non
         ("DJI Mavic 6 Pro 傳用 4/3 吋堆疊式感光元件", ""),
     )
     assert len(set(found)) == 1, found
+
+
+def test_dji_s_chinese_line_names_are_its_lines() -> None:
+    """ "大疆御6 Pro" is the Mavic 6 Pro and "灵眸 Pocket 4" the Osmo Pocket 4."""
+    found = stories(
+        ("DJI Mavic 6 Pro launch date leaks: July 16", ""),
+        ("大疆御6 Pro发布时间曝光：7月16日", ""),
+        ("DJI Osmo Pocket 4 gets a 1-inch sensor", ""),
+        ("灵眸 Pocket 4 曝光：一英寸传感器", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

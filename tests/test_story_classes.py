@@ -2081,3 +2081,13 @@ def test_dji_s_chinese_line_names_are_its_lines() -> None:
         ("灵眸 Pocket 4 曝光：一英寸传感器", ""),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_title_that_gives_a_model_without_its_brand_is_about_it() -> None:
+    """ "Mini 6 Pro FCC" names the DJI Mini 6 Pro its text names (not the model code its
+    text gives)."""
+    found = stories(
+        ("DJI Mini 6 Pro shows up at the FCC, still under 249 grams", ""),
+        ("Mini 6 Pro FCC", "DJI Mini 6 Pro (6PD) passes FCC, still under 249g."),
+    )
+    assert found[0] == found[1], found

@@ -436,6 +436,8 @@ class Reader:
         words, units = self._words, self._units
         headline = designations(title_tokens, words, units, _CHIPS)
         body = designations(text_tokens, words, units, _CHIPS)
+        if not headline and (spelled := _title_spells(body, title_tokens, words)):
+            headline = (spelled,)  # "Mini 6 Pro FCC" is the "DJI Mini 6 Pro" its text names
         found = tuple(dict.fromkeys((*headline, *body)))
         # "the next Xbox" is a model of its own unless the title names another, or the post
         # names the line's numbered model ("Apple's next iPhone" of an iPhone 18 write-up)
@@ -568,6 +570,21 @@ class Reader:
 
 # "22pm", "17p": a model's number and its suffixes' initials
 _INITIALS = re.compile(r"(\d{1,3})([a-z]{1,3})")
+
+
+def _title_spells(named: Sequence[str], title: Sequence[str], words: Grammar) -> str | None:
+    """Return the model a text names that a title gives without its brand ("Mini 6 Pro"
+    for the "DJI Mini 6 Pro"): two words or more, the number among them, in a row."""
+    for designation in named:
+        parts = designation.split()
+        if parts and parts[0] in words.brand_names:
+            parts = parts[1:]
+        if len(parts) < 2 or not any(p[:1].isdigit() for p in parts):
+            continue
+        for at in range(len(title) - len(parts) + 1):
+            if list(title[at : at + len(parts)]) == parts:
+                return designation
+    return None
 
 
 def _other_brand(device: str, title: Sequence[str], words: Grammar) -> bool:

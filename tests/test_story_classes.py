@@ -2091,3 +2091,13 @@ def test_a_title_that_gives_a_model_without_its_brand_is_about_it() -> None:
         ("Mini 6 Pro FCC", "MT6PD = DJI Mini 6 Pro at FCC. &lt;249g, O5. Launch soon-ish."),
     )
     assert found[0] == found[1], found
+
+
+def test_a_chip_named_without_its_line_is_the_one_named_with_it() -> None:
+    """ "ROG Ally 4 也是 Z5 Extreme" names the Ryzen Z5 Extreme the write-ups name: no other
+    model in its title."""
+    found = stories(
+        ("ROG Ally 4 也是 Z5 Extreme", "ROG Ally 4：Z5 Extreme，8 英寸 144Hz，90Wh。"),
+        ("ASUS ROG Ally 4 with Ryzen Z5 Extreme and 90Wh battery leaks", ""),
+    )
+    assert found[0] == found[1], found

@@ -1062,12 +1062,12 @@ def comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
     strangers = [
         d
         for d in post.headline
-        if d not in story.designations and not is_chip(d) and not is_chip(post.subject)
+        if not _named(d, story.designations) and not is_chip(d) and not is_chip(post.subject)
     ]
     strangers += [
         d
         for d in story.headline
-        if d not in post.designations
+        if not _named(d, post.designations)
         and not is_chip(d)
         and not (story.subject and is_chip(story.subject))
     ]
@@ -1078,6 +1078,16 @@ def comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
         d for d in strangers if family_of(d, words) not in families and not is_code(d, words)
     ]
     return _claims_compared(post, story, conflict, f"same model ({post.subject})", strangers)
+
+
+def _named(designation: str, names: Sequence[str]) -> bool:
+    """Tell whether a model is among these, with or without its chip line: "Z5 Extreme" is
+    the "Ryzen Z5 Extreme" another post names."""
+    return designation in names or any(
+        one.endswith(f" {other}") and one.split()[0] in _CHIPS
+        for name in names
+        for one, other in ((name, designation), (designation, name))
+    )
 
 
 def _claims_compared(

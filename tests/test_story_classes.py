@@ -2101,3 +2101,13 @@ def test_a_chip_named_without_its_line_is_the_one_named_with_it() -> None:
         ("ASUS ROG Ally 4 with Ryzen Z5 Extreme and 90Wh battery leaks", ""),
     )
     assert found[0] == found[1], found
+
+
+def test_a_bound_of_a_zoom_or_a_multiple_is_a_bound_too() -> None:
+    """ "might finally go beyond 5x zoom" is the story of the 8x periscope, not a 5x zoom
+    that contradicts it; "两倍多" is more than twice."""
+    found = stories(
+        ("iPhone 22 Pro Max rumored to get 8x optical zoom", ""),
+        ("The iPhone 22 Pro Max might finally go beyond 5x zoom", ""),
+    )
+    assert found[0] == found[1], found

@@ -618,11 +618,15 @@ def claims(
     return tuple(c for c in dict.fromkeys(found) if c not in said), tuple(dict.fromkeys(quoted))
 
 
+# kinds no bound is said of: a count of models, a name, a date
+_UNBOUNDED = frozenset(("n", "model", "color", "when", "month", "no", "date"))
+
+
 def _bounded(fact: str) -> bool:
-    """Tell whether a figure said as a bound ("over 5,000mAh") is no claim: a measure of one
-    value (a battery's, a charger's), not a count or a kind a device has several of."""
+    """Tell whether a figure can be said as a bound ("over 5,000mAh", "两倍多"): a measure,
+    not a count, a name or a date (nor a price: "from $599" is the price)."""
     unit, _, value = fact.partition(":")
-    return bool(value) and unit not in LISTED and unit not in ("date", *CURRENCIES)
+    return bool(value) and unit not in _UNBOUNDED and unit not in CURRENCIES
 
 
 def _corrected_figures(

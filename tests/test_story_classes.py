@@ -2111,3 +2111,17 @@ def test_a_bound_of_a_zoom_or_a_multiple_is_a_bound_too() -> None:
         ("The iPhone 22 Pro Max might finally go beyond 5x zoom", ""),
     )
     assert found[0] == found[1], found
+
+
+def test_not_quotes_only_the_figure_right_after_it() -> None:
+    """ "6,000 mAh, not 5,500" quotes 5,500 as wrong, but "the Ultra will not be part of the
+    May 20 event" quotes no date: May 20 is still what the post says."""
+    found = stories(
+        ("小米29 / 29 Pro 5月20日", "小米29 / 29 Pro 5月20日发布。"),
+        (
+            "Xiaomi 29 series launch date: May 20 for the 29 and 29 Pro",
+            "Xiaomi 29 / 29 Pro are coming on May 20 in China per a Weibo leak. The Xiaomi 29 "
+            "Ultra will not be part of the May 20 event.",
+        ),
+    )
+    assert found[0] == found[1], found

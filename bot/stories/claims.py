@@ -172,6 +172,7 @@ def glossary() -> Glossary:
     for kind, token in (
         ("corrections", FIXING),
         ("corrections_before", "cue-was"),
+        ("corrections_near", _NOT),
         ("corrections_after", "cue-wasafter"),
         ("predecessor_before", "cue-before"),
         ("elsewhere_before", ELSEWHERE),
@@ -508,6 +509,7 @@ _GLUED_MODEL = re.compile(r"[a-z]{1,3}(\d+)[a-z]*")
 _NODE = re.compile(r"(?:n|sf)(\d)[a-z]?|(1[048]|20)a")
 FIXING = "cue-fix"  # "correction:", "更正", "actually", "moves up to"
 ELSEWHERE = "cue-else"  # "a separate leak says", "另有消息称": another leak, told in passing
+_NOT = "cue-not"  # "not 5,500": the figure right after it is the old one
 _BOUND = "cue-over"  # "tops 5,000mAh": a bound, not the figure
 _BOUND_AFTER = "cue-overafter"  # "5,000mAh+"
 _CUE_KIND = {"cue-before": "before", ELSEWHERE: ELSEWHERE, _BOUND: "bound"}
@@ -519,7 +521,7 @@ EVENTS = frozenset(
 )
 _NOW = frozenset(("now", "现在", "如今", "目前"))
 # tokens a cue covers, up to a comma
-CUE_REACH = {"not": 3, "cue-was": 8, "cue-before": 4, ELSEWHERE: 12, _BOUND: 2}
+CUE_REACH = {_NOT: 3, "cue-was": 8, "cue-before": 4, ELSEWHERE: 12, _BOUND: 2}
 
 
 def claims(

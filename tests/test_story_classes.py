@@ -2018,6 +2018,12 @@ def test_a_resolution_in_a_title_does_not_tell_another_leak() -> None:
         ),
     )
     assert found[0] == found[1], found
+    # and two titles that give one resolution agree on it, whatever else each gives
+    found = stories(
+        ("拯救者 Legion Go 3 确认 锐龙 Z5 Extreme，8.8英寸 2.5K 165Hz", ""),
+        ("Legion Go 3 leak: Ryzen Z5 Extreme, 80 Wh battery, 2.5K OLED", ""),
+    )
+    assert found[0] == found[1], found
 
 
 def test_a_laptop_s_glued_number_is_its_model_and_its_generation_is_its_year() -> None:

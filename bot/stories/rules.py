@@ -1300,10 +1300,12 @@ def _titles_tell_two(report: Fingerprint, post: Fingerprint) -> bool:
     none of the report's title's figures, and the report's title none of the post's
     ("vivo X600 Ultra: 7,000mAh, 90W" and "vivo X600 Ultra 4/21 发表", whose texts each
     repeat the other's figures)."""
-    ours, theirs = (
-        [c for c in _told_figures(f.lead) if c.partition(":")[0] != "k"] for f in (post, report)
-    )
-    if not ours or not theirs or _kinds(ours) & _kinds(theirs):
+    ours, theirs = _told_figures(post.lead), _told_figures(report.lead)
+    if _kinds(ours) & _kinds(theirs):
+        return False  # both titles give a kind of figure: a contradiction tells them apart
+    # a resolution ("5K renders", of the renders or a screen) says no leak on its own
+    ours, theirs = ([c for c in f if not c.startswith("k:")] for f in (ours, theirs))
+    if not ours or not theirs:
         return False
     claims, lead = set(post.claims), set(report.lead)
     said, given = _figures(claims), _figures(lead)

@@ -2131,3 +2131,24 @@ def test_not_quotes_only_the_figure_right_after_it() -> None:
         ),
     )
     assert found[0] == found[1], found
+
+
+@pytest.mark.parametrize("chip_first", [True, False])
+def test_a_chip_s_benchmark_is_not_a_device_s_chip_story_in_either_order(chip_first: bool) -> None:
+    """ "Exynos 2800 Geekbench scores leak" is the chip's story; "Galaxy S31 and S31+ to use
+    Exynos 2800 in Europe and Korea", whose write-up repeats the scores, is the phones'. Each
+    title claims what the other does not, whichever came first."""
+    chip = (
+        "Exynos 2800 Geekbench scores leak: 3,650 single-core, 12,100 multi-core",
+        "Samsung's Exynos 2800 has been benchmarked on Geekbench 6 with 3,650 single-core and "
+        "12,100 multi-core points. The 10-core chip's prime core reportedly runs at 4.0GHz. "
+        "The chip is expected to debut in the Galaxy S31 series next year.",
+    )
+    device = (
+        "Galaxy S31 and S31+ to use Exynos 2800 in Europe and Korea, Ultra stays Snapdragon",
+        "Samsung will use the Exynos 2800 in the Galaxy S31 and S31+ sold in Europe and Korea, "
+        "while the US, China and Japan get the Snapdragon 8 Elite Gen 8 for Galaxy. The "
+        "Exynos 2800 scored 3,650 and 12,100 in a Geekbench leak yesterday.",
+    )
+    found = stories(*((chip, device) if chip_first else (device, chip)))
+    assert found[0] != found[1], found

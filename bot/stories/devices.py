@@ -247,6 +247,7 @@ def designations(
     found: list[str] = []
     index = 0
     last: list[str] | None = None  # the model before, for "18 Pro / Pro Max"
+    ended = -1  # where the model before ended
     while index < len(tokens):
         token = tokens[index]
         before = tokens[index - 1] if index else ""
@@ -308,6 +309,9 @@ def designations(
             token in words.suffixes
             and last is not None
             and before in SEPARATORS
+            # right after it: "Exynos 2800 in Europe and Korea, Ultra stays Snapdragon" names
+            # no "Exynos 2800 Ultra"
+            and ended == index - 1
             and token not in ("s", "t", "r", "e")
         ):
             name = _family_base(last, words)  # "18 Pro / Pro Max": another of the family
@@ -359,7 +363,7 @@ def designations(
         if "gen" in name[:-2]:  # "8 Gen 6 Elite" is "8 Elite Gen 6"
             at = name.index("gen")
             name = [*name[:at], *name[at + 2 :], *name[at : at + 2]]
-        last = name
+        last, ended = name, index
         designation = canonical(" ".join(name))
         if designation not in found:
             found.append(designation)

@@ -1272,6 +1272,11 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 )
             ):
                 found = dataclasses.replace(back, why=back.why.replace("its", "the story's", 1))
+        if found.joins and not _chip_and_device_agree(post, report):
+            # a chip's leak is not a device's that names the chip, whichever came first:
+            # "Exynos 2800 GB6" is not "Galaxy S31 and S31+ to use Exynos 2800 in Europe",
+            # whose write-up repeats the chip's scores
+            found = Comparison(False, "a chip's leak and a device's: each title says another")
         if found.joins and _titles_tell_two(report, post):
             # the report's title says another leak than the post's, though each text
             # repeats the other's: the X600 Ultra's April 21 launch is not its battery story
@@ -1281,6 +1286,39 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             best = found
     assert best is not None
     return best
+
+
+def _chip_and_device_agree(one: Fingerprint, other: Fingerprint) -> bool:
+    """Tell whether a chip's post and a device's report one leak (any two others do): each
+    title's claim, beside the models it names, is the other's too; a title that claims
+    nothing else (the device "to use" the chip) needs the other's title to name its model."""
+    if (
+        one.subject is None
+        or other.subject is None
+        or is_chip(one.subject) == is_chip(other.subject)
+    ):
+        return True
+    words = grammar()
+    if _same_product(one.subject, other.subject) or any(
+        is_code(s, words) for s in (one.subject, other.subject)
+    ):
+        return True  # "Z4 Extreme" is the Ryzen Z4 Extreme; "iPad17,3 (M6)" a code
+
+    def names(title: Fingerprint, model: str) -> bool:
+        family = family_of(model, words)
+        return any(family_of(d, words) == family for d in title.headline)
+
+    if names(one, other.subject) and names(other, one.subject):
+        return True  # each title names both: "M6 iPad Pro" and "iPad17,3 (M6)"
+    for ours, theirs in ((one, other), (other, one)):
+        telling = _telling(ours.lead)
+        if telling:
+            held = set(theirs.claims)
+            if not any(_holds(c, held, _figures(held)) for c in telling):
+                return False
+        elif not names(theirs, ours.subject or ""):
+            return False
+    return True
 
 
 def _another_product(post: Fingerprint, report: Fingerprint) -> bool:

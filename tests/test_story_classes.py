@@ -2152,3 +2152,21 @@ def test_a_chip_s_benchmark_is_not_a_device_s_chip_story_in_either_order(chip_fi
     )
     found = stories(*((chip, device) if chip_first else (device, chip)))
     assert found[0] != found[1], found
+
+
+def test_a_weekly_round_up_and_a_rhetorical_question_are_asides() -> None:
+    """ "This week in hardware leaks: RTX 9090, ..." is a round-up, and "无创血糖监测，苹果和三星
+    还要再等几年才能真正可用？" a question to the reader: neither joins the leak it mentions."""
+    found = stories(
+        ("RTX 9090 TGP is 575W, not 600W, leaker corrects", ""),
+        (
+            "This week in hardware leaks: RTX 9090, RTX 9080, M10 Max and the OLED MacBook Pro",
+            "The RTX 9090's TGP was corrected to 575W, not 600W.",
+        ),
+        ("Apple Watch Series 23 to get blood glucose trend alerts", ""),
+        (
+            "无创血糖监测，苹果和三星还要再等几年才能真正可用？",
+            "Apple Watch Series 23 将支持无创血糖趋势提醒。",
+        ),
+    )
+    assert len(set(found)) == 4, found

@@ -2170,3 +2170,16 @@ def test_a_weekly_round_up_and_a_rhetorical_question_are_asides() -> None:
         ),
     )
     assert len(set(found)) == 4, found
+
+
+def test_a_generation_written_as_an_ordinal_is_the_model_s_number() -> None:
+    """ "Second-generation iPhone Fold" and "第二代 iPhone Fold" are the iPhone Fold 2, and
+    "三星三折叠二代" the Galaxy Z TriFold 2 (a chip's generation stays its Gen)."""
+    found = stories(
+        ("Report: iPhone Fold 2 delayed to 2039", ""),
+        ("Supply chain: second-generation iPhone Fold pushed to 2039 over hinge yields", ""),
+        ("鉸鏈良率卡關 第二代 iPhone Fold 傳延至 2039 年", ""),
+        ("Galaxy Z TriFold 2 launching in October, Korea and China first", ""),
+        ("【三星三折叠二代 10月见】", "三星三折叠二代 10 月发布，韩国和中国首发。"),
+    )
+    assert found[0] == found[1] == found[2] != found[3] == found[4], found

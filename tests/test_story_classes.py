@@ -2183,3 +2183,15 @@ def test_a_generation_written_as_an_ordinal_is_the_model_s_number() -> None:
         ("【三星三折叠二代 10月见】", "三星三折叠二代 10 月发布，韩国和中国首发。"),
     )
     assert found[0] == found[1] == found[2] != found[3] == found[4], found
+
+
+def test_blood_sugar_and_micro_oled_are_claims_in_both_languages() -> None:
+    """ "Blood sugar alerts" and "blood glucose alerts" / "无创血糖" say one thing, as
+    "micro-OLED" and "硅基 OLED" do."""
+    found = stories(
+        ("Apple Watch Series 23 to get blood glucose trend alerts", ""),
+        ("Apple Watch Series 23 to Gain Blood Sugar Alerts", ""),
+        ("Report: Quest 6 moves to micro-OLED at 3,840 x 3,552 per eye", ""),
+        ("Meta Quest 6 to use 3840x3552 micro-OLED displays, sources say", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

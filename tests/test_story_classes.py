@@ -1990,6 +1990,12 @@ def test_a_line_s_next_product_with_no_number_yet_is_a_model() -> None:
         ),
     )
     assert found[0] == found[1] == found[2] != found[3] == found[4], found
+    # a Chinese word after the line ends its name, and a chip in the title is its part
+    found = stories(
+        ("Next Xbox 'Magnus' APU: 68 CUs, Zen 7, 36GB GDDR8", ""),
+        ("下一代 Xbox 主机 Magnus APU 曝光：68 组 CU，36GB 显存", ""),
+    )
+    assert found[0] == found[1], found
 
 
 def test_a_month_a_title_gives_is_held_by_a_day_in_it() -> None:

@@ -432,7 +432,7 @@ def _bare(after: str, words: Grammar) -> bool:
         or after in words.suffixes
         or after in words.named
         or after in words.lines
-        or (len(after) == 1 and after.isalpha())
+        or (len(after) == 1 and after.isascii() and after.isalpha())  # not a Chinese word
         or after in ("topic-launch", "topic-unpacked")  # "the next iPhone event"
     )
 

@@ -439,14 +439,15 @@ class Reader:
         if not headline and (spelled := _title_spells(body, title_tokens, words)):
             headline = (spelled,)  # "Mini 6 Pro FCC" is the "DJI Mini 6 Pro" its text names
         found = tuple(dict.fromkeys((*headline, *body)))
-        # "the next Xbox" is a model of its own unless the title names another, or the post
+        # "the next Xbox" is a model of its own unless the title names another (a chip is its
+        # part: "Next Xbox 'Magnus' APU: 68 CUs, Zen 7"), or the post
         # names the line's numbered model ("Apple's next iPhone" of an iPhone 18 write-up)
         nexts = {
             d
             for d in headline
             if d.endswith(NEXT)
             and (
-                any(not h.endswith(NEXT) for h in headline)
+                any(not h.endswith(NEXT) and not is_chip(h) for h in headline)
                 or any(f.startswith(d.removesuffix(NEXT)) and f != d for f in found)
             )
         }

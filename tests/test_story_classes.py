@@ -2201,3 +2201,16 @@ def test_blood_sugar_and_micro_oled_are_claims_in_both_languages() -> None:
         ("Meta Quest 6 to use 3840x3552 micro-OLED displays, sources say", ""),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_line_after_a_year_roman_numerals_to_twenty_and_omen_are_read() -> None:
+    """ "Razer's 2038 Blade 16" is the Blade 16, "Xperia 1 XIX" the Xperia 1 XIX (not the
+    Xperia 1 of another story), and 暗影精灵 HP's OMEN."""
+    found = stories(
+        ("Razer Blade 16 (2038) to slim down to 14.9 mm", ""),
+        ("Razer's 2038 Blade 16 will be just 14.9mm thick", ""),
+        ("HP OMEN MAX 16 (2037) certified on BIS", ""),
+        ("惠普暗影精灵 MAX 16 2037款通过印度BIS认证", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found
+    assert Reader().read("Xperia 1 XIX drops the headphone jack", "").subject == "xperia 1 xix"

@@ -2214,3 +2214,13 @@ def test_a_line_after_a_year_roman_numerals_to_twenty_and_omen_are_read() -> Non
     )
     assert found[0] == found[1] != found[2] == found[3], found
     assert Reader().read("Xperia 1 XIX drops the headphone jack", "").subject == "xperia 1 xix"
+
+
+def test_a_date_in_china_s_small_hours_is_the_evening_before_elsewhere() -> None:
+    """ "发布会定于 9 月 16 日凌晨" (the small hours in China) is the event an English report
+    dates September 15."""
+    found = stories(
+        ("Gurman: Apple's iPhone 29 event set for September 15", ""),
+        ("古尔曼：苹果 iPhone 29 发布会定于 9 月 16 日凌晨", ""),
+    )
+    assert found[0] == found[1], found

@@ -320,6 +320,11 @@ def write_dates(folded: str, words: Glossary) -> str:
     folded = _FOUR_THIRDS.sub(" four-thirds ", folded)
     folded = _SPACED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
     folded = _SLASHED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
+    # "9 月 16 日凌晨" (the small hours in China) is also the day before in the US and Europe,
+    # where an event of that night is dated: "Apple's iPhone 29 event set for September 15"
+    folded = _SMALL_HOURS.sub(
+        lambda m: f" {m.group(1)}月{m.group(2)}日 {m.group(1)}月{int(m.group(2)) - 1}日 ", folded
+    )
     # "the second half of May" is late May, not H2
     folded = _HALF_OF_MONTH.sub(
         lambda m: f" date-{MONTHS[m.group(2)]}-{'early' if m.group(1) == 'first' else 'late'} ",
@@ -404,6 +409,7 @@ _MEMORY_GIGABYTES = re.compile(
 _FOUR_THIRDS = re.compile(
     r"(?<![\d./])4\s?/\s?3(?![\d/.])(?=\s*(?:-?\s*inch|-?\s*type|英寸|吋|\"|cmos|sensor|传感器|感光|主摄|format|stacked|堆栈|堆叠))"
 )
+_SMALL_HOURS = re.compile(r"(\d{1,2})月([2-9]|[12]\d|3[01])日\s*凌晨")
 _HALF_OF_MONTH = re.compile(
     r"(?<![a-z])(first|second) half of ("
     + "|".join(m for m in MONTHS if len(m) > 3 or m == "may")

@@ -2224,3 +2224,12 @@ def test_a_date_in_china_s_small_hours_is_the_evening_before_elsewhere() -> None
         ("古尔曼：苹果 iPhone 29 发布会定于 9 月 16 日凌晨", ""),
     )
     assert found[0] == found[1], found
+
+
+def test_an_abbreviated_month_with_a_dot_is_a_date() -> None:
+    """ "Sept. 15" is September 15, not September and a bare 15."""
+    found = stories(
+        ("Gurman: Apple's iPhone 29 event set for September 15", ""),
+        ("Apple Plans iPhone 29 Event for Sept. 15, Sales to Start Sept. 25", ""),
+    )
+    assert found[0] == found[1], found

@@ -319,6 +319,7 @@ def write_dates(folded: str, words: Glossary) -> str:
     # a Four Thirds sensor is a format, not a 3-inch one: "4/3 CMOS", "4/3 英寸 1 亿像素"
     folded = _FOUR_THIRDS.sub(" four-thirds ", folded)
     folded = _SPACED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
+    folded = _MONTH_DOT.sub(r"\1 ", folded)  # "Sept. 15" is September 15
     folded = _SLASHED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
     # "9 月 16 日凌晨" (the small hours in China) is also the day before in the US and Europe,
     # where an event of that night is dated: "Apple's iPhone 29 event set for September 15"
@@ -408,6 +409,9 @@ _MEMORY_GIGABYTES = re.compile(
 )
 _FOUR_THIRDS = re.compile(
     r"(?<![\d./])4\s?/\s?3(?![\d/.])(?=\s*(?:-?\s*inch|-?\s*type|英寸|吋|\"|cmos|sensor|传感器|感光|主摄|format|stacked|堆栈|堆叠))"
+)
+_MONTH_DOT = re.compile(
+    r"(?<![a-z])(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.(?=\s*\d{1,2}(?!\d))"
 )
 _SMALL_HOURS = re.compile(r"(\d{1,2})月([2-9]|[12]\d|3[01])日\s*凌晨")
 _HALF_OF_MONTH = re.compile(

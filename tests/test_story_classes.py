@@ -2233,3 +2233,12 @@ def test_an_abbreviated_month_with_a_dot_is_a_date() -> None:
         ("Apple Plans iPhone 29 Event for Sept. 15, Sales to Start Sept. 25", ""),
     )
     assert found[0] == found[1], found
+
+
+def test_a_score_said_as_a_bound_holds_the_score_above_it() -> None:
+    """ "單核破 5000 分" (a single-core score over 5,000) is the story of the 5,120 score."""
+    found = stories(
+        ("Apple's M10 chip shows up on Geekbench with 5,120 single-core score", ""),
+        ("Apple M10 跑分現身：單核破 5000 分", ""),
+    )
+    assert found[0] == found[1], found

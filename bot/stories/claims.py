@@ -631,12 +631,12 @@ def claims(
 
 
 # kinds no bound is said of: a count of models, a name, a date
-_UNBOUNDED = frozenset(("n", "model", "color", "when", "month", "no", "date"))
+_UNBOUNDED = frozenset(("model", "color", "when", "month", "no", "date"))
 
 
 def _bounded(fact: str) -> bool:
-    """Tell whether a figure can be said as a bound ("over 5,000mAh", "两倍多"): a measure,
-    not a count, a name or a date (nor a price: "from $599" is the price)."""
+    """Tell whether a figure can be said as a bound ("over 5,000mAh", "两倍多", "单核破 5000
+    分"): a measure or a score, not a name or a date (nor a price: "from $599" is the price)."""
     unit, _, value = fact.partition(":")
     return bool(value) and unit not in _UNBOUNDED and unit not in CURRENCIES
 

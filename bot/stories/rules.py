@@ -1187,7 +1187,10 @@ def _holds(claim: str, held: set[str], figures: set[str]) -> bool:
     if claim in held:
         return True
     if claim.startswith("n:"):
-        return claim[2:] in figures
+        value = claim[2:]
+        if value.endswith("+"):  # "单核破 5000 分" holds a score of 5,120
+            return any(rounded_alike(value, figure) for figure in figures)
+        return value in figures
     unit, _, value = claim.partition(":")
     if not value or not value[:1].isdigit():
         return False

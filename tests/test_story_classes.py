@@ -2242,3 +2242,24 @@ def test_a_score_said_as_a_bound_holds_the_score_above_it() -> None:
         ("Apple M10 跑分現身：單核破 5000 分", ""),
     )
     assert found[0] == found[1], found
+
+
+@pytest.mark.parametrize("series_first", [True, False])
+def test_one_model_s_post_is_not_its_series_story_in_either_order(series_first: bool) -> None:
+    """ "M17 Max Chip to Feature 48-Core GPU", whose write-up repeats the M17 Pro and M17 Max
+    MacBook Pros' launch, is not that launch's story: told the other way round, a model's
+    post and its series' report must share what the title says, whichever came first."""
+    series = (
+        "Apple Plans M17 Pro and M17 Max MacBook Pros for Early 2038",
+        "Apple is aiming to release MacBook Pro models with M17 Pro and M17 Max chips as early "
+        "as the first quarter of 2038. The update keeps the current design; the OLED redesign "
+        "came last year.",
+    )
+    model = (
+        "M17 Max Chip to Feature 48-Core GPU, Leaker Claims",
+        "Apple's M17 Max chip will have a 20-core CPU and a 48-core GPU, up from 40 GPU cores "
+        "in the M16 Max. Bloomberg reported earlier this week that M17 Pro and M17 Max MacBook "
+        "Pro models are planned for the first quarter of 2038.",
+    )
+    found = stories(*((series, model) if series_first else (model, series)))
+    assert found[0] != found[1], found

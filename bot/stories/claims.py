@@ -566,7 +566,8 @@ def claims(
             cue, reach = _CUE_KIND.get(token, "was"), CUE_REACH[token]
             continue
         if token in (_BOUND_AFTER, "+") and not re.match(NUMBER, following):
-            if last == index - 1 and found and _bounded(found[-1]):
+            # (a tipster's bare "4450+" is about 4,450, not a bound)
+            if last == index - 1 and found and _bounded(found[-1]) and found[-1][:2] != "n:":
                 found[-1] += "+"  # "5,000mAh+" (but "100W+50W" is two figures)
             continue
         if token == _AFTER_CUE:

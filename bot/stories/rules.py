@@ -1188,9 +1188,11 @@ def _holds(claim: str, held: set[str], figures: set[str]) -> bool:
         return True
     if claim.startswith("n:"):
         value = claim[2:]
-        if value.endswith("+"):  # "单核破 5000 分" holds a score of 5,120
-            return any(rounded_alike(value, figure) for figure in figures)
-        return value in figures
+        # a bound holds a score at or a little above it, either way: "单核破 5000 分" and
+        # 5,120 (a bare number above a bound is any other figure: "19,870 multi-core")
+        return value in figures or any(
+            _near_bound(value, figure) or _near_bound(figure, value) for figure in figures
+        )
     unit, _, value = claim.partition(":")
     if not value or not value[:1].isdigit():
         return False
@@ -1198,6 +1200,20 @@ def _holds(claim: str, held: set[str], figures: set[str]) -> bool:
     return f"n:{value}" in held or any(
         c.startswith(f"{unit}:") and rounded_alike(value, c.partition(":")[2]) for c in held
     )
+
+
+def _near_bound(bound: str, value: str) -> bool:
+    """Tell whether a score is at or within a tenth above a bound ("破 5000" and 5,120)."""
+    if not bound.endswith("+") or value.endswith("+"):
+        return False
+    try:
+        low, found = float(bound[:-1]), float(value)
+    except ValueError:
+        return False
+    return low <= found <= low * BOUND_REACH
+
+
+BOUND_REACH = 1.1  # a headline's "over 5,000" is a score of 5,000 to 5,500
 
 
 def _told_held(claim: str, held: set[str], figures: set[str]) -> bool:
@@ -1295,14 +1311,22 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
 def _chip_and_device_agree(one: Fingerprint, other: Fingerprint) -> bool:
     """Tell whether a chip's post and a device's report one leak (any two others do): each
     title's claim, beside the models it names, is the other's too; a title that claims
-    nothing else (the device "to use" the chip) needs the other's title to name its model."""
-    if (
-        one.subject is None
-        or other.subject is None
-        or is_chip(one.subject) == is_chip(other.subject)
-    ):
+    nothing else (the device "to use" the chip) needs the other's title to name its model.
+    So must one model's post and its series' ("M17 Max Chip to Feature 48-Core GPU" and
+    "Apple Plans M17 Pro and M17 Max MacBook Pros for Early 2038"), whichever came first."""
+    if one.subject is None or other.subject is None:
         return True
     words = grammar()
+    series = [s.endswith(f" {SERIES}") for s in (one.subject, other.subject)]
+    if series[0] != series[1] and family_of(one.subject, words) == family_of(other.subject, words):
+        for ours, theirs in ((one, other), (other, one)):
+            telling = [c for c in _telling(ours.lead) if not c.startswith("n:")]
+            held = set(theirs.claims)
+            if telling and not any(_holds(c, held, _figures(held)) for c in telling):
+                return False
+        return True
+    if is_chip(one.subject) == is_chip(other.subject):
+        return True
     if _same_product(one.subject, other.subject) or any(
         is_code(s, words) for s in (one.subject, other.subject)
     ):

@@ -2263,3 +2263,29 @@ def test_one_model_s_post_is_not_its_series_story_in_either_order(series_first: 
     )
     found = stories(*((series, model) if series_first else (model, series)))
     assert found[0] != found[1], found
+
+
+def test_a_sibling_both_write_ups_name_is_not_the_same_model() -> None:
+    """ "Galaxy S31+ clears 3C with 45W charging" is not the S31 Ultra's 5,500 mAh / 45W
+    battery story, though each write-up names the other model; "天璣 9800 對 Snapdragon 8 Elite
+    Gen 7：規格比較" is a comparison; and "R7二代" is the EOS R7 Mark II."""
+    found = stories(
+        ("S31U 5500mAh 45W. That's it.", ""),
+        (
+            "Galaxy S31 Ultra battery capacity leaks: 5,500mAh with 45W charging",
+            "The Galaxy S31 Ultra gets a 5,500mAh battery and 45W charging; the S31 and S31+ "
+            "stay at 4,200mAh and 4,900mAh.",
+        ),
+        (
+            "Galaxy S31+ (SM-S947) clears 3C with 45W charging",
+            "The Galaxy S31+ passed 3C in China with 45W charging and a 4,900mAh battery; the "
+            "S31 Ultra is said to have 5,500mAh.",
+        ),
+        ("MediaTek Dimensity 9800 to clock up to 4.9GHz, tipster says", ""),
+        ("天璣 9800 對 Snapdragon 8 Elite Gen 7：規格比較", "天璣 9800 主頻 4.9GHz。"),
+        ("Canon EOS R7 Mark II to feature a 40MP stacked APS-C sensor [CR2]", ""),
+        ("R7二代规格曝光：4000万像素堆栈CMOS", ""),
+    )
+    assert found[0] == found[1] != found[2], found
+    assert found[3] != found[4], found
+    assert found[5] == found[6], found

@@ -215,6 +215,12 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
     )
     # as "second-generation iPhone Fold" is the iPhone Fold 2 (a chip's is its Gen)
     # and "三折叠二代" the tri-fold 2
+    # (after a camera's letter and number it is a Mark: "R7二代" is the EOS R7 Mark II)
+    folded = re.sub(
+        r"(?<![a-z])([a-z]\d{1,2})\s*([二三四])\s*代",
+        lambda m: f"{m.group(1)} {_ROMAN[words.ordinals[m.group(2)]]} ",
+        folded,
+    )
     folded = re.sub(
         rf"(?<![第{_CHINESE_NUMERAL}])([二三四五六七八九])\s*代",
         lambda m: f" {words.ordinals[m.group(1)]} 代",
@@ -223,6 +229,7 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
     return _ENGLISH_GENERATION.sub(lambda m: _generation(m, words), folded)
 
 
+_ROMAN = {2: "ii", 3: "iii", 4: "iv"}
 _ENGLISH_GENERATION = re.compile(
     r"(?<![a-z0-9])(first|second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)[- ]gen(?:eration)?"
     r"\s+((?:[a-z+]+\s+){0,2}[a-z+]+)"

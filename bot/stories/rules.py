@@ -867,7 +867,13 @@ def _same_subject(post: Fingerprint, story: Fingerprint) -> bool:
     paired = [s for s in about if not (is_chip(s) and is_chip(post.subject))]
     if _named_in(post.subject, story.headline) and any(_named_in(s, post.headline) for s in paired):
         return True
-    if post.subject in story.designations and any(s in post.designations for s in paired):
+    # (not a sibling both write-ups list: "Galaxy S31+ clears 3C" is not the S31 Ultra's
+    # battery story because each text names the other)
+    if post.subject in story.designations and any(
+        s in post.designations
+        and (family_of(s, words) != family or post_series or s.endswith(f" {SERIES}"))
+        for s in paired
+    ):
         return True
     if any(_same_product(post.subject, s) for s in about):
         return True

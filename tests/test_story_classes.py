@@ -2289,3 +2289,18 @@ def test_a_sibling_both_write_ups_name_is_not_the_same_model() -> None:
     assert found[0] == found[1] != found[2], found
     assert found[3] != found[4], found
     assert found[5] == found[6], found
+
+
+def test_an_opinion_piece_is_an_aside() -> None:
+    """ "聊聊 RTX 9090 功耗：600W 还是 550W 其实没那么重要" and "80Wh is the ceiling for handheld
+    batteries, and that's a problem" discuss a leak; they report none."""
+    found = stories(
+        ("RTX 9090 TGP now said to be 550W, not 600W", ""),
+        ("聊聊 RTX 9090 功耗：600W 还是 550W 其实没那么重要", "RTX 9090 功耗 550W。"),
+        ("ASUS ROG Ally 3 battery certified at 80 Wh", ""),
+        (
+            "80Wh is the ceiling for handheld batteries, and that's a problem",
+            "The ROG Ally 3's battery was certified at 80 Wh.",
+        ),
+    )
+    assert len(set(found)) == 4, found

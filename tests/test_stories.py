@@ -306,53 +306,62 @@ RECALL_FLOOR = 0.85
 # the second held-out set (tests/data/stories/held_out_2/), written while the rules stood
 # still; measured at the second pass and at the third (once by a failing run of this test
 # before the third pass was final, 0.932 / 0.683, and once by CI on the final rules, the same)
-HELD_OUT_2_PRECISION = 0.98  # 0.989 at the eighth and ninth passes (0.944 at the seventh)
-HELD_OUT_2_RECALL = 0.72  # 0.728 at the ninth pass (0.723 at the eighth, 0.715 at the seventh)
+HELD_OUT_2_PRECISION = 0.98  # 0.989 at the eighth to tenth passes (0.944 at the seventh)
+HELD_OUT_2_RECALL = 0.74  # 0.741 at the tenth pass (0.728 at the ninth, 0.723 at the eighth)
 # the third held-out set (tests/data/stories/held_out_3/), written blind to the third pass and
 # committed before it was measured, once with the rules before issue 22 and once with these
-HELD_OUT_3_PRECISION = 0.99  # 1.000 at the eighth and ninth passes (0.989 at the seventh)
-HELD_OUT_3_RECALL = 0.87  # 0.880 at the ninth pass (0.875 at the eighth, 0.865 at the seventh)
-HELD_OUT_4_PRECISION = 0.95  # 0.956 at the ninth pass (0.955 at the eighth, 0.956 at the seventh)
-HELD_OUT_4_RECALL = 0.91  # 0.918 at the ninth pass (0.904 at the eighth, 0.915 at the seventh)
+HELD_OUT_3_PRECISION = 0.99  # 1.000 at the eighth to tenth passes (0.989 at the seventh)
+HELD_OUT_3_RECALL = 0.88  # 0.885 at the tenth pass (0.880 at the ninth, 0.875 at the eighth)
+HELD_OUT_4_PRECISION = 0.95  # 0.956 at the ninth and tenth passes (0.955 at the eighth)
+HELD_OUT_4_RECALL = 0.92  # 0.927 at the tenth pass (0.918 at the ninth, 0.904 at the eighth)
 # the fifth held-out set (held_out_5/), written blind beside the fifth pass's diagnosis set
 # (tuning/e_*.yaml) and committed before it was measured
-HELD_OUT_5_PRECISION = 0.94  # 0.943 at the ninth pass (0.974 at the eighth; its fix 9 took 0.031)
-HELD_OUT_5_RECALL = 0.92  # 0.923 at the ninth pass (0.917 at the eighth, 0.903 at the seventh)
+HELD_OUT_5_PRECISION = 0.94  # 0.943 at the ninth and tenth passes (0.974 at the eighth)
+HELD_OUT_5_RECALL = 0.92  # 0.923 at the ninth and tenth passes (0.917 at the eighth)
 # the sixth held-out set, written with a brief that asks for more background repeated in
 # write-ups; measured with the fifth pass's rules and the later ones
-HELD_OUT_6_PRECISION = 0.95  # 0.958 at the ninth pass (0.937 at the eighth and seventh)
-HELD_OUT_6_RECALL = 0.88  # 0.885 at the ninth pass (0.874 at the eighth, 0.866 at the seventh)
+HELD_OUT_6_PRECISION = 0.96  # 0.965 at the tenth pass (0.958 at the ninth, 0.937 at the eighth)
+HELD_OUT_6_RECALL = 0.89  # 0.892 at the tenth pass (0.885 at the ninth, 0.874 at the eighth)
 # the seventh to tenth held-out sets, written blind with the sixth pass's brief during the
 # seventh pass, beside its diagnosis files (tuning/i_*, j_*, k_*, n_*), each committed before
 # it was measured with the fifth pass's rules, then measured at the end of each pass
-HELD_OUT_7_PRECISION = 0.91  # 0.919 at the eighth and ninth passes (0.913 at the seventh)
-HELD_OUT_7_RECALL = 0.87  # 0.871 at the ninth pass (0.867 at the eighth, 0.871 at the seventh)
-HELD_OUT_8_PRECISION = 0.94  # 0.944 at the ninth pass (0.943 at the eighth, 0.940 at the seventh)
-HELD_OUT_8_RECALL = 0.90  # 0.902 at the ninth pass (0.887 at the eighth, 0.874 at the seventh)
-HELD_OUT_9_PRECISION = 0.98  # 0.981 at the ninth pass (0.954 at the eighth, 0.916 at the seventh)
-HELD_OUT_9_RECALL = 0.92  # 0.930 at the ninth pass (0.919 at the eighth, 0.908 at the seventh)
-HELD_OUT_10_PRECISION = 0.98  # 0.985 at the eighth and ninth passes (0.971 at the seventh)
-HELD_OUT_10_RECALL = 0.91  # 0.916 at the ninth pass (0.907 at the eighth, 0.898 at the seventh)
+HELD_OUT_7_PRECISION = 0.93  # 0.931 at the tenth pass (0.919 at the eighth and ninth)
+HELD_OUT_7_RECALL = 0.87  # 0.880 at the tenth pass, 0.8796 (0.871 at the ninth)
+HELD_OUT_8_PRECISION = 0.95  # 0.954 at the tenth pass (0.944 at the ninth, 0.943 at the eighth)
+HELD_OUT_8_RECALL = 0.93  # 0.932 at the tenth pass (0.902 at the ninth, 0.887 at the eighth)
+HELD_OUT_9_PRECISION = 0.99  # 1.000 at the tenth pass (0.981 at the ninth, 0.954 at the eighth)
+HELD_OUT_9_RECALL = 0.93  # 0.932 at the tenth pass (0.930 at the ninth, 0.919 at the eighth)
+HELD_OUT_10_PRECISION = 0.99  # 1.000 at the tenth pass (0.985 at the eighth and ninth)
+HELD_OUT_10_RECALL = 0.92  # 0.921 at the tenth pass (0.916 at the ninth, 0.907 at the eighth)
 # the eleventh held-out set, written at the start of the eighth pass (0.944 / 0.879 with the
 # fifth pass's rules, 0.993 / 0.925 with the seventh's), and the twelfth, written after its
 # last fix (0.884 / 0.848 with the fifth's, 0.983 / 0.934 with the seventh's)
-HELD_OUT_11_PRECISION = 0.99  # 0.993 at the eighth and ninth passes
-HELD_OUT_11_RECALL = 0.93  # 0.940 at the ninth pass (0.933 at the eighth)
-HELD_OUT_12_PRECISION = 0.98  # 0.982 at the ninth pass (0.981 at the eighth)
-HELD_OUT_12_RECALL = 0.97  # 0.973 at the ninth pass (0.959 at the eighth)
+HELD_OUT_11_PRECISION = 0.99  # 0.993 at the eighth to tenth passes
+HELD_OUT_11_RECALL = 0.93  # 0.933 at the tenth pass (0.940 at the ninth, 0.933 at the eighth)
+HELD_OUT_12_PRECISION = 0.98  # 0.982 at the ninth and tenth passes (0.981 at the eighth)
+HELD_OUT_12_RECALL = 0.97  # 0.973 at the ninth and tenth passes (0.959 at the eighth)
 # the thirteenth, written at the start of the ninth pass (0.821 / 0.855 with the fifth pass's
 # rules, 0.858 / 0.894 with the seventh's, 0.870 / 0.915 with the eighth's)
-HELD_OUT_13_PRECISION = 0.86  # 0.870 at the ninth pass (0.8696)
-HELD_OUT_13_RECALL = 0.91  # 0.911 at the ninth pass (0.920 before its fix 17)
+HELD_OUT_13_PRECISION = 0.94  # 0.941 at the tenth pass (0.870 at the ninth; its fix 25 took it)
+HELD_OUT_13_RECALL = 0.92  # 0.926 at the tenth pass (0.911 at the ninth)
 # the fourteenth, written after the ninth pass's fix 13 (0.891 / 0.836 with the fifth pass's
 # rules, 0.967 / 0.856 with the seventh's, 0.988 / 0.898 with the eighth's)
-HELD_OUT_14_PRECISION = 0.98  # 0.988 at the ninth pass
-HELD_OUT_14_RECALL = 0.90  # 0.902 at the ninth pass
+HELD_OUT_14_PRECISION = 0.98  # 0.988 at the ninth and tenth passes
+HELD_OUT_14_RECALL = 0.91  # 0.916 at the tenth pass (0.902 at the ninth)
+# the fifteenth, written at the start of the tenth pass (0.929 / 0.904 with the fifth pass's
+# rules, 0.983 / 0.929 with the seventh's, 0.991 / 0.944 with the eighth's and the ninth's)
+HELD_OUT_15_PRECISION = 0.99  # 0.991 at the tenth pass
+HELD_OUT_15_RECALL = 0.94  # 0.947 at the tenth pass
+# the sixteenth, written after the tenth pass's fix 18 (0.805 / 0.896 with the fifth pass's
+# rules, 0.852 / 0.933 with the seventh's, 0.880 / 0.960 with the eighth's, 0.952 / 0.962
+# with the ninth's)
+HELD_OUT_16_PRECISION = 0.95  # 0.952 at the tenth pass (0.9515)
+HELD_OUT_16_RECALL = 0.95  # 0.958 at the tenth pass (0.962 with the ninth pass's rules)
 # the tuning set the rules were settled on (tests/data/stories/tuning/), since the third pass
 # with the first held-out set in it (c_*.yaml, 403 posts): its figure as it stood
-# 0.993 on 10,430 posts with the o_* to z_* diagnosis files (0.995 on the 6,045 before them)
+# 0.995 on 13,856 posts with the diagnosis files to zi_* (0.993 on the 10,430 before za_*)
 TUNING_PRECISION = 0.99
-TUNING_RECALL = 0.92  # 0.930 (0.9298) on 10,430 posts
+TUNING_RECALL = 0.93  # 0.938 (0.9383) on 13,856 posts
 
 
 @pytest.mark.parametrize(
@@ -398,6 +407,8 @@ def test_stories_hold_on_the_tuning_set() -> None:
         ("held_out_12", 350, HELD_OUT_12_PRECISION, HELD_OUT_12_RECALL),
         ("held_out_13", 350, HELD_OUT_13_PRECISION, HELD_OUT_13_RECALL),
         ("held_out_14", 350, HELD_OUT_14_PRECISION, HELD_OUT_14_RECALL),
+        ("held_out_15", 350, HELD_OUT_15_PRECISION, HELD_OUT_15_RECALL),
+        ("held_out_16", 350, HELD_OUT_16_PRECISION, HELD_OUT_16_RECALL),
     ],
 )
 def test_stories_hold_on_the_held_out_sets(
@@ -426,10 +437,10 @@ def test_stories_do_not_depend_on_the_order_posts_come_in() -> None:
 
 
 def test_on_the_tuning_set_the_order_within_a_poll_changes_few_stories() -> None:
-    """Not yet the whole property: on the 10,430 tuning posts, read in polls six hours apart
-    and in shuffled order within each poll, a few of the ~4,200 stories differ from reading
-    them in time order (42 to 56 in six orders at the ninth pass, 35 to 52 of ~3,700 at the
-    eighth; two stories are brought together only when their first titles agree, which
+    """Not yet the whole property: on the 13,856 tuning posts, read in polls six hours apart
+    and in shuffled order within each poll, a few of the ~5,500 stories differ from reading
+    them in time order (39 to 62 in six orders at the tenth pass, 42 to 56 of ~4,200 at the
+    ninth; two stories are brought together only when their first titles agree, which
     depends on which report came first), the figures hardly at all (docs/stories.md)."""
     posts = labelled_posts(*sorted((EVALUATION / "tuning").glob("*.yaml")))
     epoch = datetime(2026, 1, 1, tzinfo=UTC)

@@ -213,36 +213,34 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
         later,
         folded,
     )
-    # as "second-generation iPhone Fold" is the iPhone Fold 2 (a chip's is its Gen)
-    # and "三折叠二代" the tri-fold 2
-    # (after a camera's letter and number it is a Mark: "R7二代" is the EOS R7 Mark II)
+    # after a camera's letter and number a generation is a Mark: "R7二代" is the R7 Mark II
     folded = re.sub(
         r"(?<![a-z])([a-z]\d{1,2})\s*([二三四])\s*代",
         lambda m: f"{m.group(1)} {_ROMAN[words.ordinals[m.group(2)]]} ",
         folded,
     )
+    # after a product it is its number: "三折叠二代" is the tri-fold 2
     folded = re.sub(
         rf"(?<![第{_CHINESE_NUMERAL}])([二三四五六七八九])\s*代",
         lambda m: f" {words.ordinals[m.group(1)]} 代",
         folded,
     )
+    # as "second-generation iPhone Fold" is the iPhone Fold 2 (a chip's is its Gen)
     return _ENGLISH_GENERATION.sub(lambda m: _generation(m, words), folded)
 
 
 _ROMAN = {2: "ii", 3: "iii", 4: "iv"}
 _ENGLISH_GENERATION = re.compile(
-    r"(?<![a-z0-9])(first|second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)[- ]gen(?:eration)?"
-    r"\s+((?:[a-z+]+\s+){0,2}[a-z+]+)"
+    r"(?<![a-z0-9])([a-z]+|\d(?:st|nd|rd|th))[- ]gen(?:eration)?\s+((?:[a-z+]+\s+){0,2}[a-z+]+)"
 )
-_ENGLISH_ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
-    "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6,
-}  # fmt: skip
 
 
 def _generation(match: re.Match[str], words: Grammar) -> str:
     """Write "second-generation iPhone Fold" as "iphone fold 2": the longest run of a line's,
     a brand's or a product's words after it; a chip's generation is left to its Gen."""
+    number = words.ordinals.get(match.group(1))  # "second", "2nd" ("next-gen" is none)
+    if number is None:
+        return match.group(0)
     name: list[str] = []
     for word in match.group(2).split():
         if word not in words.lines and word not in words.brand_names and word not in words.named:
@@ -251,7 +249,7 @@ def _generation(match: re.Match[str], words: Grammar) -> str:
     if not name or name[0] in words.chips or any(w in words.chips for w in name):
         return match.group(0)
     rest = match.group(2).split()[len(name) :]
-    return " ".join(["", *name, str(_ENGLISH_ORDINALS[match.group(1)]), *rest, ""])
+    return " ".join(["", *name, str(number), *rest, ""])
 
 
 # --- reading the models a run of tokens names ---------------------------------------------

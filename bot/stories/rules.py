@@ -1298,7 +1298,7 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 )
             ):
                 found = dataclasses.replace(back, why=back.why.replace("its", "the story's", 1))
-        if found.joins and not _chip_and_device_agree(post, report):
+        if found.joins and not _other_products_agree(post, report):
             # a chip's leak is not a device's that names the chip, whichever came first:
             # "Exynos 2800 GB6" is not "Galaxy S31 and S31+ to use Exynos 2800 in Europe",
             # whose write-up repeats the chip's scores
@@ -1314,7 +1314,7 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
     return best
 
 
-def _chip_and_device_agree(one: Fingerprint, other: Fingerprint) -> bool:
+def _other_products_agree(one: Fingerprint, other: Fingerprint) -> bool:
     """Tell whether a chip's post and a device's report one leak (any two others do): each
     title's claim, beside the models it names, is the other's too; a title that claims
     nothing else (the device "to use" the chip) needs the other's title to name its model.
@@ -1325,12 +1325,11 @@ def _chip_and_device_agree(one: Fingerprint, other: Fingerprint) -> bool:
     words = grammar()
     series = [s.endswith(f" {SERIES}") for s in (one.subject, other.subject)]
     if series[0] != series[1] and family_of(one.subject, words) == family_of(other.subject, words):
-        for ours, theirs in ((one, other), (other, one)):
-            telling = [c for c in _telling(ours.lead) if not c.startswith("n:")]
-            held = set(theirs.claims)
-            if telling and not any(_holds(c, held, _figures(held)) for c in telling):
-                return False
-        return True
+        # (a bare year is no claim of the title: "MacBook Pros for Early 2038")
+        return all(
+            _title_claims_held([c for c in _telling(ours.lead) if not c.startswith("n:")], theirs)
+            for ours, theirs in ((one, other), (other, one))
+        )
     if is_chip(one.subject) == is_chip(other.subject):
         return True
     if _same_product(one.subject, other.subject) or any(
@@ -1344,15 +1343,18 @@ def _chip_and_device_agree(one: Fingerprint, other: Fingerprint) -> bool:
 
     if names(one, other.subject) and names(other, one.subject):
         return True  # each title names both: "M6 iPad Pro" and "iPad17,3 (M6)"
-    for ours, theirs in ((one, other), (other, one)):
-        telling = _telling(ours.lead)
-        if telling:
-            held = set(theirs.claims)
-            if not any(_holds(c, held, _figures(held)) for c in telling):
-                return False
-        elif not names(theirs, ours.subject or ""):
-            return False
-    return True
+    return all(
+        _title_claims_held(telling, theirs)
+        if (telling := _telling(ours.lead))
+        else names(theirs, ours.subject or "")
+        for ours, theirs in ((one, other), (other, one))
+    )
+
+
+def _title_claims_held(telling: Sequence[str], theirs: Fingerprint) -> bool:
+    """Tell whether another post holds one of what a title claims (none to hold: it does)."""
+    held = set(theirs.claims)
+    return not telling or any(_holds(c, held, _figures(held)) for c in telling)
 
 
 def _another_product(post: Fingerprint, report: Fingerprint) -> bool:

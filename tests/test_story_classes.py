@@ -2304,3 +2304,18 @@ def test_an_opinion_piece_is_an_aside() -> None:
         ),
     )
     assert len(set(found)) == 4, found
+
+
+def test_a_title_that_claims_only_its_chip_joins_the_chip_s_story() -> None:
+    """ "Phone (4) 搭载第七代骁龙 8s" is the story of the Phone (4)'s chip, not of its launch
+    date, though a launch report's text names the chip too and that story is older."""
+    found = stories(
+        ("Nothing Phone (4) launching on May 12.", ""),
+        ("Nothing Phone (4) runs Snapdragon 8s Gen 7. Not the 8 Elite.", ""),
+        (
+            "Nothing Phone (4) has a launch date, according to a leaker",
+            "The Phone (4) launches on May 12 with a Snapdragon chip and a new Glyph design.",
+        ),
+        ("Nothing Phone (4) 搭载第七代骁龙 8s", "Nothing Phone (4) 将采用骁龙芯片，5 月发布。"),
+    )
+    assert found[0] == found[2] != found[1] == found[3], found

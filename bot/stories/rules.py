@@ -1425,7 +1425,8 @@ def _title_held(post: Fingerprint, story: Fingerprint) -> bool:
     """Tell whether one of a story's titles says something the post's title says."""
     titles = {c for report in story.each_report() for c in report.lead}
     figures = _figures(titles)
-    return any(_holds(c, titles, figures) for c in _telling(post.lead))
+    # a title that claims only its chip says it: "Phone (9) 搭载第七代骁龙 8s"
+    return any(_holds(c, titles, figures) for c in _telling(post.lead) or post.lead)
 
 
 def _one_product(one: Fingerprint, other: Fingerprint) -> bool:

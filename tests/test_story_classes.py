@@ -2319,3 +2319,22 @@ def test_a_title_that_claims_only_its_chip_joins_the_chip_s_story() -> None:
         ("Nothing Phone (4) 搭载第七代骁龙 8s", "Nothing Phone (4) 将采用骁龙芯片，5 月发布。"),
     )
     assert found[0] == found[2] != found[1] == found[3], found
+
+
+def test_a_title_s_price_says_what_a_price_title_does() -> None:
+    """ "RTX 9080 Could Launch At $1,499" is the price story ("【RTX 9080 定价】"), not the
+    specs story whose write-ups mention the price and hold more of its text's figures."""
+    found = stories(
+        (
+            "NVIDIA GeForce RTX 9080 Specs Leak: 384-bit 28 GB GDDR8 & 450W TBP",
+            "The RTX 9080 gets 16384 CUDA cores, 28GB of GDDR8 on a 384-bit bus and a 450W "
+            "TBP. It could launch at $1,499.",
+        ),
+        ("【RTX 9080 定价】", "RTX 9080 美国售价 1499 美元，国行 11999 元。"),
+        (
+            "NVIDIA GeForce RTX 9080 Could Launch At $1,499, Same As RTX 8080",
+            "The RTX 9080, with 16384 CUDA cores, 28GB of memory and a 450W TBP, is said to "
+            "keep its predecessor's $1,499 price; China pricing is CNY 11,999.",
+        ),
+    )
+    assert found[0] != found[1] == found[2], found

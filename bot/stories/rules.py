@@ -1423,10 +1423,19 @@ def _telling(lead: Sequence[str]) -> list[str]:
 
 def _title_held(post: Fingerprint, story: Fingerprint) -> bool:
     """Tell whether one of a story's titles says something the post's title says."""
-    titles = {c for report in story.each_report() for c in report.lead}
+    titles = _priced({c for report in story.each_report() for c in report.lead})
     figures = _figures(titles)
     # a title that claims only its chip says it: "Phone (9) 搭载第七代骁龙 8s"
-    return any(_holds(c, titles, figures) for c in _telling(post.lead) or post.lead)
+    return any(_holds(c, titles, figures) for c in _priced(_telling(post.lead) or post.lead))
+
+
+def _priced(lead: Iterable[str]) -> set[str]:
+    """Return what a title claims, with "price" when it gives one: "RTX 8090 at $1999" says
+    what "【RTX 8090 定价】" does."""
+    said = set(lead)
+    if any(c.partition(":")[0] in CURRENCIES for c in said):
+        said.add("price")
+    return said
 
 
 def _one_product(one: Fingerprint, other: Fingerprint) -> bool:

@@ -2338,3 +2338,46 @@ def test_a_title_s_price_says_what_a_price_title_does() -> None:
         ),
     )
     assert found[0] != found[1] == found[2], found
+
+
+def test_a_part_number_before_engineering_sample_is_no_old_figure() -> None:
+    """ "高通第九代骁龙8至尊版（SM8975）工程机安兔兔跑分突破 480 万分": 工程机 (an engineering
+    sample) says whose score follows, not that the part number SM8975 is an old figure the
+    post corrects; and "AnTuTu v12" is the benchmark's version, not a vivo V12."""
+    reader = Reader()
+    post = reader.read(
+        "第九代骁龙8至尊版安兔兔跑分曝光：突破 480 万分",
+        "博主今日爆料，高通第九代骁龙8至尊版（SM8975）工程机安兔兔 V12 跑分突破 480 万分。",
+    )
+    assert post.quoted == (), post.quoted
+    assert "v12" not in reader.read("SM8975 AnTuTu v12 4,812,330", "").designations
+    found = stories(
+        ("第九代骁龙8至尊版 安兔兔 480万+", "工程机安兔兔 V12 跑到 480万+，型号 SM8975。"),
+        (
+            "第九代骁龙8至尊版安兔兔跑分曝光：突破 480 万分",
+            "博主今日爆料，高通第九代骁龙8至尊版（SM8975）工程机安兔兔 V12 跑分突破 480 万分。",
+        ),
+    )
+    assert found[0] == found[1], found
+
+
+def test_a_title_naming_a_device_s_chip_is_not_a_story_whose_write_ups_say_chip() -> None:
+    """ "vivo X300 Ultra to use Snapdragon 8 Elite Gen 9" is not the story of its periscope,
+    whose write-up mentions "the chip" and figures the chip post's text repeats; a story whose
+    post names that chip in its text ("Legion Go 3", text only) is its story."""
+    found = stories(
+        ("vivo X300 Ultra 2亿 潜望长焦", "vivo X300 Ultra 潜望长焦 2 亿像素，1/1.28 英寸。"),
+        (
+            "vivo X300 Ultra camera leak: 200MP 1/1.28-inch periscope",
+            "The X300 Ultra pairs a 200MP 1/1.28-inch periscope with its flagship chip.",
+        ),
+        (
+            "vivo X300 Ultra to use Snapdragon 8 Elite Gen 9, not Dimensity",
+            "After the 200MP 1/1.28-inch periscope leak, the X300 Ultra is now tipped to run "
+            "the Snapdragon 8 Elite Gen 9 chip and launch in October.",
+        ),
+        ("Legion Go 3", "Ryzen Z4 Extreme, 32GB, 6x faster than Go 2's iGPU."),
+        ("Lenovo Legion Go 3 傳搭 Ryzen Z4 Extreme", "Legion Go 3 搭载 Ryzen Z4 Extreme，32GB 内存。"),
+    )
+    assert found[0] == found[1] != found[2], found
+    assert found[3] == found[4], found

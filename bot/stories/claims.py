@@ -526,6 +526,7 @@ _CUE_KIND = {"cue-before": "before", ELSEWHERE: ELSEWHERE, _BOUND: "bound"}
 NEGATION = "cue-no"  # "no variable aperture", "没有 LTPO": the feature is denied
 NEGATION_REACH = 3  # tokens a denial covers, up to a comma
 _AFTER_CUE = "cue-wasafter"  # "4,500 mAh as earlier reported"
+_CODE = re.compile(r"[a-z]{1,3}")  # the letters of a part's number: "SM8985", "MT6999"
 EVENTS = frozenset(
     ["ces", "mwc", "computex", "wwdc", "ifa", "gdc", "unpacked", "madebygoogle", "gamescom"]
 )
@@ -571,8 +572,11 @@ def claims(
                 found[-1] += "+"  # "5,000mAh+" (but "100W+50W" is two figures)
             continue
         if token == _AFTER_CUE:
-            if last == index - 1 and found and ":" in found[-1]:
-                quoted.append(found.pop())  # "4,500 mAh as earlier reported"
+            # "4,500 mAh as earlier reported"; but a part's number is no figure ("高通骁龙
+            # （SM8985）工程机安兔兔": the engineering sample's score follows)
+            code = index > 1 and found[-1:] == [f"n:{before}"] and _CODE.fullmatch(tokens[index - 2])
+            if last == index - 1 and found and ":" in found[-1] and not code:
+                quoted.append(found.pop())
             continue
         if token in ("|", ","):
             cue, reach, denied = None, 0, 0

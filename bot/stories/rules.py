@@ -194,6 +194,7 @@ _GLUED_PLUS = re.compile(
     r"(?<=[a-z]\d)\+(?=\s+\d)|(?<=[a-z]\d\d)\+(?=\s+\d)|(?<=\d)\+(?=[:：]\s*\d)"  # "9900+: 4.6GHz"
 )
 _MODEL_X = re.compile(r"\d{4,5}x")  # a CPU, not a zoom: 9950X, 14950X
+_BENCHMARK_VERSION = re.compile(r"(antutu|安兔兔|geekbench)\s?v\d{1,2}(?![a-z0-9])")
 _VIDEO_MODE = re.compile(r"(?<![a-z0-9.])(\d{1,2})k\s?(\d{2,3})(?:p|fps)?(?![a-z0-9])")
 _MEMORY_G = re.compile(r"(?<![\d.,])(1[26]|18|2[04]|3[26]|48|64|96)G(?![A-Za-z0-9])")
 _QUARTER = re.compile(r"(?<![a-z0-9])([1-4])q(\d{2})(?![a-z0-9])")
@@ -533,6 +534,7 @@ class Reader:
         folded = _APPLE_WATCH_SERIES.sub(r"\1 series \2", folded)
         folded = self._brand_q.sub(r"\1 q \2", folded)  # "Leica Q4" is a camera, not Q4
         folded = _VIDEO_MODE.sub(r" \1k \2fps ", folded)  # "8K120", "8K 60p": a video mode
+        folded = _BENCHMARK_VERSION.sub(r"\1 ", folded)  # "AnTuTu v12" is no vivo V12
         folded = re.sub(r"[\'’]s\b", "", folded)
         folded = _BOUND.sub(r"\1 ", folded)  # "sub-250g" is 250 g
         folded = chinese_ordinals(folded, self._words)
@@ -1127,7 +1129,15 @@ def _claims_compared(
     # tells the leak: "Mate 90 Pro tipped to debut Kirin 9080 chip")
     chip = post.subject is not None and is_chip(post.subject)
     lead = set((chip and _telling(post.lead)) or post.lead)
-    if lead and not any(_holds(c, held, figures) for c in lead):
+    said = held
+    if any(c.startswith("model:") for c in lead):
+        # a title that names the chip a device uses says that chip, not just "a chip": "X500
+        # Ultra to use Snapdragon 8 Elite Gen 13" is not the story of its periscope, whose
+        # write-up names another chip or none ("Legion Go 4", whose text names its Ryzen Z5
+        # Extreme, is the story of "Legion Go 4 傳搭 Ryzen Z5 Extreme")
+        lead.discard("chip")
+        said = held | _chips_named(story)
+    if lead and not any(_holds(c, said, figures) for c in lead):
         # a title says what the leak is: "Honor 500 series: February 12" is not the story
         # of the Honor 500 Pro's periscope, whatever else its text repeats
         return Comparison(
@@ -1181,6 +1191,11 @@ def _claims_compared(
         f"{about} but another claim: {len(shared)} of its "
         f"{len(claims)} claims are the story's ({named or 'none'})",
     )
+
+
+def _chips_named(story: Fingerprint) -> set[str]:
+    """Return the chips a story's posts name, as a title that names one claims it."""
+    return {f"model:{d}" for d in story.designations if is_chip(d)}
 
 
 def _figures(held: set[str]) -> set[str]:
@@ -1276,6 +1291,7 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             # (a region is the setting of a leak, not its figure: "China price: CNY 6,999")
             told = {c for c in post.lead if ":" in c and not c.startswith(("model:", "region:"))}
             chips = {c for c in post.lead if c.startswith("model:")}
+            titles = {c for r in story.each_report() for c in r.lead}
             values = {c.partition(":")[2] for c in story.claims}
             # and a post about another product than the report's (a chip against a device,
             # the Pro against the Pro Max) must say what the report does: "A30 Pro to use
@@ -1294,7 +1310,8 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 and (not told or any(c.partition(":")[2] in values for c in told))
                 and (
                     not chips
-                    or bool({*chips, "chip"} & {*story.claims, *(f"model:{s}" for s in about)})
+                    or bool(chips & {*story.claims, *_chips_named(story)})
+                    or "chip" in titles
                 )
             ):
                 found = dataclasses.replace(back, why=back.why.replace("its", "the story's", 1))

@@ -2381,3 +2381,16 @@ def test_a_title_naming_a_device_s_chip_is_not_a_story_whose_write_ups_say_chip(
     )
     assert found[0] == found[1] != found[2], found
     assert found[3] == found[4], found
+
+
+def test_a_plus_model_before_a_chinese_product_word_is_the_plus_model() -> None:
+    """ "三星 Galaxy Tab S13+ 平板电池容量曝光" is the Tab S13+ (a tablet), not the Tab S13 and
+    a Pad; "Core Ultra 9 485HX + RTX 6080" still names two parts."""
+    reader = Reader()
+    assert reader.read("三星 Galaxy Tab S13+ 平板电池容量曝光：10500mAh", "").subject == "s13 +"
+    assert reader.read("Core Ultra 9 485HX + RTX 6080", "").designations == ("485hx", "rtx6080")
+    found = stories(
+        ("Galaxy Tab S13+ battery capacity tipped at 10,500mAh", ""),
+        ("三星 Galaxy Tab S13+ 平板电池容量曝光：10500mAh", ""),
+    )
+    assert found[0] == found[1], found

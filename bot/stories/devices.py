@@ -372,8 +372,13 @@ def designations(
         while index < len(tokens):
             following = tokens[index]
             after = tokens[index + 1] if index + 1 < len(tokens) else ""
-            if following == "+" and (after in words.lines or after in words.brand_names):
-                break  # "495HX + RTX 7090": two parts, not a "495HX+"
+            numbered = index + 2 < len(tokens) and any(c.isdigit() for c in tokens[index + 2])
+            if following == "+" and (
+                (after in words.lines and numbered) or after in words.brand_names
+            ):
+                # "495HX + RTX 7090": two parts, not a "495HX+" (but "Tab S15+ 平板" is the
+                # S15+, a tablet: a line with no number after it names no second model)
+                break
             if (
                 following == "+"
                 and re.fullmatch(r"[\d.,]+", after)

@@ -2394,3 +2394,19 @@ def test_a_plus_model_before_a_chinese_product_word_is_the_plus_model() -> None:
         ("三星 Galaxy Tab S13+ 平板电池容量曝光：10500mAh", ""),
     )
     assert found[0] == found[1], found
+
+
+def test_a_taiwanese_post_s_yuan_is_the_new_taiwan_dollar() -> None:
+    """ "宏碁 Predator Helios 16 AI 新機 售價 8.99 萬元" is NT$89,900, the story of "Predator Helios
+    16 AI Taiwan pricing leaks at NT$89,900"; 元 stays the yuan in Simplified Chinese, and in a
+    Traditional post that names China's market or another currency."""
+    reader = Reader()
+    assert reader.read("新機 售價 8.99 萬元", "").claims == ("price", "twd:89900")
+    assert reader.read("新机 售价 8.99 万元", "").claims == ("price", "cny:89900")
+    assert reader.read("國行售價 4,999 元", "").claims == ("region:cn", "price", "cny:4999")
+    assert reader.read("香港售價 港幣 4,999 元", "").claims == ("price", "hkd:4999")
+    found = stories(
+        ("Acer Predator Helios 16 AI Taiwan pricing leaks at NT$89,900", ""),
+        ("宏碁 Predator Helios 16 AI 新機 售價 8.99 萬元", ""),
+    )
+    assert found[0] == found[1], found

@@ -109,6 +109,12 @@ def _traditional_to_simplified() -> dict[int, int]:
     return table
 
 
+def has_traditional(text: str) -> bool:
+    """Tell whether a text is written in Traditional Chinese: it has a character that folds."""
+    table = _traditional_to_simplified()
+    return any(ord(char) in table for char in text if char > "\u2e7f")
+
+
 def strip_accents(value: str) -> str:
     """Remove the accents of Latin, Greek and Cyrillic letters: "Ærø café" → "aero cafe"."""
     bare = _ACCENTS.sub("", unicodedata.normalize("NFD", value))

@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config.file import Watch
-from bot.matching.terms import fold
+from bot.matching.terms import fold, has_traditional
 from bot.stories import claims as claiming
 from bot.stories.claims import CURRENCIES, NUMBER, UNITS, contradiction, glossary, rounded_alike
 from bot.stories.devices import (
@@ -194,6 +194,16 @@ _GLUED_PLUS = re.compile(
     r"(?<=[a-z]\d)\+(?=\s+\d)|(?<=[a-z]\d\d)\+(?=\s+\d)|(?<=\d)\+(?=[:：]\s*\d)"  # "9900+: 4.6GHz"
 )
 _MODEL_X = re.compile(r"\d{4,5}x")  # a CPU, not a zoom: 9950X, 14950X
+_YUAN = re.compile(r"(?<=[\d萬])\s*元")
+_OTHER_DOLLARS = re.compile(r"港|人民幣|國行|陸版|大陸|美元|歐元|日圓|日元|韓元|澳門|澳元|新加坡|馬幣|星元|星幣")
+
+
+def _in_taiwan_dollars(text: str) -> bool:
+    """Tell whether a post's prices in 元 are New Taiwan dollars: it is written in Traditional
+    Chinese and names no other currency nor China's market (港元, 人民幣, 國行, 大陸)."""
+    return has_traditional(text) and _OTHER_DOLLARS.search(text) is None
+
+
 _BENCHMARK_VERSION = re.compile(r"(antutu|安兔兔|geekbench)\s?v\d{1,2}(?![a-z0-9])")
 _VIDEO_MODE = re.compile(r"(?<![a-z0-9.])(\d{1,2})k\s?(\d{2,3})(?:p|fps)?(?![a-z0-9])")
 _MEMORY_G = re.compile(r"(?<![\d.,])(1[26]|18|2[04]|3[26]|48|64|96)G(?![A-Za-z0-9])")
@@ -432,6 +442,9 @@ class Reader:
 
     def read(self, title: str, text: str) -> Fingerprint:
         """Read a post's title and first paragraph into its fingerprint."""
+        if "元" in title + text and _in_taiwan_dollars(title + text):
+            # a Taiwanese post's 元 is the New Taiwan dollar: "售價 12.99 萬元" is NT$129,900
+            title, text = (_YUAN.sub(" 台幣", t) for t in (title, text))
         title_tokens = self._tokens(title)
         text_tokens = self._tokens(text)
         words, units = self._words, self._units

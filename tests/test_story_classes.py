@@ -2377,7 +2377,10 @@ def test_a_title_naming_a_device_s_chip_is_not_a_story_whose_write_ups_say_chip(
             "the Snapdragon 8 Elite Gen 9 chip and launch in October.",
         ),
         ("Legion Go 3", "Ryzen Z4 Extreme, 32GB, 6x faster than Go 2's iGPU."),
-        ("Lenovo Legion Go 3 傳搭 Ryzen Z4 Extreme", "Legion Go 3 搭载 Ryzen Z4 Extreme，32GB 内存。"),
+        (
+            "Lenovo Legion Go 3 傳搭 Ryzen Z4 Extreme",
+            "Legion Go 3 搭载 Ryzen Z4 Extreme，32GB 内存。",
+        ),
     )
     assert found[0] == found[1] != found[2], found
     assert found[3] == found[4], found
@@ -2410,3 +2413,26 @@ def test_a_taiwanese_post_s_yuan_is_the_new_taiwan_dollar() -> None:
         ("宏碁 Predator Helios 16 AI 新機 售價 8.99 萬元", ""),
     )
     assert found[0] == found[1], found
+
+
+def test_a_sentence_about_another_model_gives_that_model_s_figures() -> None:
+    """ "The RTX 9080 is tipped with 14,336 cores and 24 GB on a 256-bit bus", in a write-up
+    of the RTX 9090's specs, is the 9080's bus, not a 9090 figure that contradicts the 512-bit
+    story; a sentence that opens with the post's own line ("the flagship RTX 90 card") or
+    names the post's model is still the post's."""
+    found = stories(
+        ("RTX 9090", "GN202, 512-bit 48G GDDR8, 600W."),
+        (
+            "NVIDIA GeForce RTX 9090 Rumored With 24,576 Cores & 48 GB GDDR8 Memory, 600W TGP",
+            "The flagship RTX 90 card is rumored to feature the GN202 GPU with 24,576 cores, "
+            "48 GB of GDDR8 memory and a 600W TGP. The RTX 9080 is tipped with 14,336 cores "
+            "and 24 GB on a 256-bit bus.",
+        ),
+    )
+    assert found[0] == found[1], found
+    reader = Reader()
+    post = reader.read(
+        "Galaxy S40 Ultra battery: 5,500mAh",
+        "The S40 Ultra gets 5,500mAh. The Galaxy S39 Ultra had 5,000mAh. 三星 S40 Ultra 支持 45W。",
+    )
+    assert "mah:5000" not in post.claims and {"mah:5500", "w:45"} <= set(post.claims), post

@@ -574,7 +574,9 @@ def claims(
         if token == _AFTER_CUE:
             # "4,500 mAh as earlier reported"; but a part's number is no figure ("高通骁龙
             # （SM8985）工程机安兔兔": the engineering sample's score follows)
-            code = index > 1 and found[-1:] == [f"n:{before}"] and _CODE.fullmatch(tokens[index - 2])
+            code = (
+                index > 1 and found[-1:] == [f"n:{before}"] and _CODE.fullmatch(tokens[index - 2])
+            )
             if last == index - 1 and found and ":" in found[-1] and not code:
                 quoted.append(found.pop())
             continue

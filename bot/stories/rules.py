@@ -195,7 +195,9 @@ _GLUED_PLUS = re.compile(
 )
 _MODEL_X = re.compile(r"\d{4,5}x")  # a CPU, not a zoom: 9950X, 14950X
 _YUAN = re.compile(r"(?<=[\d萬])\s*元")
-_OTHER_DOLLARS = re.compile(r"港|人民幣|國行|陸版|大陸|美元|歐元|日圓|日元|韓元|澳門|澳元|新加坡|馬幣|星元|星幣")
+_OTHER_DOLLARS = re.compile(
+    r"港|人民幣|國行|陸版|大陸|美元|歐元|日圓|日元|韓元|澳門|澳元|新加坡|馬幣|星元|星幣"
+)
 
 
 def _in_taiwan_dollars(text: str) -> bool:
@@ -446,7 +448,8 @@ class Reader:
             # a Taiwanese post's 元 is the New Taiwan dollar: "售價 12.99 萬元" is NT$129,900
             title, text = (_YUAN.sub(" 台幣", t) for t in (title, text))
         title_tokens = self._tokens(title)
-        text_tokens = self._tokens(text)
+        sentences = self._sentences(text)
+        text_tokens = [token for sentence in sentences for token in sentence]
         words, units = self._words, self._units
         headline = designations(title_tokens, words, units, _CHIPS)
         body = designations(text_tokens, words, units, _CHIPS)
@@ -488,7 +491,10 @@ class Reader:
             headline = tuple(named_in_full if d == subject else d for d in headline)
             found = tuple(dict.fromkeys(named_in_full if d == subject else d for d in found))
             subject = named_in_full
-        claimed, quoted = claiming.claims([*title_tokens, "|", *text_tokens], set(found))
+        told = _about_ours(sentences, subject, headline, self) if headline and subject else None
+        claimed, quoted = claiming.claims(
+            [*title_tokens, "|", *(text_tokens if told is None else told)], set(found)
+        )
         # the other models a title names are part of what it claims: "Flip 7 uses Exynos
         # 2500"; those a text only lists ("beats the A20 Pro, Dimensity 9600") are not
         family = family_of(subject, words) if subject else None
@@ -529,6 +535,10 @@ class Reader:
         return Fingerprint(
             subject, headline, found, claimed, signature, (), quoted, lead=lead, names=names
         )
+
+    def _sentences(self, text: str) -> list[list[str]]:
+        """Return the tokens of each sentence of a text."""
+        return [self._tokens(sentence) for sentence in _SENTENCE_END.split(text) if sentence]
 
     def _tokens(self, text: str) -> list[str]:
         text = html.unescape(text)  # leftover HTML: "S34 Ultra &amp; S34+", "1.5&quot;"
@@ -586,6 +596,50 @@ class Reader:
 
 # "22pm", "17p": a model's number and its suffixes' initials
 _INITIALS = re.compile(r"(\d{1,3})([a-z]{1,3})")
+
+
+def _about_ours(
+    sentences: Sequence[list[str]], subject: str, headline: Sequence[str], reader: Reader
+) -> list[str] | None:
+    """Return a text's tokens but for its sentences about other models only, or None when it
+    has none: "The RTX 9080 is tipped with 24 GB on a 256-bit bus" in a write-up of the RTX
+    9090 gives the 9080's figures, not the 9090's."""
+    if len(sentences) < 2:
+        return None
+    kept: list[str] = []
+    dropped = False
+    words = reader._words
+    ours = {subject, *headline}
+    families = {family_of(d, words) for d in ours}
+    chip = is_chip(subject)
+
+    def another(name: str) -> bool:
+        # another numbered model of the subject's kind (a chip, a device), not of its family
+        # nor a series ("the flagship RTX 70 card" may be the RTX 7090)
+        return (
+            any(c.isdigit() for c in name)
+            and not name.endswith(f" {SERIES}")
+            and name not in ours
+            and not subject.replace(" ", "").startswith(name.replace(" ", ""))
+            and not _same_product(name, subject)
+            and family_of(name, words) not in families
+            and is_chip(name) == chip
+        )
+
+    for tokens in sentences:
+        # a sentence whose subject is another model: it names it first, at its start, and
+        # names none of ours
+        named = designations(tokens, words, reader._units, _CHIPS)
+        opening = designations(tokens[:SENTENCE_SUBJECT], words, reader._units, _CHIPS)
+        if opening and all(another(d) for d in named):
+            dropped = True
+            continue
+        kept += tokens
+    return kept if dropped else None
+
+
+SENTENCE_SUBJECT = 6  # tokens a sentence names its subject within ("The RTX 9080 is ...")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u3400-\u9fff])|(?<=[。！？；])")
 
 
 def _title_spells(named: Sequence[str], title: Sequence[str], words: Grammar) -> str | None:
@@ -1292,7 +1346,6 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
     if conflict is not None and _same_subject(post, story):
         return Comparison(False, _conflict_words(conflict), conflict=conflict)
     best: Comparison | None = None
-    about = story.about()
     for report in story.each_report():
         found = comparison(post, report)
         if not found.joins:

@@ -2436,3 +2436,19 @@ def test_a_sentence_about_another_model_gives_that_model_s_figures() -> None:
         "The S40 Ultra gets 5,500mAh. The Galaxy S39 Ultra had 5,000mAh. 三星 S40 Ultra 支持 45W。",
     )
     assert "mah:5000" not in post.claims and {"mah:5500", "w:45"} <= set(post.claims), post
+
+
+def test_a_figure_bigger_than_first_reported_is_the_new_one() -> None:
+    """ "Galaxy S40 Ultra battery revised up to 5,312mAh" ("bigger than first reported:
+    5,312mAh instead of 5,100mAh") corrects the 5,100 mAh story, and is the correction's."""
+    found = stories(
+        ("Galaxy S40 Ultra battery reportedly tops 5,000mAh", "It has 5,100mAh, a first."),
+        ("Galaxy S40 Ultra 电池 5100mAh，首次破五千", ""),
+        ("Galaxy S40 Ultra Battery Is 5,312mAh, Not 5,100mAh, Leaker Says", ""),
+        (
+            "Galaxy S40 Ultra battery revised up to 5,312mAh",
+            "The Galaxy S40 Ultra battery is even bigger than first reported: 5,312mAh instead "
+            "of 5,100mAh, per an updated leak.",
+        ),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

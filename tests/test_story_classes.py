@@ -2452,3 +2452,26 @@ def test_a_figure_bigger_than_first_reported_is_the_new_one() -> None:
         ),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_certification_is_not_the_launch_story_its_write_ups_repeat() -> None:
+    """ "Xiaomi 30 Ultra clears 3C with 90W charging" is not the story of its launch date,
+    whose write-up repeats its 90W; "Galaxy S41+ battery certified at 5,000mAh" is the
+    tipster's "S41+ EB-BS947ABY 5000mAh typical", whose title gives its figure."""
+    found = stories(
+        ("小米30 Ultra 定档 2月26日", "小米30 Ultra 2月26日国内发布，3月1日全球。"),
+        (
+            "Xiaomi 30 Ultra launch dates leak: February 26 in China, March 1 globally",
+            "The Xiaomi 30 Ultra launches on February 26 in China. It has a 7,500mAh battery "
+            "with 90W charging.",
+        ),
+        (
+            "Xiaomi 30 Ultra clears 3C with 90W charging",
+            "The Xiaomi 30 Ultra passed 3C with 90W charging ahead of its February 26 launch; "
+            "it has a 7,500mAh battery.",
+        ),
+        ("S41+ EB-BS947ABY rated 4855mAh = 5000mAh typical #GalaxyS41", ""),
+        ("Galaxy S41+ battery gets certified at 5,000mAh", ""),
+    )
+    assert found[0] == found[1] != found[2], found
+    assert found[3] == found[4], found

@@ -98,6 +98,7 @@ GENERAL = frozenset(
 TITLE_CONTEXT = frozenset(("n", "model", "when", "month", "region", "color", "no"))
 ASIDE = "aside"  # the claim of a title that compares, sells, reviews or rounds up
 # a title that names another model still joins when this much of what it claims is the story's
+LISTINGS = frozenset(("certification",))  # a title's kinds of leak no other kind's post holds
 STRANGER_SHARE = 0.75
 STRANGER_SHARED = 3
 
@@ -1204,7 +1205,12 @@ def _claims_compared(
         # Extreme, is the story of "Legion Go 4 傳搭 Ryzen Z5 Extreme")
         lead.discard("chip")
         said = held | _chips_named(story)
-    if lead and not any(_holds(c, said, figures) for c in lead):
+    if lead and (
+        not any(_holds(c, said, figures) for c in lead)
+        # a listing is a leak of its own kind: "Xiaomi 27 Ultra clears 3C with 90W charging"
+        # is not the story of its launch date, whose write-ups give its 90W too
+        or _another_kind(post, story)
+    ):
         # a title says what the leak is: "Honor 500 series: February 12" is not the story
         # of the Honor 500 Pro's periscope, whatever else its text repeats
         return Comparison(
@@ -1258,6 +1264,18 @@ def _claims_compared(
         f"{about} but another claim: {len(shared)} of its "
         f"{len(claims)} claims are the story's ({named or 'none'})",
     )
+
+
+def _another_kind(post: Fingerprint, story: Fingerprint) -> bool:
+    """Tell whether a post's title says a listing (a certification) the story holds none of,
+    while no title of the story says what else the post's title does: "Xiaomi 27 Ultra clears
+    3C with 90W charging" is not the launch date's story, but "Galaxy S37+ battery certified
+    at 5,000mAh" is the tipster's "S37+ EB-BS947ABY 5000mAh typical"."""
+    if not any(c in LISTINGS and c not in story.claims for c in post.lead):
+        return False
+    rest = [c for c in _telling(post.lead) if c not in LISTINGS]
+    titles = _priced({c for report in story.each_report() for c in report.lead})
+    return not any(_holds(c, titles, _figures(titles)) for c in rest)
 
 
 def _chips_named(story: Fingerprint) -> set[str]:
@@ -1374,6 +1392,7 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 # cores", whose text gives the $699 price story's price and launch)
                 and back.shared * 2 >= len(report.claims)
                 and (not told or any(c.partition(":")[2] in values for c in told))
+                and not _another_kind(post, story)
                 and (
                     not chips
                     or bool(chips & {*story.claims, *_chips_named(story)})

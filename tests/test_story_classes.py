@@ -2462,13 +2462,14 @@ def test_a_certification_is_not_the_launch_story_its_write_ups_repeat() -> None:
         ("小米30 Ultra 定档 2月26日", "小米30 Ultra 2月26日国内发布，3月1日全球。"),
         (
             "Xiaomi 30 Ultra launch dates leak: February 26 in China, March 1 globally",
-            "The Xiaomi 30 Ultra launches on February 26 in China. It has a 7,500mAh battery "
-            "with 90W charging.",
+            "The Xiaomi 30 Ultra will be announced in China on February 26 and globally on "
+            "March 1. The phone is tipped to pack a 7,500 mAh battery with 90W charging.",
         ),
         (
             "Xiaomi 30 Ultra clears 3C with 90W charging",
-            "The Xiaomi 30 Ultra passed 3C with 90W charging ahead of its February 26 launch; "
-            "it has a 7,500mAh battery.",
+            "The Xiaomi 30 Ultra (2901APD8C) has passed China's 3C certification, confirming "
+            "90W wired charging, which matches last week's 7,500 mAh battery leak. Launch is "
+            "expected on February 26 in China.",
         ),
         ("S41+ EB-BS947ABY rated 4855mAh = 5000mAh typical #GalaxyS41", ""),
         ("Galaxy S41+ battery gets certified at 5,000mAh", ""),

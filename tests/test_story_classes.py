@@ -2476,3 +2476,19 @@ def test_a_certification_is_not_the_launch_story_its_write_ups_repeat() -> None:
     )
     assert found[0] == found[1] != found[2], found
     assert found[3] == found[4], found
+
+
+def test_teraflops_and_battery_life_are_claims() -> None:
+    """ "PS8 Pro dev kits point to 84 TFLOPs GPU" and "PlayStation 8 Pro GPU Rumored At 84
+    TFLOPs" give one figure (a tipster's "84TF" too); "to last 24 days on a single charge" is
+    battery life, as "续航 24 天" is."""
+    reader = Reader()
+    assert "tflops:84" in reader.read("#PS8Pro# GPU 84TF", "").claims
+    assert {"battery", "days:24"} <= set(
+        reader.read("Xiaomi Smart Band 18 to last 24 days on a single charge", "").claims
+    )
+    found = stories(
+        ("PS8 Pro dev kits point to 84 TFLOPs GPU, sources say", ""),
+        ("PlayStation 8 Pro GPU Rumored At 84 TFLOPs, 2x The Base PS8", ""),
+    )
+    assert found[0] == found[1], found

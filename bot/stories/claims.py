@@ -49,6 +49,9 @@ UNITS: Mapping[str, str] = {
     "nits": "nits",
     "mb": "mb",
     "bit": "bit",  # a memory bus: "512-bit", "512bit"
+    "tflops": "tflops",  # "62 TFLOPS", a tipster's "62TF"
+    "teraflops": "tflops",
+    "tf": "tflops",
     "yen": "jpy",
     "日圆": "jpy",
     "euro": "eur",

@@ -2492,3 +2492,17 @@ def test_teraflops_and_battery_life_are_claims() -> None:
         ("PlayStation 8 Pro GPU Rumored At 84 TFLOPs, 2x The Base PS8", ""),
     )
     assert found[0] == found[1], found
+
+
+def test_a_region_the_story_does_not_say_is_no_claim_against_it() -> None:
+    """ "三星 Galaxy Watch 16 系列通过印度 BIS 认证" is the story of "Galaxy Watch16 series
+    spotted on BIS", which does not say India; "PS8 Portable、Xbox Ally 3、Switch 4 傳聞規格比一比"
+    is a comparison."""
+    found = stories(
+        ("Galaxy Watch16 series (SM-L360, SM-L760) spotted on BIS", ""),
+        ("三星 Galaxy Watch 16 系列通过印度 BIS 认证", ""),
+        ("PS8 Portable will cost $599, sources say", ""),
+        ("PS8 Portable、Xbox Ally 3、Switch 4 傳聞規格比一比", "PS8 Portable 售價 599 美元。"),
+    )
+    assert found[0] == found[1], found
+    assert found[2] != found[3], found

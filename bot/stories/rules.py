@@ -1187,7 +1187,10 @@ def _claims_compared(
     # a bare figure is the same figure with its unit: "Neo8 SE 1799", "CNY 1,799"
     figures = _figures(held)
     shared = [c for c in post.claims if _holds(c, held, figures)]
-    share = len(shared) / len(claims)
+    # a region the story does not say is where the post heard of the leak, not a claim
+    # against it: "Galaxy Watch 14 系列通过印度 BIS 认证" and "Galaxy Watch14 series on BIS"
+    unsaid = sum(1 for c in claims if c.startswith("region:") and c not in shared)
+    share = len(shared) / max(1, len(claims) - unsaid)
     named = ", ".join(shared[:8])
     if strangers and not (share >= STRANGER_SHARE and len(shared) >= STRANGER_SHARED):
         return Comparison(False, f"the titles name other models too ({', '.join(strangers)})")

@@ -2499,7 +2499,10 @@ def test_a_region_the_story_does_not_say_is_no_claim_against_it() -> None:
     spotted on BIS", which does not say India; "PS8 Portable、Xbox Ally 3、Switch 4 傳聞規格比一比"
     is a comparison."""
     found = stories(
-        ("Galaxy Watch16 series (SM-L360, SM-L760) spotted on BIS", ""),
+        (
+            "Galaxy Watch16 series (SM-L360, SM-L760) spotted on BIS",
+            "#GalaxyWatch16 #Samsung Launch is near 🔥",
+        ),
         ("三星 Galaxy Watch 16 系列通过印度 BIS 认证", ""),
         ("PS8 Portable will cost $599, sources say", ""),
         ("PS8 Portable、Xbox Ally 3、Switch 4 傳聞規格比一比", "PS8 Portable 售價 599 美元。"),

@@ -1189,8 +1189,10 @@ def _claims_compared(
     shared = [c for c in post.claims if _holds(c, held, figures)]
     # a region the story does not say is where the post heard of the leak, not a claim
     # against it: "Galaxy Watch 14 系列通过印度 BIS 认证" and "Galaxy Watch14 series on BIS"
-    unsaid = sum(1 for c in claims if c.startswith("region:") and c not in shared)
-    share = len(shared) / max(1, len(claims) - unsaid)
+    counted = max(
+        1, len(claims) - sum(1 for c in claims if c.startswith("region:") and c not in shared)
+    )
+    share = len(shared) / counted
     named = ", ".join(shared[:8])
     if strangers and not (share >= STRANGER_SHARE and len(shared) >= STRANGER_SHARED):
         return Comparison(False, f"the titles name other models too ({', '.join(strangers)})")
@@ -1253,7 +1255,7 @@ def _claims_compared(
     # background its text repeats: "小米 26 系列定档 9 月 28 日" and a tipster's "小米26 系列 9.28"
     titled = bool(figured) and all(_told_held(c, held, figures) for c in figured)
     if (
-        (share >= JOIN_SHARE and (len(shared) >= 2 or len(claims) == 1))
+        (share >= JOIN_SHARE and (len(shared) >= 2 or counted == 1))
         or (facts and share >= FACT_SHARE)
         or (titled and facts and share >= TITLED_SHARE)
     ):

@@ -2509,3 +2509,18 @@ def test_a_region_the_story_does_not_say_is_no_claim_against_it() -> None:
     )
     assert found[0] == found[1], found
     assert found[2] != found[3], found
+
+
+def test_a_camel_cased_name_in_a_hashtag_stays_one_word() -> None:
+    """ "#MacBook Pro# M20 系列换 OLED" and "#MacBookPro屏下FaceID#" name the MacBook Pro (not a
+    "Book Pro"), "#PlayStation8#" the PlayStation 8; "#SteamDeck3#" is still the Steam Deck 3
+    and "#AppleWatch#" the Apple Watch, as written with a space."""
+    reader = Reader()
+    assert reader.read("#MacBookPro屏下FaceID# 刘海终于没了", "").subject == "macbook pro"
+    assert reader.read("#PlayStation8# GPU", "").subject == "playstation 8"
+    assert reader.read("#SteamDeck3#", "").subject == reader.read("Steam Deck 3", "").subject
+    found = stories(
+        ("OLED MacBook Pro With M20 Pro and M20 Max Chips to Feature Hole-Punch Camera", ""),
+        ("#MacBook Pro# M20 系列 14/16英寸 用上串联OLED", ""),
+    )
+    assert found[0] == found[1], found

@@ -51,6 +51,7 @@ class Grammar:
     ordinals: Mapping[str, int]
     line_brands: Mapping[str, str]  # a line -> its brand ("iphone" -> "apple")
     tiers: frozenset[str]  # lines whose one-digit number is a tier ("Ryzen 9")
+    camel_words: frozenset[str]  # names written camel-cased as one word ("MacBook")
 
 
 def _data(name: str) -> dict[str, Any]:
@@ -85,6 +86,7 @@ def grammar() -> Grammar:
         ordinals={str(k): int(v) for k, v in data["ordinals"].items()},
         line_brands={str(k): str(v) for k, v in data["line_brands"].items()},
         tiers=frozenset(str(w) for w in data["tiers"]),
+        camel_words=frozenset(str(w) for w in data["camel_words"]),
     )
 
 
@@ -115,9 +117,23 @@ def unglue(text: str) -> str:
     """Split camel-cased hashtags and glued model names: "#GalaxyS27Edge", "X300Pro", "8Gen6"."""
     # a Latin model name glued to Chinese starts a word: "#拯救者LegionGo3#", "大疆Mini6Pro"
     text = _HAN_LATIN.sub(" ", text)
-    text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
+    text = _HASHTAG.sub(lambda m: " " + _split_camel(m.group(1)) + " ", text)
     text = _GENERATION.sub(r"\1 \2 \3", text)
-    return _GLUED.sub(lambda m: _CAMEL.sub(" ", m.group(0)), text)
+    return _GLUED.sub(lambda m: _split_camel(m.group(0)), text)
+
+
+def _split_camel(word: str) -> str:
+    """Split a camel-cased word, but not a name written camel-cased ("#MacBookPro" is the
+    MacBook Pro, "#PlayStation6" the PlayStation 6; "#SteamDeck2" stays the Steam Deck 2)."""
+    known = grammar().camel_words
+    parts = _CAMEL.sub(" ", word).split(" ")
+    joined: list[str] = []
+    for part in parts:
+        if joined and (joined[-1] + part).lower() in known:
+            joined[-1] += part
+        else:
+            joined.append(part)
+    return " ".join(joined)
 
 
 _CHINESE_NUMERAL = "一二三四五六七八九十"

@@ -2520,7 +2520,16 @@ def test_a_camel_cased_name_in_a_hashtag_stays_one_word() -> None:
     assert reader.read("#PlayStation8# GPU", "").subject == "playstation 8"
     assert reader.read("#SteamDeck3#", "").subject == reader.read("Steam Deck 3", "").subject
     found = stories(
-        ("OLED MacBook Pro With M20 Pro and M20 Max Chips to Feature Hole-Punch Camera", ""),
-        ("#MacBook Pro# M20 系列 14/16英寸 用上串联OLED", ""),
+        (
+            "#MacBook Pro# M20 系列 14/16英寸 用上串联OLED",
+            "【MacBook Pro OLED】M20 Pro / M20 Max 的 14、16 英寸 MacBook Pro 换串联 OLED，刘海改成"
+            "挖孔，HDR 峰值 1600 尼特。",
+        ),
+        (
+            "OLED MacBook Pro With M20 Pro and M20 Max Chips to Feature Hole-Punch Camera",
+            "Apple's 14-inch and 16-inch MacBook Pro models with M20 Pro and M20 Max chips will "
+            "be the first Macs with tandem OLED displays, with a hole-punch cutout. Peak HDR "
+            "brightness stays at 1,600 nits.",
+        ),
     )
     assert found[0] == found[1], found

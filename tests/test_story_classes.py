@@ -2533,3 +2533,13 @@ def test_a_camel_cased_name_in_a_hashtag_stays_one_word() -> None:
         ),
     )
     assert found[0] == found[1], found
+
+
+def test_dev_kits_taiwanese_chips_and_modems_are_claims_in_both_languages() -> None:
+    """ "開發機" and "dev kits", "晶片" and "chip", "數據機" and "modem" say one thing."""
+    reader = Reader()
+    assert {"devkit", "chip"} <= set(
+        reader.read("Steam Deck 4 開發機傳已出貨　搭 AMD 晶片", "").claims
+    )
+    assert "devkit" in reader.read("Steam Deck 4 dev kits are out", "").claims
+    assert "modem" in reader.read("iPhone 40 全系列改用蘋果自研 C9 數據機", "").claims

@@ -2543,3 +2543,16 @@ def test_dev_kits_taiwanese_chips_and_modems_are_claims_in_both_languages() -> N
     )
     assert "devkit" in reader.read("Steam Deck 4 dev kits are out", "").claims
     assert "modem" in reader.read("iPhone 40 全系列改用蘋果自研 C9 數據機", "").claims
+
+
+def test_a_price_grouped_by_a_space_is_one_figure() -> None:
+    """ "Motorola razr ultra 2040: 1 399 €" is €1,399, the story of "摩托罗拉 razr ultra 2040
+    欧洲售价曝光：1399 欧元"; "12 256 €" is no price of €12,256."""
+    reader = Reader()
+    assert "eur:1399" in reader.read("Motorola razr ultra 2040: 1 399 €", "").claims
+    assert "eur:12256" not in reader.read("Pixel 30 Pro 12 256 €", "").claims
+    found = stories(
+        ("Motorola razr ultra 2040: 1 399 €", ""),
+        ("摩托罗拉 razr ultra 2040 欧洲售价曝光：1399 欧元", ""),
+    )
+    assert found[0] == found[1], found

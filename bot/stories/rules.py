@@ -207,6 +207,12 @@ def _in_taiwan_dollars(text: str) -> bool:
     return has_traditional(text) and _OTHER_DOLLARS.search(text) is None
 
 
+_SPACED_THOUSANDS = re.compile(
+    # (not a memory configuration: "12 256 €")
+    r"(?<![\d.,])(\d{1,3})[ \u00a0\u202f](?!128|256|512)(\d{3})(?![\d.,])"
+    r"(?=\s*(?:€|zł|kr|eur|euro))"
+    r"|(?<=€)\s?(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d.,])"
+)
 _BENCHMARK_VERSION = re.compile(r"(antutu|安兔兔|geekbench)\s?v\d{1,2}(?![a-z0-9])")
 _VIDEO_MODE = re.compile(r"(?<![a-z0-9.])(\d{1,2})k\s?(\d{2,3})(?:p|fps)?(?![a-z0-9])")
 _MEMORY_G = re.compile(r"(?<![\d.,])(1[26]|18|2[04]|3[26]|48|64|96)G(?![A-Za-z0-9])")
@@ -543,6 +549,10 @@ class Reader:
 
     def _tokens(self, text: str) -> list[str]:
         text = html.unescape(text)  # leftover HTML: "S34 Ultra &amp; S34+", "1.5&quot;"
+        # a price's thousands grouped by a space: "1 399 €" is €1,399
+        text = _SPACED_THOUSANDS.sub(
+            lambda m: f"{m.group(1) or m.group(3)},{m.group(2) or m.group(4)}", text
+        )
         # a tipster's "12G", "20G" (two digits, a capital G) is memory: gigabytes, not grams
         text = _MEMORY_G.sub(r"\1GB", text)
         # a tipster's "4,9xx / 13,5xx" hides the last digits: about 4,900 and 13,500

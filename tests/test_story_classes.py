@@ -2556,3 +2556,19 @@ def test_a_price_grouped_by_a_space_is_one_figure() -> None:
         ("摩托罗拉 razr ultra 2040 欧洲售价曝光：1399 欧元", ""),
     )
     assert found[0] == found[1], found
+
+
+def test_a_rog_gaming_phone_and_a_battery_of_ten_thousand_are_read() -> None:
+    """ "ROG游戏手机22 7500毫安" is the ROG Phone 22 (游戏手机, a gaming phone), and "红米 Turbo
+    15 万毫安" a 10,000 mAh battery."""
+    reader = Reader()
+    assert (
+        reader.read("ROG游戏手机22 7500毫安", "").subject
+        == reader.read("ASUS ROG Phone 22 battery tipped at 7,500mAh", "").subject
+    )
+    assert "mah:10000" in reader.read("红米 Turbo 15", "红米 Turbo 15 万毫安电池。").claims
+    found = stories(
+        ("ROG游戏手机22 7500毫安", ""),
+        ("ASUS ROG Phone 22 battery tipped at 7,500mAh", ""),
+    )
+    assert found[0] == found[1], found

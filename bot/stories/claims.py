@@ -378,9 +378,11 @@ def write_dates(folded: str, words: Glossary) -> str:
         ),
         folded,
     )
-    # "2.6 million", "2.6M" and "260 万" are one figure
+    # "万毫安" alone is a 10,000 mAh battery ("荣耀Power3 万毫安": the 3 is the model's)
+    folded = re.sub(r"(?<![\d.])(?<![\d.]\s)万\s*毫安", " 10000 毫安", folded)
+    # "2.6 million", "2.6M" and "260 万" are one figure (not a model's number: "Power3 万")
     folded = re.sub(
-        r"(?<![\d.,])(\d+(?:\.\d+)?)\s*(million|百万|万|亿)(?!像|画素)"
+        r"(?<![\d.,a-z])(\d+(?:\.\d+)?)\s*(million|百万|万|亿)(?!像|画素)"
         r"|(?<![\d.,])(\d+\.\d+)(m)(?![a-z0-9])",
         lambda m: f" {_scaled(m.group(1) or m.group(3), m.group(2) or 'million')} ",
         folded,

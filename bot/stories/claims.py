@@ -378,8 +378,9 @@ def write_dates(folded: str, words: Glossary) -> str:
         ),
         folded,
     )
-    # "万毫安" alone is a 10,000 mAh battery ("荣耀Power3 万毫安": the 3 is the model's)
+    # "万毫安" alone is a 10,000 mAh battery ("荣耀 Power 3 万毫安": the 3 is the model's)
     folded = re.sub(r"(?<![\d.])(?<![\d.]\s)万\s*毫安", " 10000 毫安", folded)
+    folded = re.sub(r"([a-z]\s?\d{1,3})\s*万\s*毫安", r"\1 10000 毫安", folded)
     # "2.6 million", "2.6M" and "260 万" are one figure (not a model's number: "Power3 万")
     folded = re.sub(
         r"(?<![\d.,a-z])(\d+(?:\.\d+)?)\s*(million|百万|万|亿)(?!像|画素)"

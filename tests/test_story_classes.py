@@ -2572,3 +2572,19 @@ def test_a_rog_gaming_phone_and_a_battery_of_ten_thousand_are_read() -> None:
         ("ASUS ROG Phone 22 battery tipped at 7,500mAh", ""),
     )
     assert found[0] == found[1], found
+
+
+def test_a_sentence_opening_with_a_phrase_about_another_model_is_that_model_s() -> None:
+    """ "For reference, the upcoming Snapdragon 8 Elite Gen 11 is rumoured to run its prime
+    core at 5.2GHz", in a write-up of the Exynos 3000's Geekbench scores, is not a clock that
+    contradicts the Exynos 3000's 4.4 GHz."""
+    found = stories(
+        ("Exynos 3000 Geekbench 6: 3,912 / 12,480", "Exynos 3000 大核 4.4GHz。"),
+        (
+            "Exynos 3000 Geekbench score leaks, beats Snapdragon 8 Elite Gen 10 in multi-core",
+            "Samsung's Exynos 3000 has appeared on Geekbench 6 with 3,912 single-core and "
+            "12,480 multi-core points. For reference, the upcoming Snapdragon 8 Elite Gen 11 is "
+            "rumoured to run its prime core at 5.2GHz.",
+        ),
+    )
+    assert found[0] == found[1], found

@@ -641,7 +641,13 @@ def _about_ours(
         # a sentence whose subject is another model: it names it first, at its start, and
         # names none of ours
         named = designations(tokens, words, reader._units, _CHIPS)
+        # (after an opening phrase: "For reference, the upcoming Snapdragon 8 Elite Gen 9 ...")
+        start = tokens.index(",") + 1 if "," in tokens[:4] else 0
         opening = designations(tokens[:SENTENCE_SUBJECT], words, reader._units, _CHIPS)
+        if not opening and start:
+            opening = designations(
+                tokens[start : start + SENTENCE_SUBJECT], words, reader._units, _CHIPS
+            )
         if opening and all(another(d) for d in named):
             dropped = True
             continue

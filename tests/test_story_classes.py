@@ -2588,3 +2588,20 @@ def test_a_sentence_opening_with_a_phrase_about_another_model_is_that_model_s() 
         ),
     )
     assert found[0] == found[1], found
+
+
+def test_a_title_about_products_in_the_plural_is_a_trend_piece() -> None:
+    """ "Foldables are finally thin enough. Now fix the price", whose text cites the Fold15's
+    3C listing, reports no leak; "Samsung's next foldables will reportedly launch on July 22"
+    does."""
+    found = stories(
+        ("Galaxy Z Fold 15 gets 45W charging, 3C listing shows", ""),
+        (
+            "Foldables are finally thin enough. Now fix the price",
+            "The Galaxy Z Fold 15 just passed 3C with 45W charging.",
+        ),
+        ("Samsung Galaxy Unpacked set for July 22 with the Z Fold 15", ""),
+        ("Samsung's next foldables will reportedly launch on July 22", "Z Fold 15 on July 22."),
+    )
+    assert found[0] != found[1], found
+    assert found[2] == found[3], found

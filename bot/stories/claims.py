@@ -155,6 +155,7 @@ class Glossary:
     pattern: re.Pattern[str]
     month_parts: Mapping[str, str]  # "late" -> "late", "下旬" -> "late"
     asides: re.Pattern[str]  # a comparison, a deal, a review, a round-up
+    trends: re.Pattern[str]  # products in the plural, a trend's words ("foldables")
     event_months: Mapping[str, frozenset[str]]  # "ces" -> {"1"}, "q2" -> {"4", "5", "6"}
 
 
@@ -202,7 +203,8 @@ def glossary() -> Glossary:
     months = {
         str(name): frozenset(str(m) for m in found) for name, found in data["event_months"].items()
     }
-    return Glossary(phrases, pattern, parts, asides, months)
+    trends = re.compile("|".join(_phrase_pattern(str(p)) for p in data["trends"]))
+    return Glossary(phrases, pattern, parts, asides, trends, months)
 
 
 _ENDINGS = ("ing", "ed", "es", "s", "d")

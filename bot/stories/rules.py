@@ -213,6 +213,7 @@ _SPACED_THOUSANDS = re.compile(
     r"(?=\s*(?:€|zł|kr|eur|euro))"
     r"|(?<=€)\s?(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d.,])"
 )
+_NEXT_ONES = re.compile(r"\bnext\b|下一代|下代|新一代")
 _BENCHMARK_VERSION = re.compile(r"(antutu|安兔兔|geekbench)\s?v\d{1,2}(?![a-z0-9])")
 _VIDEO_MODE = re.compile(r"(?<![a-z0-9.])(\d{1,2})k\s?(\d{2,3})(?:p|fps)?(?![a-z0-9])")
 _MEMORY_G = re.compile(r"(?<![\d.,])(1[26]|18|2[04]|3[26]|48|64|96)G(?![A-Za-z0-9])")
@@ -510,7 +511,14 @@ class Reader:
         )
         if subject and not is_chip(subject) and any(is_chip(d) for d in found):
             claimed += ("chip",) * ("chip" not in claimed)  # the chip a device is said to use
-        if glossary().asides.search(fold(title)):
+        folded_title = fold(title)
+        if glossary().asides.search(folded_title) or (
+            # a trend: a title that names no model, speaks of products in the plural and not
+            # of a brand's next ones ("Foldables are finally thin enough. Now fix the price")
+            not headline
+            and glossary().trends.search(folded_title)
+            and not _NEXT_ONES.search(folded_title)
+        ):
             claimed = (ASIDE, *claimed)
         signature = () if subject else minhash(_words([*title_tokens, "|", *text_tokens]))
         if subject is None:

@@ -2605,3 +2605,21 @@ def test_a_title_about_products_in_the_plural_is_a_trend_piece() -> None:
     )
     assert found[0] != found[1], found
     assert found[2] == found[3], found
+
+
+def test_a_title_that_asks_then_explains_or_calls_a_race_is_an_aside() -> None:
+    """ "7,500 or 8,000mAh? Why phone battery leaks keep changing" and "The race to the
+    thinnest foldable is getting silly" discuss leaks; they report none."""
+    found = stories(
+        ("Honor Magic V10 will be 7.8mm thick when folded", ""),
+        (
+            "The race to the thinnest foldable is getting silly",
+            "Honor's Magic V10 is tipped at 7.8mm folded.",
+        ),
+        ("Xiaomi 28 Pro battery: 8,000mAh", ""),
+        (
+            "7,500 or 8,000mAh? Why phone battery leaks keep changing",
+            "The Xiaomi 28 Pro was tipped at 8,000mAh.",
+        ),
+    )
+    assert len(set(found)) == 4, found

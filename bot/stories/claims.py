@@ -195,8 +195,9 @@ def glossary() -> Glossary:
         + "|(?:"
         + "|".join(_phrase_pattern(str(p)) for p in data["asking"])
         + r")[^?？]{0,30}(?<![?？])[?？]$"
-        # or that opens explaining: "Why 8,000mAh batteries are suddenly everywhere"
-        + "|^(?:"
+        # or that opens explaining, or whose second sentence does: "Why 8,000mAh batteries
+        # are suddenly everywhere", "7,500 or 8,000mAh? Why phone battery leaks keep changing"
+        + r"|(?:^|[?？]\s+)(?:"
         + "|".join(re.escape(str(p)) for p in data["opening"])
         + r")\s"
     )

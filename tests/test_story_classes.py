@@ -2623,3 +2623,27 @@ def test_a_title_that_asks_then_explains_or_calls_a_race_is_an_aside() -> None:
         ),
     )
     assert len(set(found)) == 4, found
+
+
+def test_a_chip_s_antutu_story_and_a_phone_s_geekbench_story_stay_apart() -> None:
+    """ "Exynos 3800-powered Galaxy S40+ shows up on Geekbench" is about the S40+, and though
+    its write-up repeats the chip's AnTuTu score, it does not bring the chip's AnTuTu story
+    (4,520,000) into the S40+'s Geekbench story (3,610 / 12,480): their titles' scores differ."""
+    found = stories(
+        (
+            "Exynos 3800 AnTuTu v12: 4,520,000. SF1.4 yield improving.",
+            "Exynos 3800 engineering sample, AnTuTu 4.52M. CPU 10 cores, GPU Xclipse 1160.",
+        ),
+        ("Galaxy S40+ (SM-S947B) on Geekbench: Exynos 3800, 12GB, 3,610 / 12,480", ""),
+        (
+            "Exynos 3800-powered Galaxy S40+ shows up on Geekbench",
+            "The European Galaxy S40+ (SM-S947B) has been spotted on Geekbench 6 with the "
+            "Exynos 3800, 12GB of RAM and Android 19, scoring 3,610 in single-core and 12,480 "
+            "in multi-core tests. The chip was said yesterday to cross 4.5 million points in "
+            "AnTuTu.",
+        ),
+    )
+    assert found[0] != found[1] == found[2], found
+    assert Reader().read("Exynos 3800-powered Galaxy S40+ shows up on Geekbench", "").subject == (
+        "s40 +"
+    )

@@ -801,6 +801,9 @@ def _headed(named: list[str], title: str, words: Grammar) -> list[str]:
     first, second = named[0], named[1]
     if is_chip(second) and not is_chip(first) and _POSSESSIVE.search(fold(title)):
         return [second, first, *named[2:]]
+    if is_chip(first) and not is_chip(second) and _POWERED.search(fold(title)):
+        # "Exynos 3600-powered Galaxy S36+ shows up on Geekbench" is about the S36+
+        return [second, first, *named[2:]]
     numbered = any(c.isdigit() for c in second)
     if (
         first.split(" ")[-1] in words.named
@@ -819,6 +822,11 @@ _POSSESSIVE = re.compile(
     + "|".join(sorted(grammar().chips, key=len, reverse=True))
     + r")(?![a-z])"
 )
+
+
+# a chip that powers the device named after it: "Exynos 3600-powered Galaxy S36+", "搭载 Exynos
+# 3600 的 Galaxy S36+"
+_POWERED = re.compile(r"\d[a-z0-9+]*[\s-]*(?:powered|based|equipped)\s|搭载[^，,：:]{2,30}的")
 
 
 def _first_device(found: Sequence[str]) -> str | None:
@@ -1605,6 +1613,39 @@ def _titles_agree(one: Fingerprint, other: Fingerprint) -> bool:
     return all(_title_held(a, b) or not _telling(a.lead) for a, b in ((one, other), (other, one)))
 
 
+def _scores_differ(one: Fingerprint, other: Fingerprint) -> bool:
+    """Tell whether two stories' first titles give scores with none in common: a chip's
+    AnTuTu score ("Exynos 3600 AnTuTu: 4,120,000") and a phone's Geekbench scores with that
+    chip ("Galaxy S36+ on Geekbench: 3,410 / 11,980") are two leaks."""
+    scores = [
+        {
+            c[2:]
+            for c in f.lead
+            if c.startswith("n:")
+            and _SCORE.fullmatch(c[2:])
+            and not _YEAR.fullmatch(c)
+            and not _numbered(c[2:].rstrip("+"), f.designations)
+        }
+        for f in (one, other)
+    ]
+    return bool(scores[0] and scores[1]) and not any(
+        rounded_alike(a, b) for a in scores[0] for b in scores[1]
+    )
+
+
+def _numbered(value: str, names: Sequence[str]) -> bool:
+    """Tell whether a bare number is a model's: "7090" of the RTX 7090, or of the RTX 70
+    series ("7090/7080先上")."""
+    for name in names:
+        digits = "".join(c for c in name if c.isdigit())
+        if digits and (value in digits or (len(value) == 4 and value.startswith(digits))):
+            return True
+    return False
+
+
+_SCORE = re.compile(r"\d{4,}\+?")  # a benchmark's score, not a model's number nor a ratio
+
+
 def _conflict_words(conflict: tuple[str, set[str], set[str]]) -> str:
     unit, theirs, ours = conflict
     said = "/".join(fact(f"{unit}:{v}") for v in sorted(theirs))
@@ -1686,6 +1727,7 @@ class StoryIndex:
                     and _leads_agree(other.fingerprint, union)
                     and _titles_agree(other.fingerprint, union)
                     and _one_product(other.fingerprint, union)
+                    and not _scores_differ(other.fingerprint, union)
                 ):
                     bridged.append(other.id)
                     union = union.merged(other.fingerprint)

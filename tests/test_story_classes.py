@@ -2647,3 +2647,26 @@ def test_a_chip_s_antutu_story_and_a_phone_s_geekbench_story_stay_apart() -> Non
     assert Reader().read("Exynos 3800-powered Galaxy S40+ shows up on Geekbench", "").subject == (
         "s40 +"
     )
+
+
+def test_a_chip_s_benchmark_is_not_the_story_of_a_device_its_write_up_repeats() -> None:
+    """ "Unreleased Mac with M9 Max chip appears on Geekbench", whose text repeats the M9 Max
+    MacBook Pro's OLED leak, is the chip's benchmark story, not the OLED story; a tipster's
+    "GB7" and "TSE" are benchmarks too."""
+    found = stories(
+        ("16寸 MacBook Pro M9 Max 换 OLED", "16 英寸 MacBook Pro M9 Max 换 OLED，刘海变挖孔。"),
+        (
+            "Leaker: M9 Max MacBook Pro goes OLED, drops the notch",
+            "The 16-inch MacBook Pro with M9 Max switches to OLED with a hole-punch camera.",
+        ),
+        (
+            "Unreleased Mac with M9 Max chip appears on Geekbench",
+            "A Mac with the M9 Max scored 4,980 single-core and 31,240 multi-core. It is "
+            "expected in the 16-inch MacBook Pro, said this week to switch to OLED with a "
+            "hole-punch camera.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found
+    reader = Reader()
+    assert "benchmark" in reader.read("Exynos 3100 GB7: 4180 / 13400", "").claims
+    assert "benchmark" in reader.read("RX 12900 XT TSE ~18.5K", "").claims

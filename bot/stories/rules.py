@@ -98,6 +98,7 @@ GENERAL = frozenset(
 TITLE_CONTEXT = frozenset(("n", "model", "when", "month", "region", "color", "no"))
 ASIDE = "aside"  # the claim of a title that compares, sells, reviews or rounds up
 # a title that names another model still joins when this much of what it claims is the story's
+KINDS = frozenset(("certification", "benchmark"))  # leaks of their own kind
 LISTINGS = frozenset(("certification",))  # a title's kinds of leak no other kind's post holds
 STRANGER_SHARE = 0.75
 STRANGER_SHARED = 3
@@ -1421,6 +1422,11 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             topics = set()
             if _another_product(post, report):
                 topics = {c for c in _telling(post.lead) if ":" not in c}
+            else:
+                # a benchmark or a listing is a leak of its own kind, whichever product:
+                # "Unreleased Mac with M7 Max chip appears on Geekbench" is not the story of
+                # the M7 Max MacBook Pro's OLED screen, whose leak its text repeats
+                topics = {c for c in post.lead if c in KINDS}
             if (
                 back.joins
                 and (not topics or bool(topics & set(report.claims)))

@@ -2670,3 +2670,22 @@ def test_a_chip_s_benchmark_is_not_the_story_of_a_device_its_write_up_repeats() 
     reader = Reader()
     assert "benchmark" in reader.read("Exynos 3100 GB7: 4180 / 13400", "").claims
     assert "benchmark" in reader.read("RX 12900 XT TSE ~18.5K", "").claims
+
+
+def test_a_figure_a_device_will_break_is_a_bound_not_a_conflict() -> None:
+    """ "Galaxy S41 Ultra will finally break the 5,000mAh barrier" says more than 5,000mAh, so
+    the 5,500mAh report is the same leak; and a tipster's "galaxy s42+ : 5000mAh" is the S42+,
+    a plus before a colon, not a second model."""
+    found = stories(
+        (
+            "Galaxy S41 Ultra battery: 5,500mAh",
+            "三星 Galaxy S41 Ultra 电池升级 5500mAh，45W 快充。",
+        ),
+        (
+            "Galaxy S41 Ultra will finally break the 5,000mAh barrier",
+            "Samsung's Galaxy S41 Ultra is tipped to break its 5,000mAh habit with 5,500mAh.",
+        ),
+        ("Galaxy S42+ to get a 5,000mAh battery, tipster says", ""),
+        ("galaxy s42+ : 5000mAh , 45W", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

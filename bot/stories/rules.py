@@ -191,9 +191,10 @@ _SUFFIXED = re.compile(
     + ")"
 )
 _BOUND = re.compile(r"(?<![a-z])(sub|under|over|above|below|near|max)-(?=\d)")
-# a plus glued to a model, before a figure: "S31+ 5,000mAh" (not "16GB + 512GB")
+# a plus glued to a model, before a figure: "S31+ 5,000mAh" (not "16GB + 512GB"), and
+# before a colon: "9900+: 4.6GHz", "s39+ : 5000mAh"
 _GLUED_PLUS = re.compile(
-    r"(?<=[a-z]\d)\+(?=\s+\d)|(?<=[a-z]\d\d)\+(?=\s+\d)|(?<=\d)\+(?=\s?[:：]\s*\d)"  # "9900+: 4.6GHz", "s39+ : 5000mAh"
+    r"(?<=[a-z]\d)\+(?=\s+\d)|(?<=[a-z]\d\d)\+(?=\s+\d)|(?<=\d)\+(?=\s?[:：]\s*\d)"
 )
 _MODEL_X = re.compile(r"\d{4,5}x")  # a CPU, not a zoom: 9950X, 14950X
 _YUAN = re.compile(r"(?<=[\d萬])\s*元")

@@ -2689,3 +2689,19 @@ def test_a_figure_a_device_will_break_is_a_bound_not_a_conflict() -> None:
         ("galaxy s42+ : 5000mAh , 45W", ""),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_an_event_s_day_without_a_model_is_the_launch_date_story_of_that_day() -> None:
+    """ "Unpacked: August 3, Seoul." names no model, but it dates the event the Galaxy Z Fold
+    21's launch story dates, so it is that story; an ordinal day ("August 3rd") is that day,
+    and another event day or another claim on that day is not."""
+    found = stories(
+        ("Samsung Galaxy Unpacked for Z Fold 21 and Z Flip 21 set for August 3 in Seoul", ""),
+        ("Unpacked: August 3, Seoul. 🗓️", ""),
+        ("Samsung's Z Fold 21 and Flip 21 launch event is reportedly set for August 3rd", ""),
+        ("三星 Unpacked 8 月 3 日首爾舉行 新一代摺機登場", ""),
+        ("Unpacked: January 28, San Jose.", ""),
+        ("Galaxy S45 Ultra battery: 6,000mAh", ""),
+    )
+    assert len({*found[:4]}) == 1, found
+    assert len(set(found)) == 3, found

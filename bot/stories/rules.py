@@ -279,15 +279,22 @@ class Fingerprint:
         return self._keys(stored=False)
 
     def _keys(self, stored: bool) -> tuple[str, ...]:
+        # a launch or an event on a day: "Unpacked: July 22, NYC" finds the Fold 8's launch date
+        dated = tuple(
+            f"e:{c}"
+            for c in self.lead
+            if c.startswith("date:")
+            and any(e == "launch" or e in claiming.EVENTS for e in self.lead)
+        )
         if self.subject is None:
-            pairs = tuple(f"w:{n}" for n in self.names if not n.startswith("brand:"))
+            pairs = (*dated, *(f"w:{n}" for n in self.names if not n.startswith("brand:")))
             # a tipster's bare number ("6090 TGP 600W") looks up the models with that number
             # (d:) and is found by them under b:, so a post with a model never looks up every
             # model of another brand that shares its number
             bare = tuple(f"{'b' if stored else 'd'}:{n}" for n in _bare_numbers(self.lead))
             return (*band_keys(self.signature), *pairs, *bare)
         words = grammar()
-        keys = [f"{'d' if stored else 'b'}:{n}" for n in _model_numbers(self.about())]
+        keys = [*dated, *(f"{'d' if stored else 'b'}:{n}" for n in _model_numbers(self.about()))]
         for name in dict.fromkeys((*self.about(), *self.headline)):
             parts = name.split(" ")
             keys.append(f"s:{family_of(name, words)}")
@@ -1148,6 +1155,9 @@ def comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 conflict,
                 f"the same model number ({number})",
             )
+        if (event := _event_dated(post, story) or _event_dated(story, post)) is not None:
+            # "Unpacked. February 7. San Jose." is the Galaxy S35's Unpacked date story
+            return Comparison(True, f"the same event on the same day ({event})", 1)
         if post.subject != story.subject:
             return Comparison(False, "one names a model, the other none")
         near = similarity(post.signature, story.signature)
@@ -1189,6 +1199,22 @@ def comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
         d for d in strangers if family_of(d, words) not in families and not is_code(d, words)
     ]
     return _claims_compared(post, story, conflict, f"same model ({post.subject})", strangers)
+
+
+def _event_dated(unnamed: Fingerprint, named: Fingerprint) -> str | None:
+    """Return the event and day a title that names no model dates, when a title naming a model
+    dates its launch or that event on that day ("Unpacked: July 22, NYC" and "Galaxy Z Fold 8
+    and Flip 8 launch event set for July 22nd"), and says nothing else."""
+    if unnamed.subject is not None or named.subject is None:
+        return None
+    events = [c for c in unnamed.lead if c in claiming.EVENTS]
+    days = [c for c in unnamed.lead if c.startswith("date:")]
+    said = set(_telling(unnamed.lead)) - {*events, *days, "launch"}
+    if len(events) != 1 or len(days) != 1 or any(not c.startswith("n:") for c in said):
+        return None
+    if days[0] not in named.lead or not {events[0], "launch"} & set(named.lead):
+        return None
+    return f"{events[0]}, {days[0].partition(':')[2]}"
 
 
 def _named(designation: str, names: Sequence[str]) -> bool:

@@ -2705,3 +2705,15 @@ def test_an_event_s_day_without_a_model_is_the_launch_date_story_of_that_day() -
     )
     assert len({*found[:4]}) == 1, found
     assert len(set(found)) == 3, found
+
+
+def test_a_figure_a_chip_goes_past_or_a_battery_exceeds_is_a_bound() -> None:
+    """ "The first phone chip past 5GHz" and "battery to exceed 5,000mAh" say more than the
+    figure: the 5.3GHz and 5,300mAh reports are their leaks, not corrections of them."""
+    found = stories(
+        ("Dimensity 9900 prime core to hit 5.3GHz", ""),
+        ("Dimensity 9900 could be the first phone chip past 5GHz", ""),
+        ("Pixel 31 Pro battery to exceed 5,000mAh", ""),
+        ("Pixel 31 Pro rumored to get a 5,300mAh battery", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

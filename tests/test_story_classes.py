@@ -2717,3 +2717,16 @@ def test_a_figure_a_chip_goes_past_or_a_battery_exceeds_is_a_bound() -> None:
         ("Pixel 31 Pro rumored to get a 5,300mAh battery", ""),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_an_architecture_named_first_is_not_the_title_s_subject() -> None:
+    """ "AMD Zen 9 桌機旗艦 Ryzen 9 14950X 傳 32 核心" is about the 14950X, built on Zen 9;
+    a title that names only the architecture is about it."""
+    reader = Reader()
+    assert reader.read("AMD Zen 9 桌機旗艦 Ryzen 9 14950X 傳 32 核心", "").subject == "14950x"
+    assert reader.read("AMD Zen 9 details leak: wider cores", "").subject == "zen 9"
+    found = stories(
+        ("AMD Ryzen 9 14950X Zen 9 Desktop CPU To Feature 32 Cores & 6.1 GHz Boost", ""),
+        ("AMD Zen 9 桌機旗艦 Ryzen 9 14950X 傳 32 核心", ""),
+    )
+    assert found[0] == found[1], found

@@ -51,6 +51,7 @@ class Grammar:
     ordinals: Mapping[str, int]
     line_brands: Mapping[str, str]  # a line -> its brand ("iphone" -> "apple")
     tiers: frozenset[str]  # lines whose one-digit number is a tier ("Ryzen 9")
+    architectures: frozenset[str]  # lines that name a design, not a product ("Zen 6")
     camel_words: frozenset[str]  # names written camel-cased as one word ("MacBook")
 
 
@@ -86,6 +87,7 @@ def grammar() -> Grammar:
         ordinals={str(k): int(v) for k, v in data["ordinals"].items()},
         line_brands={str(k): str(v) for k, v in data["line_brands"].items()},
         tiers=frozenset(str(w) for w in data["tiers"]),
+        architectures=frozenset(str(w) for w in data["architectures"]),
         camel_words=frozenset(str(w) for w in data["camel_words"]),
     )
 

@@ -492,6 +492,8 @@ class Reader:
         # A title that names no model leaves it to the text (a device there before a chip)
         # a model code (V2611A) is the subject only when the post names no model by its name
         named = _headed([d for d in headline if not is_code(d, words)], title, words)
+        products = [d for d in named if d.split(" ")[0] not in words.architectures]
+        named = [*products, *(d for d in named if d not in products)]
         subject = (
             series_subject(named, words)
             or (named[0] if named else None)

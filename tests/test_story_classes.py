@@ -2730,3 +2730,15 @@ def test_an_architecture_named_first_is_not_the_title_s_subject() -> None:
         ("AMD Zen 9 桌機旗艦 Ryzen 9 14950X 傳 32 核心", ""),
     )
     assert found[0] == found[1], found
+
+
+def test_a_case_material_and_a_bluetooth_listing_are_claims() -> None:
+    """ "Plastic Apple Watch SE 6 in the works" and "Apple Watch SE 6 傳改用塑膠機身" say one
+    thing; so do "Nothing Ear (6) Bluetooth SIG" and "Nothing Ear 6 spotted on Bluetooth SIG"."""
+    found = stories(
+        ("Report: plastic Apple Watch SE 6 in the works", ""),
+        ("Apple Watch SE 6 傳改用塑膠機身", ""),
+        ("Nothing Ear (6) Bluetooth SIG", ""),
+        ("Nothing Ear 6 spotted on Bluetooth SIG ahead of launch", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

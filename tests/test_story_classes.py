@@ -2742,3 +2742,15 @@ def test_a_case_material_and_a_bluetooth_listing_are_claims() -> None:
         ("Nothing Ear 6 spotted on Bluetooth SIG ahead of launch", ""),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_product_brought_back_is_one_claim_however_it_is_said() -> None:
+    """ "Google un-cancels the third Pixel Tablet", "Pixel Tablet 3 reportedly revived" and
+    "the next Pixel Tablet is back on" report one leak: the product is revived."""
+    found = stories(
+        ("Google un-cancels the third Pixel Tablet", ""),
+        ("Google's next Pixel Tablet is back on, with Tensor G9", ""),
+        ("Pixel Tablet 3 reportedly revived, say Google's plans", ""),
+        ("Pixel Tablet 3 battery: 9,000mAh", ""),
+    )
+    assert found[0] == found[1] == found[2] != found[3], found

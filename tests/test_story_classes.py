@@ -2754,3 +2754,13 @@ def test_a_product_brought_back_is_one_claim_however_it_is_said() -> None:
         ("Pixel Tablet 3 battery: 9,000mAh", ""),
     )
     assert found[0] == found[1] == found[2] != found[3], found
+
+
+def test_a_product_killed_is_cancelled() -> None:
+    """ "Samsung kills the Galaxy S40 Edge" and "Galaxy S40 Edge cancelled" are one leak."""
+    found = stories(
+        ("Galaxy S40 Edge cancelled, S40 series back to three models", ""),
+        ("Samsung kills the Galaxy S40 Edge", ""),
+        ("Galaxy S40 Edge battery: 4,400mAh", ""),
+    )
+    assert found[0] == found[1] != found[2], found

@@ -2764,3 +2764,20 @@ def test_a_product_killed_is_cancelled() -> None:
         ("Galaxy S40 Edge battery: 4,400mAh", ""),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_a_resolution_in_pixels_is_a_figure_that_tells_two_leaks_apart() -> None:
+    """ "Quest 9 will have 3,200 × 3,200 per eye resolution", whose text repeats the
+    September 20 launch, is not the Quest 9's launch date story: its title's figure is a
+    resolution the date story's title does not give; and "3200x3200" is that resolution."""
+    found = stories(
+        ("Report: Quest 9 coming September 20", "Meta will reveal the Quest 9 at Connect."),
+        (
+            "Quest 9 Will Have 3,200 × 3,200 Per Eye Resolution, Supply Chain Report Claims",
+            "Meta Quest 9 will use 3200x3200 LCD panels per eye. Yesterday we reported the "
+            "headset launches at Connect on September 20.",
+        ),
+        ("Meta Quest 9 傳改用單眼 3200x3200 面板", ""),
+    )
+    assert found[0] != found[1] == found[2], found
+    assert "px:3200x3200" in Reader().read("Quest 9: 3,200 × 3,200 per eye", "").claims

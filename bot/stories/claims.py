@@ -494,6 +494,8 @@ def _fact(token: str, before: str, following: str, models: set[str]) -> str | No
     if token.startswith("date-"):
         _, month, part = token.split("-", 2)
         return f"when:{month}-{part}"  # a part of a month: no contradiction with a day in it
+    if token.startswith("px-"):
+        return f"px:{token.removeprefix('px-')}"  # "2800x2800": a resolution
     if token.startswith(("hkd-", "twd-")):
         return token.replace("-", ":", 1)
     if token.startswith("month-"):

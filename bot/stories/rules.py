@@ -196,6 +196,10 @@ _BOUND = re.compile(r"(?<![a-z])(sub|under|over|above|below|near|max)-(?=\d)")
 _GLUED_PLUS = re.compile(
     r"(?<=[a-z]\d)\+(?=\s+\d)|(?<=[a-z]\d\d)\+(?=\s+\d)|(?<=\d)\+(?=\s?[:：]\s*\d)"
 )
+# a screen's or a render's pixels, width by height: "2800x2800", "3840 × 2160"
+_PIXELS = re.compile(
+    r"(?<![\d.,])(\d{3,5}|\d,\d{3})\s*[x×*]\s*(\d{3,5}|\d,\d{3})(?![\d.,]|\s*(?:mm|cm))"
+)
 _MODEL_X = re.compile(r"\d{4,5}x")  # a CPU, not a zoom: 9950X, 14950X
 _YUAN = re.compile(r"(?<=[\d萬])\s*元")
 _OTHER_DOLLARS = re.compile(
@@ -580,6 +584,9 @@ class Reader:
         # and accents come off the Latin letters ("fēnix 9" is the Fenix 9)
         folded = fold(unglue(text.replace("，", "， ")), ignore_accents=True)
         folded = _CORES_THREADS.sub(r" \1 cores \2 threads ", folded)  # "24C48T", "6C/12T"
+        folded = _PIXELS.sub(  # "2800x2800 per eye", "3,840 × 3,552"
+            lambda m: f" px-{m.group(1).replace(',', '')}x{m.group(2).replace(',', '')} ", folded
+        )
         folded = _CORE_LAYOUT.sub(" cores ", folded)
         folded = _DASHED.sub(r"\1\2 \3 \4", folded)  # Fujifilm's "X-T6" is its "XT6"
         folded = _QUARTER.sub(r" q\1 \2 ", folded)  # an analyst's "3Q34" is Q3 of '34

@@ -2781,3 +2781,21 @@ def test_a_resolution_in_pixels_is_a_figure_that_tells_two_leaks_apart() -> None
     )
     assert found[0] != found[1] == found[2], found
     assert "px:3200x3200" in Reader().read("Quest 9: 3,200 × 3,200 per eye", "").claims
+
+
+def test_a_model_a_title_names_in_passing_is_not_its_subject() -> None:
+    """ "Huawei Mate X9 to launch in early September, ahead of Mate 95 series" is the Mate X9's
+    launch story, the one "華為 Mate X9 傳 9 月初發表" tells; the Mate 95 is named in passing,
+    as is the Fold 14 a thinner phone is compared with. A figure after "than" stays."""
+    found = stories(
+        ("Huawei Mate X9 to launch in early September, ahead of Mate 95 series", ""),
+        ("華為 Mate X9 傳 9 月初發表", ""),
+        ("OnePlus Ace 9 to launch on April 15, same day as Oppo Find X14 Ultra", ""),
+        ("一加 Ace 9 手机定档 4 月 15 日发布", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found
+    reader = Reader()
+    assert reader.read("Honor Magic V9 is thinner than the Galaxy Z Fold 14", "").headline == (
+        "v9",
+    )
+    assert "mah:5000+" in reader.read("Galaxy S45 battery more than 5,000mAh", "").claims

@@ -156,6 +156,7 @@ class Glossary:
     month_parts: Mapping[str, str]  # "late" -> "late", "下旬" -> "late"
     asides: re.Pattern[str]  # a comparison, a deal, a review, a round-up
     trends: re.Pattern[str]  # products in the plural, a trend's words ("foldables")
+    mentions: re.Pattern[str]  # a model named in passing: "ahead of the Mate 90 series"
     event_months: Mapping[str, frozenset[str]]  # "ces" -> {"1"}, "q2" -> {"4", "5", "6"}
 
 
@@ -205,7 +206,13 @@ def glossary() -> Glossary:
         str(name): frozenset(str(m) for m in found) for name, found in data["event_months"].items()
     }
     trends = re.compile("|".join(_phrase_pattern(str(p)) for p in data["trends"]))
-    return Glossary(phrases, pattern, parts, asides, trends, months)
+    # up to the end of its clause
+    mentions = re.compile(
+        "(?:"
+        + "|".join(_phrase_pattern(str(p)) for p in data["mentions_before"])
+        + r")\s*([^,，:：;；|()（）]{2,40})"
+    )
+    return Glossary(phrases, pattern, parts, asides, trends, mentions, months)
 
 
 _ENDINGS = ("ing", "ed", "es", "s", "d")

@@ -472,7 +472,7 @@ class Reader:
         sentences = self._sentences(text)
         text_tokens = [token for sentence in sentences for token in sentence]
         words, units = self._words, self._units
-        headline = designations(title_tokens, words, units, _CHIPS)
+        headline = designations(self._named_tokens(title, title_tokens), words, units, _CHIPS)
         body = designations(text_tokens, words, units, _CHIPS)
         if not headline and (spelled := _title_spells(body, title_tokens, words)):
             headline = (spelled,)  # "Mini 6 Pro FCC" is the "DJI Mini 6 Pro" its text names
@@ -565,6 +565,19 @@ class Reader:
         return Fingerprint(
             subject, headline, found, claimed, signature, (), quoted, lead=lead, names=names
         )
+
+    def _named_tokens(self, title: str, tokens: list[str]) -> list[str]:
+        """Return a title's tokens but for the models it names in passing ("ahead of the
+        Mate 90 series"), if it names any other."""
+        mentions = glossary().mentions
+        folded = fold(html.unescape(title))
+        if not mentions.search(folded):
+            return tokens
+        words, units = self._words, self._units
+        named = designations(tokens, words, units, _CHIPS)
+        rest = self._tokens(mentions.sub(" , ", folded))
+        kept = designations(rest, words, units, _CHIPS)
+        return rest if kept and len(kept) < len(named) else tokens
 
     def _sentences(self, text: str) -> list[list[str]]:
         """Return the tokens of each sentence of a text."""

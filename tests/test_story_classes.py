@@ -2799,3 +2799,18 @@ def test_a_model_a_title_names_in_passing_is_not_its_subject() -> None:
         "v9",
     )
     assert "mah:5000+" in reader.read("Galaxy S45 battery more than 5,000mAh", "").claims
+
+
+def test_the_model_a_title_s_one_succeeds_is_not_its_subject() -> None:
+    """ "19PM successor? iPhone 23 Pro Max battery tipped at 5,400mAh" is the iPhone 23 Pro
+    Max's battery story; "Pixel Tablet successor is alive" is still the Pixel Tablet's."""
+    found = stories(
+        ("iPhone 23 Pro Max rumored to feature 5,400 mAh battery", ""),
+        ("19PM successor? iPhone 23 Pro Max battery tipped at 5,400mAh", ""),
+    )
+    assert found[0] == found[1], found
+    reader = Reader()
+    assert reader.read("19PM successor? iPhone 23 Pro Max battery", "").headline == (
+        "iphone 23 pro max",
+    )
+    assert reader.read("Google Pixel Tablet successor is alive", "").subject == "pixel tablet"

@@ -211,6 +211,10 @@ def glossary() -> Glossary:
         "(?:"
         + "|".join(_phrase_pattern(str(p)) for p in data["mentions_before"])
         + r")\s*([^,，:：;；|()（）]{2,40})"
+        # or before: "17PM successor? iPhone 21 Pro Max battery tipped at 5,100mAh"
+        + r"|([^,，:：;；|()（）?？]{2,30}?)\s*(?:"
+        + "|".join(_phrase_pattern(str(p)) for p in data["mentions_after"])
+        + ")"
     )
     return Glossary(phrases, pattern, parts, asides, trends, mentions, months)
 

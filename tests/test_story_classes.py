@@ -2814,3 +2814,22 @@ def test_the_model_a_title_s_one_succeeds_is_not_its_subject() -> None:
         "iphone 23 pro max",
     )
     assert reader.read("Google Pixel Tablet successor is alive", "").subject == "pixel tablet"
+
+
+def test_a_region_only_a_text_gives_contradicts_nothing() -> None:
+    """A Taiwanese post dating the Unpacked in "美國時間" (US time) is the Unpacked story,
+    though another report of it said China; regions both titles give still tell two leaks
+    ("PS7 Pro EU price" and "PS7 Pro JP price")."""
+    found = stories(
+        (
+            "Samsung Galaxy Unpacked for Z Fold 15 and Z Flip 15 is on August 11",
+            "The invite also says the launch in China follows a day later.",
+        ),
+        (
+            "三星夏季 Unpacked 傳 8/11 登場 新摺疊機 Z Fold15、Z Flip15 蓄勢待發",
+            "根據外流邀請函，三星夏季 Galaxy Unpacked 將於美國時間 8 月 11 日舉行。",
+        ),
+        ("PS7 Pro EU price", "Sony raises the PS7 Pro's price in Europe."),
+        ("PS7 Pro JP price", "PS7 Pro price in Japan goes up to 139,980 yen."),
+    )
+    assert found[0] == found[1] != found[2] != found[3], found

@@ -1155,9 +1155,24 @@ def conflict_of(post: Fingerprint, story: Fingerprint) -> tuple[str, set[str], s
     """Find what a post contradicts in a story: a fact, a figure it quotes as wrong, or a
     figure its title gives against one a report's title gave."""
     return (
-        contradiction(story.claims, post.claims)
+        contradiction(*_regions_titled(story, post))
         or _corrected(post, story)
         or _titles_differ(post, story)
+    )
+
+
+def _regions_titled(story: Fingerprint, post: Fingerprint) -> tuple[Sequence[str], ...]:
+    """Return the story's claims and the post's, without their regions unless both titles
+    give one: "EU price" against "US price" are two leaks, but a text's "美國時間 8 月 13 日"
+    (US time) is no region of the Unpacked date a Chinese certification's story repeats."""
+    titled = any(c.startswith("region:") for c in post.lead) and any(
+        c.startswith("region:") for report in story.each_report() for c in report.lead
+    )
+    if titled:
+        return story.claims, post.claims
+    return tuple(
+        tuple(c for c in claims if not c.startswith("region:"))
+        for claims in (story.claims, post.claims)
     )
 
 

@@ -2833,3 +2833,12 @@ def test_a_region_only_a_text_gives_contradicts_nothing() -> None:
         ("PS7 Pro JP price", "PS7 Pro price in Japan goes up to 139,980 yen."),
     )
     assert found[0] == found[1] != found[2] != found[3], found
+
+
+def test_a_count_times_a_core_design_is_cores_not_a_zoom() -> None:
+    """ "8x Zen 9" is eight Zen 9 cores, not an 8x zoom: "Steam Deck 5 uses AMD 'Kestrel'
+    APU: 8x Zen 9" claims cores, as "8 核 Zen 9" does."""
+    reader = Reader()
+    claims = reader.read("Steam Deck 5 uses AMD 'Kestrel' APU: 8x Zen 9, 24CU RDNA 7", "").claims
+    assert "cores" in claims and "x:8" not in claims
+    assert "x:8" in reader.read("Find X15 Ultra: 8x periscope", "").claims

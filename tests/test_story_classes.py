@@ -2842,3 +2842,14 @@ def test_a_count_times_a_core_design_is_cores_not_a_zoom() -> None:
     claims = reader.read("Steam Deck 5 uses AMD 'Kestrel' APU: 8x Zen 9, 24CU RDNA 7", "").claims
     assert "cores" in claims and "x:8" not in claims
     assert "x:8" in reader.read("Find X15 Ultra: 8x periscope", "").claims
+
+
+def test_pixels_in_taiwanese_with_grouped_thousands_are_megapixels() -> None:
+    """ "Sony A9 IV 畫素更正為 5,000 萬" is 50 MP, the corrected figure's story."""
+    found = stories(
+        ("Sony A9 IV to jump to a 60 MP stacked sensor", ""),
+        ("Tipster corrects Sony A9 IV sensor: 50 MP, not 60 MP", ""),
+        ("Sony A9 IV 畫素更正為 5,000 萬", ""),
+    )
+    assert found[0] != found[1] == found[2], found
+    assert "mp:50" in Reader().read("Sony A9 IV 畫素更正為 5,000 萬", "").claims

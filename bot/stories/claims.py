@@ -303,6 +303,8 @@ _CAMERA_WORDS = "|".join(
         "感光",
         "大底",
         "cmos",
+        "画素",  # Taiwan's word for pixels: "畫素更正為 6,700 萬"
+        "像素",
     ]
 )
 _NEWS_DAY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:晚间|早间|上午|下午)?\s*(?:消息|讯|电)")
@@ -395,11 +397,11 @@ def write_dates(folded: str, words: Glossary) -> str:
     )
     # and after one, in the same clause: "长焦换 1/2 英寸 4800 万" (not "主摄卖了 500 万台")
     folded = re.sub(
-        rf"((?:{_CAMERA_WORDS})[^，,。；;！!？?|]{{0,16}}?)(?<![\d.,])(\d+(?:\.\d+)?)\s*(万|亿)"
+        rf"((?:{_CAMERA_WORDS})[^，,。；;！!？?|]{{0,16}}?)(?<![\d.,])(\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)\s*(万|亿)"
         r"(?!\s*[\d台部件人次份个元张块])",
         lambda m: (
             f"{m.group(1)} "
-            f"{number(str(float(m.group(2)) * CHINESE_SCALE[m.group(3) + '像素']))} mp "
+            f"{number(str(float(number(m.group(2))) * CHINESE_SCALE[m.group(3) + '像素']))} mp "
         ),
         folded,
     )

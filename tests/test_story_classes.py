@@ -2853,3 +2853,16 @@ def test_pixels_in_taiwanese_with_grouped_thousands_are_megapixels() -> None:
     )
     assert found[0] != found[1] == found[2], found
     assert "mp:50" in Reader().read("Sony A9 IV 畫素更正為 5,000 萬", "").claims
+
+
+def test_a_sony_alpha_in_a_tipster_s_shorthand_is_that_alpha() -> None:
+    """ "A7M7" is the A7 VII and "A7R8" the A7R VIII; the Galaxy A75 stays the A75."""
+    reader = Reader()
+    assert reader.read("索尼 A7M7 曝光：5000 万像素堆栈式传感器", "").subject == "a7 vii"
+    assert reader.read("A7R8 1亿堆栈，4月发布", "").subject == "a7r viii"
+    assert reader.read("Galaxy A75 battery: 6,000mAh", "").subject == "a75"
+    found = stories(
+        ("Sony A7R VIII to jump to a 100MP stacked sensor", ""),
+        ("A7R8 1亿像素堆栈，4月发布", ""),
+    )
+    assert found[0] == found[1], found

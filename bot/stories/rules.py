@@ -229,6 +229,10 @@ _HALF = re.compile(r"(?<![a-z0-9])([12])h(\d{2})(?![a-z0-9])")
 _APPLE_WATCH_SERIES = re.compile(r"(apple\s*watch)\s*s(\d{1,2})(?![a-z0-9])")
 _DASHED = re.compile(r"(?<![a-z0-9-])([a-z])-([a-z]{1,3})(\d{1,3})([a-z]?)(?![a-z0-9])")
 _CORES_THREADS = re.compile(r"(?<![a-z0-9])(\d{1,3})c\s?/?\s?(\d{1,3})t(?![a-z0-9])")
+# a Sony Alpha's generation in a tipster's shorthand: "A7M6" and "A7RM6" are the A7 VI and
+# the A7R VI, "A7R7" the A7R VII (not a Galaxy A75: a Mark or a letter before the number)
+_ALPHA_MARK = re.compile(r"(?<![a-z0-9])a([179])(?:(r|s|c|cr)?m|(r|s|c|cr))(\d{1,2})(?![a-z0-9])")
+_ROMAN = ("", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
 # cores of a design, not a zoom: "6x Zen 6", "8x Cortex-X930"
 _CORES_TIMES = re.compile(r"(?<![a-z0-9.])(\d{1,2})\s?x\s+(?=zen|cortex|oryon|c\d|a\d{2,3}\b)")
 # a core layout, not a model: "16P + 32E + 4LPE", "8P+16E"
@@ -604,6 +608,13 @@ class Reader:
         )
         folded = _CORE_LAYOUT.sub(" cores ", folded)
         folded = _CORES_TIMES.sub(r" \1 cores ", folded)
+        folded = _ALPHA_MARK.sub(
+            lambda m: (
+                f" a{m.group(1)}{m.group(2) or m.group(3) or ''} "
+                f"{_ROMAN[int(m.group(4))] if int(m.group(4)) < len(_ROMAN) else m.group(4)} "
+            ),
+            folded,
+        )
         folded = _DASHED.sub(r"\1\2 \3 \4", folded)  # Fujifilm's "X-T6" is its "XT6"
         folded = _QUARTER.sub(r" q\1 \2 ", folded)  # an analyst's "3Q34" is Q3 of '34
         folded = _HALF.sub(r" h\1 \2 ", folded)  # and "1H35" the first half of '35

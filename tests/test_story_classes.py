@@ -2866,3 +2866,16 @@ def test_a_sony_alpha_in_a_tipster_s_shorthand_is_that_alpha() -> None:
         ("A7R8 1亿像素堆栈，4月发布", ""),
     )
     assert found[0] == found[1], found
+
+
+def test_meta_s_display_glasses_are_a_line_with_generations() -> None:
+    """ "Meta Ray-Ban Display 4" is a numbered product, whoever writes it, and its price story
+    is one: not the "Meta 4" nor a post with no model."""
+    reader = Reader()
+    assert reader.read("Meta Ray-Ban Display 4 will cost $699", "").subject == "raybandisplay 4"
+    found = stories(
+        ("Meta Ray-Ban Display 4 will cost $699, with a second display", ""),
+        ("Report: Meta Ray-Ban Display 4 To Cost $699", ""),
+        ("Meta 雷朋 Display 4 智能眼镜售价曝光：699 美元", ""),
+    )
+    assert len(set(found)) == 1, found

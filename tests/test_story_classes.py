@@ -2879,3 +2879,8 @@ def test_meta_s_display_glasses_are_a_line_with_generations() -> None:
         ("Meta 雷朋 Display 4 智能眼镜售价曝光：699 美元", ""),
     )
     assert len(set(found)) == 1, found
+
+
+def test_pixels_before_a_partly_stacked_sensor_are_megapixels() -> None:
+    """ "5000万 部分堆栈" is a 50 MP partially stacked sensor."""
+    assert "mp:50" in Reader().read("#索尼A7M7# 5000万 部分堆栈", "").claims

@@ -391,7 +391,7 @@ def write_dates(folded: str, words: Glossary) -> str:
     # a camera's pixels written without 像素: "2 亿潜望" is a 200 MP periscope, "双 5000 万前摄"
     # two 50 MP selfie cameras
     folded = re.sub(
-        rf"(?<![\d.,])(\d+(?:\.\d+)?)\s*(万|亿)(?=\s*(?:{_CAMERA_WORDS}))",
+        rf"(?<![\d.,])(\d+(?:\.\d+)?)\s*(万|亿)(?=\s*(?:部分|全|双层)?\s*(?:{_CAMERA_WORDS}))",
         lambda m: f" {number(str(float(m.group(1)) * CHINESE_SCALE[m.group(2) + '像素']))} mp ",
         folded,
     )

@@ -2884,3 +2884,18 @@ def test_meta_s_display_glasses_are_a_line_with_generations() -> None:
 def test_pixels_before_a_partly_stacked_sensor_are_megapixels() -> None:
     """ "5000万 部分堆栈" is a 50 MP partially stacked sensor."""
     assert "mp:50" in Reader().read("#索尼A7M7# 5000万 部分堆栈", "").claims
+
+
+def test_a_day_counted_from_an_event_is_no_battery_life() -> None:
+    """ "峰会第二天" (the summit's second day) and "one day after the summit" place a launch in
+    time; neither is a figure of days that contradicts the other."""
+    found = stories(
+        ("小米29 / 29 Pro 9月24日 发布", "小米29 标准版、Pro 定档 9 月 24 日，骁龙峰会第二天。"),
+        (
+            "Xiaomi 29 and 29 Pro to launch on September 24",
+            "Xiaomi will unveil the Xiaomi 29 on September 24, one day after the Snapdragon "
+            "Summit.",
+        ),
+    )
+    assert found[0] == found[1], found
+    assert "days:12" in Reader().read("Watch 9 battery: 12 days", "").claims

@@ -323,6 +323,14 @@ def write_dates(folded: str, words: Glossary) -> str:
     folded = re.sub(
         r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:晚间|早间|上午|下午)?\s*(?:消息|讯|电)", " ", folded
     )
+    # a day counted from another, not a battery's days: "骁龙峰会第二天", "one day after
+    # Qualcomm's Snapdragon Summit", "3 days later"
+    folded = re.sub(
+        r"第\s*[一二两三四五六七八九十\d]{1,3}\s*天"
+        r"|(?<![a-z0-9])(?:a|one|two|three|\d{1,2})\s+days?\s+(?:after|before|later|earlier|ahead)",
+        " ",
+        folded,
+    )
     # 三月底, 十二月: months written in Chinese numerals
     folded = re.sub(
         r"(?<![一二三四五六七八九十])(十[一二]|[一二三四五六七八九十])\s*月",

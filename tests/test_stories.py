@@ -306,61 +306,62 @@ RECALL_FLOOR = 0.85
 # the second held-out set (tests/data/stories/held_out_2/), written while the rules stood
 # still; measured at the second pass and at the third (once by a failing run of this test
 # before the third pass was final, 0.932 / 0.683, and once by CI on the final rules, the same)
-HELD_OUT_2_PRECISION = 0.98  # 0.989 at the eighth to tenth passes (0.944 at the seventh)
-HELD_OUT_2_RECALL = 0.75  # 0.752 at the eleventh pass (0.741 at the tenth, 0.728 at the ninth)
+HELD_OUT_2_PRECISION = 0.98  # 0.990 at the eleventh pass (0.989 at the eighth to tenth)
+HELD_OUT_2_RECALL = 0.75  # 0.760 at the eleventh pass (0.741 at the tenth, 0.728 at the ninth)
 # the third held-out set (tests/data/stories/held_out_3/), written blind to the third pass and
 # committed before it was measured, once with the rules before issue 22 and once with these
-HELD_OUT_3_PRECISION = 0.99  # 1.000 at the eighth to tenth passes (0.989 at the seventh)
-HELD_OUT_3_RECALL = 0.88  # 0.885 at the tenth pass (0.880 at the ninth, 0.875 at the eighth)
-HELD_OUT_4_PRECISION = 0.95  # 0.956 at the ninth and tenth passes (0.955 at the eighth)
-HELD_OUT_4_RECALL = 0.93  # 0.934 at the eleventh pass (0.927 at the tenth, 0.918 at the ninth)
+HELD_OUT_3_PRECISION = 0.99  # 1.000 at the eighth to eleventh passes (0.989 at the seventh)
+HELD_OUT_3_RECALL = 0.89  # 0.900 (0.8998) at the eleventh pass (0.885 at the tenth)
+HELD_OUT_4_PRECISION = 0.95  # 0.957 at the eleventh pass (0.956 at the ninth and tenth)
+HELD_OUT_4_RECALL = 0.94  # 0.941 at the eleventh pass (0.927 at the tenth, 0.918 at the ninth)
 # the fifth held-out set (held_out_5/), written blind beside the fifth pass's diagnosis set
 # (tuning/e_*.yaml) and committed before it was measured
-HELD_OUT_5_PRECISION = 0.94  # 0.943 at the ninth and tenth passes (0.974 at the eighth)
-HELD_OUT_5_RECALL = 0.93  # 0.932 at the eleventh pass (0.923 at the ninth and tenth)
+HELD_OUT_5_PRECISION = 0.94  # 0.944 at the eleventh pass (0.943 at the ninth and tenth)
+HELD_OUT_5_RECALL = 0.93  # 0.938 at the eleventh pass (0.923 at the ninth and tenth)
 # the sixth held-out set, written with a brief that asks for more background repeated in
-# write-ups; measured with the fifth pass's rules and the later ones
-# lowered at the eleventh pass, as were held_out_8/ to held_out_10/ and held_out_12/: the
-# rules it settled on tuning data alone (tests/data/stories/tuning/) give these sets less
-# and the others more, 0.972 / 0.915 -> 0.974 / 0.917 pooled over held_out_2/ to 18/
-# (docs/stories.md, the eleventh pass); no rule was chosen or undone by these figures
+# write-ups; measured with the fifth pass's rules and the later ones. Its precision floor,
+# held_out_8/'s recall floor and held_out_10/'s precision floor were lowered at the eleventh
+# pass, the first floors ever lowered: the rules it settled on tuning data alone
+# (tests/data/stories/tuning/) give these three figures less and the sets as a whole more,
+# 0.973 / 0.917 -> 0.977 / 0.927 pooled over held_out_2/ to 19/ (docs/stories.md, the
+# eleventh pass); no rule was chosen or undone by these figures
 HELD_OUT_6_PRECISION = 0.95  # 0.958 at the eleventh pass (0.965 at the tenth, 0.958 at the ninth)
-HELD_OUT_6_RECALL = 0.88  # 0.881 at the eleventh pass (0.892 at the tenth, 0.885 at the ninth)
+HELD_OUT_6_RECALL = 0.89  # 0.898 at the eleventh pass (0.892 at the tenth, 0.885 at the ninth)
 # the seventh to tenth held-out sets, written blind with the sixth pass's brief during the
 # seventh pass, beside its diagnosis files (tuning/i_*, j_*, k_*, n_*), each committed before
 # it was measured with the fifth pass's rules, then measured at the end of each pass
-HELD_OUT_7_PRECISION = 0.94  # 0.948 at the eleventh pass (0.931 at the tenth, 0.919 at the ninth)
-HELD_OUT_7_RECALL = 0.87  # 0.880 at the tenth pass, 0.8796 (0.871 at the ninth)
-HELD_OUT_8_PRECISION = 0.95  # 0.954 at the tenth pass (0.944 at the ninth, 0.943 at the eighth)
+HELD_OUT_7_PRECISION = 0.94  # 0.950 (0.9497) at the eleventh pass (0.931 at the tenth)
+HELD_OUT_7_RECALL = 0.90  # 0.908 at the eleventh pass (0.880 at the tenth, 0.871 at the ninth)
+HELD_OUT_8_PRECISION = 0.95  # 0.954 at the tenth and eleventh passes (0.944 at the ninth)
 HELD_OUT_8_RECALL = 0.92  # 0.927 at the eleventh pass (0.932 at the tenth, 0.902 at the ninth)
-HELD_OUT_9_PRECISION = 0.99  # 1.000 at the tenth pass (0.981 at the ninth, 0.954 at the eighth)
-HELD_OUT_9_RECALL = 0.92  # 0.925 at the eleventh pass (0.932 at the tenth, 0.930 at the ninth)
-HELD_OUT_10_PRECISION = 0.97  # 0.972 at the eleventh pass (1.000 at the tenth, 0.985 at the ninth)
-HELD_OUT_10_RECALL = 0.92  # 0.921 at the tenth pass (0.916 at the ninth, 0.907 at the eighth)
+HELD_OUT_9_PRECISION = 0.99  # 1.000 at the tenth and eleventh passes (0.981 at the ninth)
+HELD_OUT_9_RECALL = 0.94  # 0.945 at the eleventh pass (0.932 at the tenth, 0.930 at the ninth)
+HELD_OUT_10_PRECISION = 0.98  # 0.986 at the eleventh pass (1.000 at the tenth, 0.985 at the ninth)
+HELD_OUT_10_RECALL = 0.92  # 0.927 at the eleventh pass (0.921 at the tenth, 0.916 at the ninth)
 # the eleventh held-out set, written at the start of the eighth pass (0.944 / 0.879 with the
 # fifth pass's rules, 0.993 / 0.925 with the seventh's), and the twelfth, written after its
 # last fix (0.884 / 0.848 with the fifth's, 0.983 / 0.934 with the seventh's)
-HELD_OUT_11_PRECISION = 0.99  # 0.993 at the eighth to tenth passes
-HELD_OUT_11_RECALL = 0.93  # 0.933 at the tenth pass (0.940 at the ninth, 0.933 at the eighth)
-HELD_OUT_12_PRECISION = 0.98  # 0.982 at the ninth and tenth passes (0.981 at the eighth)
-HELD_OUT_12_RECALL = 0.96  # 0.964 at the eleventh pass (0.973 at the ninth and tenth)
+HELD_OUT_11_PRECISION = 0.99  # 0.993 at the eighth to eleventh passes
+HELD_OUT_11_RECALL = 0.93  # 0.938 at the eleventh pass (0.933 at the tenth, 0.940 at the ninth)
+HELD_OUT_12_PRECISION = 0.98  # 0.982 at the ninth to eleventh passes (0.981 at the eighth)
+HELD_OUT_12_RECALL = 0.97  # 0.971 at the eleventh pass (0.973 at the ninth and tenth)
 # the thirteenth, written at the start of the ninth pass (0.821 / 0.855 with the fifth pass's
 # rules, 0.858 / 0.894 with the seventh's, 0.870 / 0.915 with the eighth's)
-HELD_OUT_13_PRECISION = 0.94  # 0.941 at the tenth pass (0.870 at the ninth; its fix 25 took it)
-HELD_OUT_13_RECALL = 0.92  # 0.926 at the tenth pass (0.911 at the ninth)
+HELD_OUT_13_PRECISION = 0.94  # 0.941 at the tenth and eleventh passes (0.870 at the ninth)
+HELD_OUT_13_RECALL = 0.93  # 0.931 at the eleventh pass (0.926 at the tenth, 0.911 at the ninth)
 # the fourteenth, written after the ninth pass's fix 13 (0.891 / 0.836 with the fifth pass's
 # rules, 0.967 / 0.856 with the seventh's, 0.988 / 0.898 with the eighth's)
 HELD_OUT_14_PRECISION = 0.99  # 1.000 at the eleventh pass (0.988 at the ninth and tenth)
 HELD_OUT_14_RECALL = 0.92  # 0.925 at the eleventh pass (0.916 at the tenth, 0.902 at the ninth)
 # the fifteenth, written at the start of the tenth pass (0.929 / 0.904 with the fifth pass's
 # rules, 0.983 / 0.929 with the seventh's, 0.991 / 0.944 with the eighth's and the ninth's)
-HELD_OUT_15_PRECISION = 0.99  # 0.991 at the tenth pass
+HELD_OUT_15_PRECISION = 0.99  # 0.991 at the tenth and eleventh passes
 HELD_OUT_15_RECALL = 0.95  # 0.958 at the eleventh pass (0.947 at the tenth)
 # the sixteenth, written after the tenth pass's fix 18 (0.805 / 0.896 with the fifth pass's
 # rules, 0.852 / 0.933 with the seventh's, 0.880 / 0.960 with the eighth's, 0.952 / 0.962
 # with the ninth's)
 HELD_OUT_16_PRECISION = 0.98  # 0.986 at the eleventh pass (0.952 at the tenth)
-HELD_OUT_16_RECALL = 0.95  # 0.951 at the eleventh pass (0.958 at the tenth, 0.962 at the ninth)
+HELD_OUT_16_RECALL = 0.96  # 0.962 at the eleventh pass (0.958 at the tenth, 0.962 at the ninth)
 # the seventeenth, written at the start of the eleventh pass (0.885 / 0.842 with the fifth
 # pass's rules, 0.973 / 0.868 with the seventh's, 0.983 / 0.899 with the ninth's, 0.983 /
 # 0.906 with the tenth's), and the eighteenth, written after its fix 12 (0.931 / 0.903 with
@@ -368,19 +369,19 @@ HELD_OUT_16_RECALL = 0.95  # 0.951 at the eleventh pass (0.958 at the tenth, 0.9
 # 0.931 with the tenth's)
 HELD_OUT_17_PRECISION = 0.98  # 0.983 at the eleventh pass
 HELD_OUT_17_RECALL = 0.91  # 0.912 at the eleventh pass
-HELD_OUT_18_PRECISION = 0.97  # 0.980 at the eleventh pass
-HELD_OUT_18_RECALL = 0.93  # 0.937 at the eleventh pass
+HELD_OUT_18_PRECISION = 0.97  # 0.980 (0.9799) at the eleventh pass
+HELD_OUT_18_RECALL = 0.94  # 0.946 at the eleventh pass
 # the nineteenth, written after the eleventh pass's fix 21 (0.914 / 0.897 with the fifth pass's
 # rules, 1.000 / 0.931 with the seventh's, 1.000 / 0.946 with the ninth's, 1.000 / 0.953 with
-# the tenth's)
+# the tenth's and with the eleventh's at its fix 21)
 HELD_OUT_19_PRECISION = 0.99  # 1.000 at the eleventh pass
-HELD_OUT_19_RECALL = 0.95  # 0.953 at the eleventh pass
+HELD_OUT_19_RECALL = 0.96  # 0.967 at the eleventh pass
 # the tuning set the rules were settled on (tests/data/stories/tuning/), since the third pass
 # with the first held-out set in it (c_*.yaml, 403 posts): its figure as it stood
-# 0.999 on 15,380 posts with the diagnosis files to zm_* at the eleventh pass (0.995 on the
+# 0.999 on 15,761 posts with the diagnosis files to zn_* at the eleventh pass (0.995 on the
 # 13,856 to zi_* at the tenth)
 TUNING_PRECISION = 0.99
-TUNING_RECALL = 0.94  # 0.944 on 15,380 posts (0.938 on 13,856 at the tenth pass)
+TUNING_RECALL = 0.95  # 0.953 on 15,761 posts (0.938 on 13,856 at the tenth pass)
 
 
 @pytest.mark.parametrize(

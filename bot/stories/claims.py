@@ -315,6 +315,12 @@ _SLASHED_DATE = re.compile(
     r"(?![\d/.%+-]|\s*(?:gb|tb|g\b|mm|inch|英寸|吋|\+))"
 )
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+# an ordinal day: "July 22nd", "22nd July", "the 22nd of July"
+_DAY = r"3[01]|[12]\d|0?[1-9]"
+_ORDINAL_DAY = re.compile(
+    rf"(?<![a-z])(?P<month>{_MONTH_NAMES})\s+(?P<day>{_DAY})(?:st|nd|rd|th)(?![a-z])"
+    rf"|(?<![\d.])(?P<day2>{_DAY})(?:st|nd|rd|th)\s+(?:of\s+)?(?P<month2>{_MONTH_NAMES})(?![a-z])"
+)
 
 
 def write_dates(folded: str, words: Glossary) -> str:
@@ -346,16 +352,8 @@ def write_dates(folded: str, words: Glossary) -> str:
     # a Four Thirds sensor is a format, not a 3-inch one: "4/3 CMOS", "4/3 英寸 1 亿像素"
     folded = _FOUR_THIRDS.sub(" four-thirds ", folded)
     folded = _SPACED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
-    # an ordinal day: "July 22nd", "22nd July", "the 22nd of July"
-    folded = re.sub(
-        rf"(?<![a-z])({_MONTH_NAMES})\s+(3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)(?![a-z])",
-        lambda m: f" {MONTHS[m.group(1)]}月{int(m.group(2))}日 ",
-        folded,
-    )
-    folded = re.sub(
-        rf"(?<![\d.])(3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\s+(?:of\s+)?({_MONTH_NAMES})(?![a-z])",
-        lambda m: f" {MONTHS[m.group(2)]}月{int(m.group(1))}日 ",
-        folded,
+    folded = _ORDINAL_DAY.sub(
+        lambda m: f" {MONTHS[m['month'] or m['month2']]}月{int(m['day'] or m['day2'])}日 ", folded
     )
     folded = _MONTH_DOT.sub(r"\1 ", folded)  # "Sept. 15" is September 15
     folded = _SLASHED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)

@@ -234,7 +234,7 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
     # after a camera's letter and number a generation is a Mark: "R7二代" is the R7 Mark II
     folded = re.sub(
         r"(?<![a-z])([a-z]\d{1,2})\s*([二三四])\s*代",
-        lambda m: f"{m.group(1)} {_ROMAN[words.ordinals[m.group(2)]]} ",
+        lambda m: f"{m.group(1)} {ROMAN[words.ordinals[m.group(2)]]} ",
         folded,
     )
     # after a product it is its number: "三折叠二代" is the tri-fold 2
@@ -247,7 +247,30 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
     return _ENGLISH_GENERATION.sub(lambda m: _generation(m, words), folded)
 
 
-_ROMAN = {2: "ii", 3: "iii", 4: "iv"}
+# a generation in Roman numerals, by its number: ROMAN[2] is "ii" ("EOS R7 Mark II")
+ROMAN = (
+    "",
+    "i",
+    "ii",
+    "iii",
+    "iv",
+    "v",
+    "vi",
+    "vii",
+    "viii",
+    "ix",
+    "x",
+    "xi",
+    "xii",
+    "xiii",
+    "xiv",
+    "xv",
+    "xvi",
+    "xvii",
+    "xviii",
+    "xix",
+    "xx",
+)
 _ENGLISH_GENERATION = re.compile(
     r"(?<![a-z0-9])([a-z]+|\d(?:st|nd|rd|th))[- ]gen(?:eration)?\s+((?:[a-z+]+\s+){0,2}[a-z+]+)"
 )

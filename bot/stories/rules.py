@@ -46,6 +46,7 @@ from bot.stories import claims as claiming
 from bot.stories.claims import CURRENCIES, NUMBER, UNITS, contradiction, glossary, rounded_alike
 from bot.stories.devices import (
     NEXT,
+    ROMAN,
     SERIES,
     X3D,
     Grammar,
@@ -232,7 +233,6 @@ _CORES_THREADS = re.compile(r"(?<![a-z0-9])(\d{1,3})c\s?/?\s?(\d{1,3})t(?![a-z0-
 # a Sony Alpha's generation in a tipster's shorthand: "A7M6" and "A7RM6" are the A7 VI and
 # the A7R VI, "A7R7" the A7R VII (not a Galaxy A75: a Mark or a letter before the number)
 _ALPHA_MARK = re.compile(r"(?<![a-z0-9])a([179])(?:(r|s|c|cr)?m|(r|s|c|cr))(\d{1,2})(?![a-z0-9])")
-_ROMAN = ("", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
 # cores of a design, not a zoom: "6x Zen 6", "8x Cortex-X930"
 _CORES_TIMES = re.compile(r"(?<![a-z0-9.])(\d{1,2})\s?x\s+(?=zen|cortex|oryon|c\d|a\d{2,3}\b)")
 # a core layout, not a model: "16P + 32E + 4LPE", "8P+16E"
@@ -290,12 +290,8 @@ class Fingerprint:
 
     def _keys(self, stored: bool) -> tuple[str, ...]:
         # a launch or an event on a day: "Unpacked: July 22, NYC" finds the Fold 8's launch date
-        dated = tuple(
-            f"e:{c}"
-            for c in self.lead
-            if c.startswith("date:")
-            and any(e == "launch" or e in claiming.EVENTS for e in self.lead)
-        )
+        launched = any(c == "launch" or c in claiming.EVENTS for c in self.lead)
+        dated = tuple(f"e:{c}" for c in self.lead if launched and c.startswith("date:"))
         if self.subject is None:
             pairs = (*dated, *(f"w:{n}" for n in self.names if not n.startswith("brand:")))
             # a tipster's bare number ("6090 TGP 600W") looks up the models with that number
@@ -478,7 +474,7 @@ class Reader:
         sentences = self._sentences(text)
         text_tokens = [token for sentence in sentences for token in sentence]
         words, units = self._words, self._units
-        headline = designations(self._named_tokens(title, title_tokens), words, units, _CHIPS)
+        headline = self._headline(title, title_tokens)
         body = designations(text_tokens, words, units, _CHIPS)
         if not headline and (spelled := _title_spells(body, title_tokens, words)):
             headline = (spelled,)  # "Mini 6 Pro FCC" is the "DJI Mini 6 Pro" its text names
@@ -572,18 +568,18 @@ class Reader:
             subject, headline, found, claimed, signature, (), quoted, lead=lead, names=names
         )
 
-    def _named_tokens(self, title: str, tokens: list[str]) -> list[str]:
-        """Return a title's tokens but for the models it names in passing ("ahead of the
-        Mate 90 series"), if it names any other."""
+    def _headline(self, title: str, tokens: list[str]) -> tuple[str, ...]:
+        """Return the models a title names, but for those it names in passing ("ahead of
+        the Mate 90 series") when it names any other."""
+        named = designations(tokens, self._words, self._units, _CHIPS)
         mentions = glossary().mentions
         folded = fold(html.unescape(title))
         if not mentions.search(folded):
-            return tokens
-        words, units = self._words, self._units
-        named = designations(tokens, words, units, _CHIPS)
-        rest = self._tokens(mentions.sub(" , ", folded))
-        kept = designations(rest, words, units, _CHIPS)
-        return rest if kept and len(kept) < len(named) else tokens
+            return named
+        kept = designations(
+            self._tokens(mentions.sub(" , ", folded)), self._words, self._units, _CHIPS
+        )
+        return kept if kept and len(kept) < len(named) else named
 
     def _sentences(self, text: str) -> list[list[str]]:
         """Return the tokens of each sentence of a text."""
@@ -611,7 +607,7 @@ class Reader:
         folded = _ALPHA_MARK.sub(
             lambda m: (
                 f" a{m.group(1)}{m.group(2) or m.group(3) or ''} "
-                f"{_ROMAN[int(m.group(4))] if int(m.group(4)) < len(_ROMAN) else m.group(4)} "
+                f"{ROMAN[int(m.group(4))] if int(m.group(4)) < len(ROMAN) else m.group(4)} "
             ),
             folded,
         )

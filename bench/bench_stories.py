@@ -9,8 +9,10 @@ new leaks. A post's decide is what the write step does for it: read its title an
 into a fingerprint, look its candidates up in the index, compare, and join or open.
 
 It prints microseconds per post, wall and CPU, the min and median over the repeats, and
-the share of posts that joined. ``--database`` also times the step as the bot runs it
-against SQLite: the candidates are read from the ``story_key`` index by key, then decided.
+the share of posts that joined; then issue 22's goals, on the CPU medians: the decide at the
+most stories open at most twice its cost at the fewest, and at most 1 ms a post.
+``--database`` also times the step as the bot runs it against SQLite: the candidates are
+read from the ``story_key`` index by key, then decided.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from storage.models import ItemRow, SourceState, StoryKeyRow, StoryRow
 from storage.stories import open_stories
 
 SEED = 20261125
+SCALE_GOAL = 2.0  # the decide at the most stories open, against the fewest
+COST_GOAL = 1000.0  # µs of CPU a post
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LINES = [
     ("Xiaomi", "小米"), ("Redmi", "红米"), ("Galaxy S", "三星 Galaxy S"),
@@ -196,12 +200,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{'open stories':>12}  {'µs/post wall min':>16} {'median':>8}  "
         f"{'µs/post CPU min':>15} {'median':>8}  {'joined':>6}"
     )
+    medians: dict[int, float] = {}
     for size in args.sizes:
         rng = random.Random(SEED)
         fingerprints, leaks = _fingerprints(reader, size, rng)
         stream = _stream(leaks, args.posts, rng)
         runs = [time_decides(reader, fingerprints, stream) for _ in range(args.repeat)]
         walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
+        medians[size] = statistics.median(cpus)
         print(
             f"{size:>12,}  {min(walls):>16.1f} {statistics.median(walls):>8.1f}  "
             f"{min(cpus):>15.1f} {statistics.median(cpus):>8.1f}  {runs[0][2]:>6.0%}"
@@ -218,6 +224,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{'  + SQLite':>12}  {min(walls):>16.1f} {statistics.median(walls):>8.1f}  "
                 f"{min(cpus):>15.1f} {statistics.median(cpus):>8.1f}"
             )
+    if len(medians) > 1:
+        # issue 22's scale check, on the CPU medians: the most stories open against the fewest
+        small, large = min(medians), max(medians)
+        ratio = medians[large] / medians[small]
+        print(
+            f"scale: {large:,} open / {small:,} open = {ratio:.2f}x "
+            f"({'met' if ratio <= SCALE_GOAL else 'MISSED'}: at most {SCALE_GOAL:g}x)"
+        )
+        worst = max(medians.values())
+        print(
+            f"cost: {worst:,.1f} µs a post at most "
+            f"({'met' if worst <= COST_GOAL else 'MISSED'}: at most {COST_GOAL:,.0f} µs)"
+        )
     return 0
 
 

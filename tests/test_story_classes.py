@@ -2707,6 +2707,25 @@ def test_an_event_s_day_without_a_model_is_the_launch_date_story_of_that_day() -
     assert len(set(found)) == 3, found
 
 
+def test_a_launch_day_finds_the_event_s_posts_not_every_launch_of_that_day() -> None:
+    """Many launches share a day. A post naming a model looks up the stories of that day that
+    name none (the event's), not every model's launch story dated that day, so deciding it
+    does not grow with the stories open; a post naming no model still finds them all."""
+    reader = Reader()
+    index = StoryIndex()
+    at = datetime(2037, 7, 1, tzinfo=UTC)
+    for number in range(1, 201):
+        index.add(
+            OpenStory(number, at, "", reader.read(f"Pixel {number} launch set for August 3", ""))
+        )
+    event = reader.read("Unpacked: August 3, Seoul.", "")
+    post = reader.read("Galaxy Z Fold 21 launch set for August 3", "")
+    assert index.candidates(post, at) == []
+    assert len(index.candidates(event, at)) == 200
+    index.add(OpenStory(201, at, "", event))
+    assert [story.id for story in index.candidates(post, at)] == [201]
+
+
 def test_a_figure_a_chip_goes_past_or_a_battery_exceeds_is_a_bound() -> None:
     """ "The first phone chip past 5GHz" and "battery to exceed 5,000mAh" say more than the
     figure: the 5.3GHz and 5,300mAh reports are their leaks, not corrections of them."""

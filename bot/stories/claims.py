@@ -158,6 +158,8 @@ class Glossary:
     trends: re.Pattern[str]  # products in the plural, a trend's words ("foldables")
     mentions: re.Pattern[str]  # a model named in passing: "ahead of the Mate 90 series"
     event_months: Mapping[str, frozenset[str]]  # "ces" -> {"1"}, "q2" -> {"4", "5", "6"}
+    part_before: re.Pattern[str]  # a part of a month before it: "late February"
+    part_after: re.Pattern[str]  # and after it: "2 月底"
 
 
 @cache
@@ -216,7 +218,14 @@ def glossary() -> Glossary:
         + "|".join(_phrase_pattern(str(p)) for p in data["mentions_after"])
         + ")"
     )
-    return Glossary(phrases, pattern, parts, asides, trends, mentions, months)
+    english = "|".join(re.escape(p) for p in parts if re.match(r"[a-z]", p))
+    chinese = "|".join(re.escape(p) for p in parts if not re.match(r"[a-z]", p))
+    # "late February", "early-March"
+    before = re.compile(rf"(?<![a-z])({english})\s*(?:-\s*)?({_MONTH_NAMES})(?![a-z])")
+    # a month is 1 to 12 ("一加20 月尾" is the OnePlus 20 at the month's end, not month 20),
+    # and 中 alone after one is its middle ("2 月中发布", not "3 月中国发布")
+    after = re.compile(rf"(?<!\d)(1[0-2]|0?[1-9])\s*月\s*({chinese}|中(?![国國文]))")
+    return Glossary(phrases, pattern, parts, asides, trends, mentions, months, before, after)
 
 
 _ENDINGS = ("ing", "ed", "es", "s", "d")
@@ -326,94 +335,102 @@ _ORDINAL_DAY = re.compile(
 def write_dates(folded: str, words: Glossary) -> str:
     """Write dates one way: "3 月 1 日" as 3月1日, "late February" and "2 月底" as date-2-late."""
     # the day a news post went out is no claim: "IT之家 1 月 7 日消息"
-    folded = re.sub(
-        r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:晚间|早间|上午|下午)?\s*(?:消息|讯|电)", " ", folded
-    )
+    if "月" in folded:
+        folded = re.sub(
+            r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:晚间|早间|上午|下午)?\s*(?:消息|讯|电)", " ", folded
+        )
     # a day counted from another, not a battery's days: "骁龙峰会第二天", "one day after
     # Qualcomm's Snapdragon Summit", "3 days later"
-    folded = re.sub(
-        r"第\s*[一二两三四五六七八九十\d]{1,3}\s*天"
-        r"|(?<![a-z0-9])(?:a|one|two|three|\d{1,2})\s+days?\s+(?:after|before|later|earlier|ahead)",
-        " ",
-        folded,
-    )
+    if "天" in folded or "day" in folded:
+        folded = re.sub(
+            r"第\s*[一二两三四五六七八九十\d]{1,3}\s*天"
+            r"|(?<![a-z0-9])(?:a|one|two|three|\d{1,2})\s+days?\s+(?:after|before|later|earlier|ahead)",
+            " ",
+            folded,
+        )
     # 三月底, 十二月: months written in Chinese numerals
-    folded = re.sub(
-        r"(?<![一二三四五六七八九十])(十[一二]|[一二三四五六七八九十])\s*月",
-        lambda m: f"{_chinese_month(m.group(1))}月",
-        folded,
-    )
+    if "月" in folded:
+        folded = re.sub(
+            r"(?<![一二三四五六七八九十])(十[一二]|[一二三四五六七八九十])\s*月",
+            lambda m: f"{_chinese_month(m.group(1))}月",
+            folded,
+        )
     # 一英寸大底, 两吋: a size in Chinese numerals
-    folded = re.sub(
-        r"(?<![一二两三四五六七八九十\d])([一二两三四五六七八九])\s*(英寸|吋)",
-        lambda m: f" {_CHINESE_DIGITS[m.group(1)]} {m.group(2)}",
-        folded,
-    )
+    if "英寸" in folded or "吋" in folded:
+        folded = re.sub(
+            r"(?<![一二两三四五六七八九十\d])([一二两三四五六七八九])\s*(英寸|吋)",
+            lambda m: f" {_CHINESE_DIGITS[m.group(1)]} {m.group(2)}",
+            folded,
+        )
     # a Four Thirds sensor is a format, not a 3-inch one: "4/3 CMOS", "4/3 英寸 1 亿像素"
-    folded = _FOUR_THIRDS.sub(" four-thirds ", folded)
-    folded = _SPACED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
+    if "/" in folded:
+        folded = _FOUR_THIRDS.sub(" four-thirds ", folded)
+    if "月" in folded:
+        folded = _SPACED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
     folded = _ORDINAL_DAY.sub(
         lambda m: f" {MONTHS[m['month'] or m['month2']]}月{int(m['day'] or m['day2'])}日 ", folded
     )
-    folded = _MONTH_DOT.sub(r"\1 ", folded)  # "Sept. 15" is September 15
-    folded = _SLASHED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
+    if "." in folded:
+        folded = _MONTH_DOT.sub(r"\1 ", folded)  # "Sept. 15" is September 15
+    if "/" in folded:
+        folded = _SLASHED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
     # "9 月 16 日凌晨" (the small hours in China) is also the day before in the US and Europe,
     # where an event of that night is dated: "Apple's iPhone 29 event set for September 15"
-    folded = _SMALL_HOURS.sub(
-        lambda m: f" {m.group(1)}月{m.group(2)}日 {m.group(1)}月{int(m.group(2)) - 1}日 ", folded
-    )
+    if "凌晨" in folded:
+        folded = _SMALL_HOURS.sub(
+            lambda m: f" {m.group(1)}月{m.group(2)}日 {m.group(1)}月{int(m.group(2)) - 1}日 ",
+            folded,
+        )
     # "the second half of May" is late May, not H2
-    folded = _HALF_OF_MONTH.sub(
-        lambda m: f" date-{MONTHS[m.group(2)]}-{'early' if m.group(1) == 'first' else 'late'} ",
-        folded,
-    )
-    english = "|".join(re.escape(p) for p in words.month_parts if re.match(r"[a-z]", p))
-    chinese = "|".join(re.escape(p) for p in words.month_parts if not re.match(r"[a-z]", p))
+    if "half" in folded:
+        folded = _HALF_OF_MONTH.sub(
+            lambda m: f" date-{MONTHS[m.group(2)]}-{'early' if m.group(1) == 'first' else 'late'} ",
+            folded,
+        )
 
     def part(raw: str, month: int) -> str:
         return f" date-{month}-{words.month_parts[raw]} "
 
-    folded = re.sub(
-        rf"(?<![a-z])({english})\s*(?:-\s*)?({_MONTH_NAMES})(?![a-z])",
-        lambda m: part(m.group(1), MONTHS[m.group(2)]),
-        folded,
-    )
-    # a month is 1 to 12 ("一加20 月尾" is the OnePlus 20 at the month's end, not month 20),
-    # and 中 alone after one is its middle ("2 月中发布", not "3 月中国发布")
-    folded = re.sub(
-        rf"(?<!\d)(1[0-2]|0?[1-9])\s*月\s*({chinese}|中(?![国國文]))",
-        lambda m: part(m.group(2) if m.group(2) != "中" else "中旬", int(m.group(1))),
-        folded,
-    )
+    folded = words.part_before.sub(lambda m: part(m.group(1), MONTHS[m.group(2)]), folded)
+    if "月" in folded:
+        folded = words.part_after.sub(
+            lambda m: part(m.group(2) if m.group(2) != "中" else "中旬", int(m.group(1))),
+            folded,
+        )
     # "20G GDDR7", "24G显存": gigabytes of memory, not grams
     folded = _MEMORY_GIGABYTES.sub(r"\1gb", folded)
-    folded = re.sub(rf"({NUMBER})\s*美元", r" $\1 ", folded)  # "2899 美元" is $2,899
-    folded = re.sub(
-        # "649 €" and "€649", but "12/256 €649" is 256 GB for €649
-        rf"€\s*({NUMBER})|({NUMBER})\s*(?:欧元|€(?!\s*\d))",
-        lambda m: f" €{m.group(1) or m.group(2)} ",
-        _EURO_CENTS.sub(r"\1.\2", folded),
-    )
+    if "美元" in folded:
+        folded = re.sub(rf"({NUMBER})\s*美元", r" $\1 ", folded)  # "2899 美元" is $2,899
+    if "€" in folded or "欧元" in folded or "eur" in folded:
+        folded = re.sub(
+            # "649 €" and "€649", but "12/256 €649" is 256 GB for €649
+            rf"€\s*({NUMBER})|({NUMBER})\s*(?:欧元|€(?!\s*\d))",
+            lambda m: f" €{m.group(1) or m.group(2)} ",
+            _EURO_CENTS.sub(r"\1.\2", folded),
+        )
     # a camera's pixels written without 像素: "2 亿潜望" is a 200 MP periscope, "双 5000 万前摄"
     # two 50 MP selfie cameras
-    folded = re.sub(
-        rf"(?<![\d.,])(\d+(?:\.\d+)?)\s*(万|亿)(?=\s*(?:部分|全|双层)?\s*(?:{_CAMERA_WORDS}))",
-        lambda m: f" {number(str(float(m.group(1)) * CHINESE_SCALE[m.group(2) + '像素']))} mp ",
-        folded,
-    )
+    if "万" in folded or "亿" in folded:
+        folded = re.sub(
+            rf"(?<![\d.,])(\d+(?:\.\d+)?)\s*(万|亿)(?=\s*(?:部分|全|双层)?\s*(?:{_CAMERA_WORDS}))",
+            lambda m: f" {number(str(float(m.group(1)) * CHINESE_SCALE[m.group(2) + '像素']))} mp ",
+            folded,
+        )
     # and after one, in the same clause: "长焦换 1/2 英寸 4800 万" (not "主摄卖了 500 万台")
-    folded = re.sub(
-        rf"((?:{_CAMERA_WORDS})[^，,。；;！!？?|]{{0,16}}?)(?<![\d.,])(\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)\s*(万|亿)"
-        r"(?!\s*[\d台部件人次份个元张块])",
-        lambda m: (
-            f"{m.group(1)} "
-            f"{number(str(float(number(m.group(2))) * CHINESE_SCALE[m.group(3) + '像素']))} mp "
-        ),
-        folded,
-    )
+    if "万" in folded or "亿" in folded:
+        folded = re.sub(
+            rf"((?:{_CAMERA_WORDS})[^，,。；;！!？?|]{{0,16}}?)(?<![\d.,])(\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)\s*(万|亿)"
+            r"(?!\s*[\d台部件人次份个元张块])",
+            lambda m: (
+                f"{m.group(1)} "
+                f"{number(str(float(number(m.group(2))) * CHINESE_SCALE[m.group(3) + '像素']))} mp "
+            ),
+            folded,
+        )
     # "万毫安" alone is a 10,000 mAh battery ("荣耀 Power 3 万毫安": the 3 is the model's)
-    folded = re.sub(r"(?<![\d.])(?<![\d.]\s)万\s*毫安", " 10000 毫安", folded)
-    folded = re.sub(r"([a-z]\s?\d{1,3})\s*万\s*毫安", r"\1 10000 毫安", folded)
+    if "万" in folded:
+        folded = re.sub(r"(?<![\d.])(?<![\d.]\s)万\s*毫安", " 10000 毫安", folded)
+        folded = re.sub(r"([a-z]\s?\d{1,3})\s*万\s*毫安", r"\1 10000 毫安", folded)
     # "2.6 million", "2.6M" and "260 万" are one figure (not a model's number: "Power3 万")
     folded = re.sub(
         r"(?<![\d.,a-z])(\d+(?:\.\d+)?)\s*(million|百万|万|亿)(?!像|画素)"
@@ -423,17 +440,24 @@ def write_dates(folded: str, words: Glossary) -> str:
     )
     # Hong Kong and Taiwan dollars are not US dollars nor yuan: "港币 1,950 元", "NT$31,000"
     # ("Switch 3 港币 2,399": the figure after the currency first, then "2399 港元")
-    for written, unit in _LOCAL_DOLLARS:
-        for pattern in (rf"(?:{written})\s*({NUMBER})\s*元?", rf"({NUMBER})\s*(?:{written})(?!-)"):
-            folded = re.sub(
-                pattern,
-                lambda m, unit=unit: f" {unit}-{number(m.group(1))} ",  # type: ignore[misc]
-                folded,
-            )
+    if any(w in folded for w in ("港", "台币", "hk", "nt$", "twd")):
+        for written, unit in _LOCAL_DOLLARS:
+            for pattern in (
+                rf"(?:{written})\s*({NUMBER})\s*元?",
+                rf"({NUMBER})\s*(?:{written})(?!-)",
+            ):
+                folded = re.sub(
+                    pattern,
+                    lambda m, unit=unit: f" {unit}-{number(m.group(1))} ",  # type: ignore[misc]
+                    folded,
+                )
     # a month with no day: "in February", "2月发布"
-    folded = re.sub(
-        r"(?<![\d.])(1[0-2]|0?[1-9])\s*月(?!\s*\d)", lambda m: f" month-{int(m.group(1))} ", folded
-    )
+    if "月" in folded:
+        folded = re.sub(
+            r"(?<![\d.])(1[0-2]|0?[1-9])\s*月(?!\s*\d)",
+            lambda m: f" month-{int(m.group(1))} ",
+            folded,
+        )
     # "launches in November", "until June": a month named after a preposition, with no day
     # ("May" only after one that a verb cannot follow: "in May", not "this may change")
     folded = _ENGLISH_MONTH.sub(lambda m: f" {m.group(1)} month-{MONTHS[m.group(2)]} ", folded)

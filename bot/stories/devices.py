@@ -141,6 +141,9 @@ def _split_camel(word: str) -> str:
 _CHINESE_NUMERAL = "一二三四五六七八九十"
 # a tipster's Snapdragon shorthand, with its name or without
 _SNAPDRAGON = r"(?:(?:骁龙|snapdragon|sd)\s*)?"
+# what the shorthand's every match holds, looked for first (the optional name makes the whole
+# pattern slow to scan)
+_EIGHT_E = re.compile(r"8\s?eg?\s?\d")
 
 
 def _ordinal(raw: str, words: Grammar) -> int | None:
@@ -169,12 +172,6 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
         elite = " elite" if match.group(4) else ""
         return f" {line} {match.group(3)}{elite} gen {number} "
 
-    folded = re.sub(
-        rf"第\s*([{_CHINESE_NUMERAL}]{{1,3}}|\d+)\s*代\s*(骁龙|snapdragon)\s*((?:xr\s*)?\d+s?)\s*(至尊版|elite)?",
-        generation,
-        folded,
-    )
-
     def elite_later(match: re.Match[str]) -> str:
         raw = match.group(2)
         number = _ordinal(raw, words)
@@ -182,43 +179,52 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
             return match.group(0)
         return f" snapdragon {match.group(1)} elite gen {number} "
 
-    # 骁龙8至尊版第六代: the generation written after the name
-    folded = re.sub(
-        rf"(?:骁龙|snapdragon)\s*(\d)\s*(?:至尊版|elite)\s*第\s*([{_CHINESE_NUMERAL}]{{1,3}}|\d+)\s*代",
-        elite_later,
-        folded,
-    )
-    # 骁龙 XR4+ 第二代 is the Snapdragon XR4+ Gen 2
-    folded = re.sub(
-        rf"(骁龙|snapdragon)\s*(xr\s*\d\+?)\s*第\s*([{_CHINESE_NUMERAL}]{{1,3}}|\d+)\s*代",
-        lambda m: f" snapdragon {m.group(2)} gen {_ordinal(m.group(3), words) or m.group(3)} ",
-        folded,
-    )
+    if "代" in folded:
+        folded = re.sub(
+            rf"第\s*([{_CHINESE_NUMERAL}]{{1,3}}|\d+)\s*代\s*(骁龙|snapdragon)\s*((?:xr\s*)?\d+s?)\s*(至尊版|elite)?",
+            generation,
+            folded,
+        )
+        # 骁龙8至尊版第六代: the generation written after the name
+        folded = re.sub(
+            rf"(?:骁龙|snapdragon)\s*(\d)\s*(?:至尊版|elite)\s*第\s*([{_CHINESE_NUMERAL}]{{1,3}}|\d+)\s*代",
+            elite_later,
+            folded,
+        )
+        # 骁龙 XR4+ 第二代 is the Snapdragon XR4+ Gen 2
+        folded = re.sub(
+            rf"(骁龙|snapdragon)\s*(xr\s*\d\+?)\s*第\s*([{_CHINESE_NUMERAL}]{{1,3}}|\d+)\s*代",
+            lambda m: f" snapdragon {m.group(2)} gen {_ordinal(m.group(3), words) or m.group(3)} ",
+            folded,
+        )
     # a tipster's shorthand: 8E6 and 8EG6 are the Snapdragon 8 Elite Gen 6
-    folded = re.sub(
-        rf"{_SNAPDRAGON}(?<![0-9.])8\s?eg?\s?(\d{{1,2}})(?![a-z0-9])",
-        r" snapdragon 8 elite gen \1 ",
-        folded,
-    )
+    if _EIGHT_E.search(folded):
+        folded = re.sub(
+            rf"{_SNAPDRAGON}(?<![0-9.])8\s?eg?\s?(\d{{1,2}})(?![a-z0-9])",
+            r" snapdragon 8 elite gen \1 ",
+            folded,
+        )
     # a tipster's "8s Gen6" is the Snapdragon 8s Gen 6
-    folded = re.sub(
-        rf"{_SNAPDRAGON}(?<![a-z0-9.])([78])s\s*gen\s*(\d{{1,2}})(?![0-9])",
-        r" snapdragon \1s gen \2 ",
-        folded,
-    )
-    # and so is a bare "8 Elite Gen 7"
-    folded = re.sub(
-        rf"{_SNAPDRAGON}(?<![a-z0-9.])8\s+elite\s+gen\s*(\d{{1,2}})(?![0-9])",
-        r" snapdragon 8 elite gen \1 ",
-        folded,
-    )
+    if "gen" in folded:
+        folded = re.sub(
+            rf"{_SNAPDRAGON}(?<![a-z0-9.])([78])s\s*gen\s*(\d{{1,2}})(?![0-9])",
+            r" snapdragon \1s gen \2 ",
+            folded,
+        )
+        # and so is a bare "8 Elite Gen 7"
+        folded = re.sub(
+            rf"{_SNAPDRAGON}(?<![a-z0-9.])8\s+elite\s+gen\s*(\d{{1,2}})(?![0-9])",
+            r" snapdragon 8 elite gen \1 ",
+            folded,
+        )
     # Snapdragon's 至尊版 is Elite ("骁龙8至尊版", "8 gen 6 至尊版"); another line's is Ultra
-    folded = re.sub(
-        r"(?:(?:骁龙|snapdragon)\s*)?(\d)\s*gen\s*(\d+)\s*至尊版",
-        r" snapdragon \1 elite gen \2 ",
-        folded,
-    )
-    folded = re.sub(r"(骁龙|snapdragon)\s*(\d+s?)\s*至尊版", r" snapdragon \2 elite ", folded)
+    if "至尊版" in folded:
+        folded = re.sub(
+            r"(?:(?:骁龙|snapdragon)\s*)?(\d)\s*gen\s*(\d+)\s*至尊版",
+            r" snapdragon \1 elite gen \2 ",
+            folded,
+        )
+        folded = re.sub(r"(骁龙|snapdragon)\s*(\d+s?)\s*至尊版", r" snapdragon \2 elite ", folded)
 
     def later(match: re.Match[str]) -> str:
         raw = match.group(1)
@@ -226,24 +232,27 @@ def chinese_ordinals(folded: str, words: Grammar) -> str:
         return match.group(0) if number is None else f" {match.group(2)} {number} "
 
     # 第二代 Galaxy Ring is the Galaxy Ring 2
-    folded = re.sub(
-        rf"第\s*([{_CHINESE_NUMERAL}]|\d+)\s*代\s*([a-z][a-z+ ]*[a-z+])(?![a-z0-9])",
-        later,
-        folded,
-    )
-    # after a camera's letter and number a generation is a Mark: "R7二代" is the R7 Mark II
-    folded = re.sub(
-        r"(?<![a-z])([a-z]\d{1,2})\s*([二三四])\s*代",
-        lambda m: f"{m.group(1)} {ROMAN[words.ordinals[m.group(2)]]} ",
-        folded,
-    )
-    # after a product it is its number: "三折叠二代" is the tri-fold 2
-    folded = re.sub(
-        rf"(?<![第{_CHINESE_NUMERAL}])([二三四五六七八九])\s*代",
-        lambda m: f" {words.ordinals[m.group(1)]} 代",
-        folded,
-    )
+    if "代" in folded:
+        folded = re.sub(
+            rf"第\s*([{_CHINESE_NUMERAL}]|\d+)\s*代\s*([a-z][a-z+ ]*[a-z+])(?![a-z0-9])",
+            later,
+            folded,
+        )
+        # after a camera's letter and number a generation is a Mark: "R7二代" is the R7 Mark II
+        folded = re.sub(
+            r"(?<![a-z])([a-z]\d{1,2})\s*([二三四])\s*代",
+            lambda m: f"{m.group(1)} {ROMAN[words.ordinals[m.group(2)]]} ",
+            folded,
+        )
+        # after a product it is its number: "三折叠二代" is the tri-fold 2
+        folded = re.sub(
+            rf"(?<![第{_CHINESE_NUMERAL}])([二三四五六七八九])\s*代",
+            lambda m: f" {words.ordinals[m.group(1)]} 代",
+            folded,
+        )
     # as "second-generation iPhone Fold" is the iPhone Fold 2 (a chip's is its Gen)
+    if "gen" not in folded:
+        return folded
     return _ENGLISH_GENERATION.sub(lambda m: _generation(m, words), folded)
 
 

@@ -290,8 +290,11 @@ class Fingerprint:
 
     def _keys(self, stored: bool) -> tuple[str, ...]:
         # a launch or an event on a day: "Unpacked: July 22, NYC" finds the Fold 8's launch date
+        # (e: a story naming a model, looked up by a post naming none; E: the other way), so
+        # a post naming a model never looks up every launch dated that day
         launched = any(c == "launch" or c in claiming.EVENTS for c in self.lead)
-        dated = tuple(f"e:{c}" for c in self.lead if launched and c.startswith("date:"))
+        prefix = "e" if (self.subject is None) != stored else "E"
+        dated = tuple(f"{prefix}:{c}" for c in self.lead if launched and c.startswith("date:"))
         if self.subject is None:
             pairs = (*dated, *(f"w:{n}" for n in self.names if not n.startswith("brand:")))
             # a tipster's bare number ("6090 TGP 600W") looks up the models with that number
@@ -618,7 +621,7 @@ class Reader:
         folded = self._brand_q.sub(r"\1 q \2", folded)  # "Leica Q4" is a camera, not Q4
         folded = _VIDEO_MODE.sub(r" \1k \2fps ", folded)  # "8K120", "8K 60p": a video mode
         folded = _BENCHMARK_VERSION.sub(r"\1 ", folded)  # "AnTuTu v12" is no vivo V12
-        folded = re.sub(r"[\'’]s\b", "", folded)
+        folded = _APOSTROPHE_S.sub("", folded)
         folded = _BOUND.sub(r"\1 ", folded)  # "sub-250g" is 250 g
         folded = chinese_ordinals(folded, self._words)
         terms = glossary()
@@ -630,7 +633,7 @@ class Reader:
         tokens: list[str] = []
         lines = self._words.lines
         for token in _TOKEN.findall(folded):
-            glued = re.fullmatch(r"(\d+)([a-z]+)", token) or re.fullmatch(r"([a-z]+)(\d+)", token)
+            glued = _NUMBER_WORD.fullmatch(token) or _WORD_NUMBER.fullmatch(token)
             suffixed = _SUFFIXED.fullmatch(token)
             if suffixed:
                 # "小米20Pro", "x100vii": a model and its suffix, glued; a tipster's "S29U"
@@ -640,7 +643,7 @@ class Reader:
                 tokens.extend((shorthand.group(1), "ultra"))
             elif glued and glued.group(2) == "g" and token in self._words.not_models:
                 tokens.append(token)  # 5G is a network, not 5 grams
-            elif re.fullmatch(r"\d{4,}[a-z]+\d[a-z0-9]*", token) and not _X3D.fullmatch(token):
+            elif _MODEL_CODE.fullmatch(token) and not _X3D.fullmatch(token):
                 continue  # a model code says nothing another post would
             elif glued and (
                 (glued.group(2) in UNITS and not _MODEL_X.fullmatch(token))
@@ -654,6 +657,10 @@ class Reader:
         return tokens
 
 
+_NUMBER_WORD = re.compile(r"(\d+)([a-z]+)")  # "6500mah", "5g"
+_WORD_NUMBER = re.compile(r"([a-z]+)(\d+)")  # "magic8", "s27"
+_MODEL_CODE = re.compile(r"\d{4,}[a-z]+\d[a-z0-9]*")  # "2025ab1"
+_APOSTROPHE_S = re.compile(r"[\'’]s\b")  # "Samsung's"
 # "22pm", "17p": a model's number and its suffixes' initials
 _INITIALS = re.compile(r"(\d{1,3})([a-z]{1,3})")
 

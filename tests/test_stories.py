@@ -312,12 +312,10 @@ HELD_OUT_2_RECALL = 0.75  # 0.760 at the eleventh pass (0.741 at the tenth, 0.72
 # committed before it was measured, once with the rules before issue 22 and once with these
 HELD_OUT_3_PRECISION = 0.99  # 1.000 at the eighth to eleventh passes (0.989 at the seventh)
 HELD_OUT_3_RECALL = 0.89  # 0.900 (0.8998) at the eleventh pass (0.885 at the tenth)
-HELD_OUT_4_PRECISION = 0.95  # 0.957 at the eleventh pass (0.956 at the ninth and tenth)
-HELD_OUT_4_RECALL = 0.94  # 0.941 at the eleventh pass (0.927 at the tenth, 0.918 at the ninth)
-# the fifth held-out set (held_out_5/), written blind beside the fifth pass's diagnosis set
-# (tuning/e_*.yaml) and committed before it was measured
-HELD_OUT_5_PRECISION = 0.94  # 0.944 at the eleventh pass (0.943 at the ninth and tenth)
-HELD_OUT_5_RECALL = 0.93  # 0.938 at the eleventh pass (0.923 at the ninth and tenth)
+# the fourth, fifth and thirteenth held-out sets were spent at the start of the twelfth pass:
+# their wrong merges were read, and they are tuning data now (tuning/spent_h4_*, spent_h5_*,
+# spent_h13_*); their last held-out figures, at the eleventh pass, were 0.957 / 0.941,
+# 0.944 / 0.938 and 0.941 / 0.931
 # the sixth held-out set, written with a brief that asks for more background repeated in
 # write-ups; measured with the fifth pass's rules and the later ones. Its precision floor,
 # held_out_8/'s recall floor and held_out_10/'s precision floor were lowered at the eleventh
@@ -345,10 +343,6 @@ HELD_OUT_11_PRECISION = 0.99  # 0.993 at the eighth to eleventh passes
 HELD_OUT_11_RECALL = 0.93  # 0.938 at the eleventh pass (0.933 at the tenth, 0.940 at the ninth)
 HELD_OUT_12_PRECISION = 0.98  # 0.982 at the ninth to eleventh passes (0.981 at the eighth)
 HELD_OUT_12_RECALL = 0.97  # 0.971 at the eleventh pass (0.973 at the ninth and tenth)
-# the thirteenth, written at the start of the ninth pass (0.821 / 0.855 with the fifth pass's
-# rules, 0.858 / 0.894 with the seventh's, 0.870 / 0.915 with the eighth's)
-HELD_OUT_13_PRECISION = 0.94  # 0.941 at the tenth and eleventh passes (0.870 at the ninth)
-HELD_OUT_13_RECALL = 0.93  # 0.931 at the eleventh pass (0.926 at the tenth, 0.911 at the ninth)
 # the fourteenth, written after the ninth pass's fix 13 (0.891 / 0.836 with the fifth pass's
 # rules, 0.967 / 0.856 with the seventh's, 0.988 / 0.898 with the eighth's)
 HELD_OUT_14_PRECISION = 0.99  # 1.000 at the eleventh pass (0.988 at the ninth and tenth)
@@ -416,8 +410,6 @@ def test_stories_hold_on_the_tuning_set() -> None:
     [
         ("held_out_2", 300, HELD_OUT_2_PRECISION, HELD_OUT_2_RECALL),
         ("held_out_3", 350, HELD_OUT_3_PRECISION, HELD_OUT_3_RECALL),
-        ("held_out_4", 350, HELD_OUT_4_PRECISION, HELD_OUT_4_RECALL),
-        ("held_out_5", 350, HELD_OUT_5_PRECISION, HELD_OUT_5_RECALL),
         ("held_out_6", 350, HELD_OUT_6_PRECISION, HELD_OUT_6_RECALL),
         ("held_out_7", 350, HELD_OUT_7_PRECISION, HELD_OUT_7_RECALL),
         ("held_out_8", 350, HELD_OUT_8_PRECISION, HELD_OUT_8_RECALL),
@@ -425,7 +417,6 @@ def test_stories_hold_on_the_tuning_set() -> None:
         ("held_out_10", 350, HELD_OUT_10_PRECISION, HELD_OUT_10_RECALL),
         ("held_out_11", 350, HELD_OUT_11_PRECISION, HELD_OUT_11_RECALL),
         ("held_out_12", 350, HELD_OUT_12_PRECISION, HELD_OUT_12_RECALL),
-        ("held_out_13", 350, HELD_OUT_13_PRECISION, HELD_OUT_13_RECALL),
         ("held_out_14", 350, HELD_OUT_14_PRECISION, HELD_OUT_14_RECALL),
         ("held_out_15", 350, HELD_OUT_15_PRECISION, HELD_OUT_15_RECALL),
         ("held_out_16", 350, HELD_OUT_16_PRECISION, HELD_OUT_16_RECALL),

@@ -2918,3 +2918,18 @@ def test_a_day_counted_from_an_event_is_no_battery_life() -> None:
     )
     assert found[0] == found[1], found
     assert "days:12" in Reader().read("Watch 9 battery: 12 days", "").claims
+
+
+def test_a_bare_number_s_suffix_names_another_card() -> None:
+    """A tipster's "9060 Ti" names the RTX 9060 Ti by its number, not the RTX 9060: the two
+    cards' memory leaks stay two stories, and "9060 Ti" joins the Ti's."""
+    found = stories(
+        ("9060", "8G GDDR7, 128bit. RTX 9060 stays at 8GB."),
+        ("NVIDIA RTX 9060 to stick with 8GB of memory", "The RTX 9060 keeps 8GB on 128-bit."),
+        ("9060 Ti", "12G (3GB modules), 128bit"),
+        ("RTX 9060 Ti to get 12GB thanks to 3GB GDDR7 modules", ""),
+        ("6090", "GB202-450, 32G GDDR8, 512bit"),
+        ("RTX 6090 to keep a 512-bit bus with 32GB of GDDR8", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found
+    assert found[4] == found[5] != found[0], found

@@ -296,7 +296,10 @@ class Fingerprint:
         prefix = "e" if (self.subject is None) != stored else "E"
         dated = tuple(f"{prefix}:{c}" for c in self.lead if launched and c.startswith("date:"))
         if self.subject is None:
-            pairs = (*dated, *(f"w:{n}" for n in self.names if not n.startswith("brand:")))
+            pairs = (
+                *dated,
+                *(f"w:{n}" for n in self.names if not n.startswith(("brand:", "bare:"))),
+            )
             # a tipster's bare number ("6090 TGP 600W") looks up the models with that number
             # (d:) and is found by them under b:, so a post with a model never looks up every
             # model of another brand that shares its number
@@ -415,8 +418,24 @@ def _number_of_model(post: Fingerprint, story: Fingerprint) -> str | None:
     for bare, named in ((post, story), (story, post)):
         if bare.subject is None and named.subject is not None:
             numbers = set(_bare_numbers(bare.lead)) & set(_model_numbers(named.about()))
+            # with the suffixes the title gives after it: "7060 Ti" is not the RTX 7060
+            numbers = {n for n in numbers if _suffixed_alike(n, bare.names, named.about())}
             return min(numbers) if numbers else None
     return None
+
+
+def _suffixed_alike(number: str, names: Sequence[str], models: Sequence[str]) -> bool:
+    """Tell whether a bare number's suffixes in a title ("7060 Ti") are those of a model
+    with that number ("rtx7060 ti"); a title read before they were kept says none."""
+    bare = [n.split(" ")[1:] for n in names if n.split(" ")[0] == f"bare:{number}"]
+    if not bare:
+        return True
+    for model in models:
+        if (found := _MODEL_NUMBER.search(model)) and found.group(1) == number:
+            rest = model[found.end() :].split()
+            if rest in bare:
+                return True
+    return False
 
 
 def band_keys(signature: Sequence[int]) -> tuple[str, ...]:
@@ -837,7 +856,23 @@ def _names(tokens: Sequence[str], words: Grammar) -> tuple[str, ...]:
         for t in tokens
         if t in words.brand_names or (t in words.lines and len(t) >= 3 and t not in _NOT_NAMES)
     ]
-    return tuple(dict.fromkeys((*pairs, *brands)))
+    return tuple(dict.fromkeys((*pairs, *brands, *_bare_models(tokens, words))))
+
+
+def _bare_models(tokens: Sequence[str], words: Grammar) -> list[str]:
+    """Return the models a title names by a bare number and the suffixes after it: "7060 Ti"
+    is ``bare:7060 ti``, another card than the "RTX 7060" (``bare:7060``)."""
+    found = []
+    for index, token in enumerate(tokens):
+        if not (token.isdigit() and 4 <= len(token) <= 5) or _YEAR.fullmatch(f"n:{token}"):
+            continue
+        suffixes = list(itertools.takewhile(_BARE_SUFFIXES.__contains__, tokens[index + 1 :]))
+        found.append(" ".join((f"bare:{token}", *suffixes)))
+    return found
+
+
+# the suffixes a bare number takes ("5090 SUPER", "9070 XT"), not a letter ("6090 s")
+_BARE_SUFFIXES = frozenset(s for s in grammar().suffixes if len(s) > 1)
 
 
 def _headed(named: list[str], title: str, words: Grammar) -> list[str]:
@@ -1464,7 +1499,7 @@ def _told_held(claim: str, held: set[str], figures: set[str]) -> bool:
 
 def _named_alike(post: Fingerprint, story: Fingerprint) -> str | None:
     """Return a word pair two titles with no model both name, when their brands agree."""
-    pairs = [n for n in post.names if not n.startswith("brand:") and n in story.names]
+    pairs = [n for n in post.names if not n.startswith(("brand:", "bare:")) and n in story.names]
     if not pairs:
         return None
     # both name one brand or line: "Apple smart glasses" is not "Meta smart glasses", and

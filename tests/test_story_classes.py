@@ -2933,3 +2933,17 @@ def test_a_bare_number_s_suffix_names_another_card() -> None:
     )
     assert found[0] == found[1] != found[2] == found[3], found
     assert found[4] == found[5] != found[0], found
+
+
+def test_a_chip_for_galaxy_is_a_model_of_its_own() -> None:
+    """ "Snapdragon 8 Elite Gen 11 for Galaxy" (领先版) is a chip of its own, not the Snapdragon
+    8 Elite Gen 11: its foundry story and the plain chip's clock story stay two."""
+    reader = Reader()
+    assert reader.read("骁龙8至尊版领先版 频率更高", "").subject == "snapdragon 8 elite for galaxy"
+    found = stories(
+        ("Snapdragon 8 Elite Gen 11 tipped to clock at 5.6GHz on TSMC N1P", ""),
+        ("第十一代骁龙8至尊版 大核 5.6GHz 台积电 N1P 工艺", ""),
+        ("Snapdragon 8 Elite Gen 11 for Galaxy could be made by Samsung Foundry on SF1P", ""),
+        ("消息称第十一代骁龙 8 至尊版 for Galaxy 将由三星代工 SF1P", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

@@ -419,10 +419,17 @@ def designations(
             if model is not None:  # "Ryzen 9 11950X3D": the 11950X3D
                 name = [model[0]]
                 index += model[1]
+        variant: list[str] = []
         while index < len(tokens):
             following = tokens[index]
             after = tokens[index + 1] if index + 1 < len(tokens) else ""
             numbered = index + 2 < len(tokens) and any(c.isdigit() for c in tokens[index + 2])
+            if following == "for" and after == "galaxy" and name[0] in chips:
+                # a chip made for one maker's phones is a model of its own: "Snapdragon 8
+                # Elite Gen 8 for Galaxy" (领先版) is not the Snapdragon 8 Elite Gen 8
+                variant = ["for", "galaxy"]
+                index += 2
+                continue
             if following == "+" and (
                 (after in words.lines and numbered) or after in words.brand_names
             ):
@@ -455,6 +462,7 @@ def designations(
         if "gen" in name[:-2]:  # "8 Gen 6 Elite" is "8 Elite Gen 6"
             at = name.index("gen")
             name = [*name[:at], *name[at + 2 :], *name[at : at + 2]]
+        name += variant
         last, ended = name, index
         designation = canonical(" ".join(name))
         if designation not in found:

@@ -2947,3 +2947,20 @@ def test_a_chip_for_galaxy_is_a_model_of_its_own() -> None:
         ("消息称第十一代骁龙 8 至尊版 for Galaxy 将由三星代工 SF1P", ""),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_title_s_date_is_not_a_figure_of_another_unit() -> None:
+    """ "M11 MacBook Air expected in March" gives a month; the M11 chip's story, whose posts say
+    3 nm, holds no March. Its write-up repeats the chip's whole story (its 2 nm process and
+    October production), and still it is the MacBook Air's launch, not the chip's story."""
+    found = stories(
+        ("M11 on N2", "Apple M11 taped out on TSMC N2, 3nm was the M10. MP starts Oct."),
+        ("Apple M11 Chips On TSMC 2nm Enter Mass Production In October", ""),
+        (
+            "M11 MacBook Air Expected in March 2041",
+            "Apple plans to launch the MacBook Air with the M11 chip in March 2041. The M11 is"
+            " built on TSMC's 2nm process, with mass production starting in October.",
+        ),
+        ("消息称 M11 MacBook Air 将于 2041 年 3 月发布", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

@@ -1530,7 +1530,8 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             told = {c for c in post.lead if ":" in c and not c.startswith(("model:", "region:"))}
             chips = {c for c in post.lead if c.startswith("model:")}
             titles = {c for r in story.each_report() for c in r.lead}
-            values = {c.partition(":")[2] for c in story.claims}
+            held = set(story.claims)
+            figures = _figures(held)
             # and a post about another product than the report's (a chip against a device,
             # the Pro against the Pro Max) must say what the report does: "A30 Pro to use
             # TSMC's A14 process" is not the iPhone 29 Pro Max's battery story, whose figure
@@ -1550,7 +1551,8 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 # is the post's text repeating the story ("PS6 Orion APU specs: 8 Zen 6
                 # cores", whose text gives the $699 price story's price and launch)
                 and back.shared * 2 >= len(report.claims)
-                and (not told or any(c.partition(":")[2] in values for c in told))
+                # (the same figure: "March" is no story's 3 nm)
+                and (not told or any(_told_held(c, held, figures) for c in told))
                 and not _another_kind(post, story)
                 and (
                     not chips

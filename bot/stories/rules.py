@@ -292,7 +292,10 @@ class Fingerprint:
         # a launch or an event on a day: "Unpacked: July 22, NYC" finds the Fold 8's launch date
         # (e: a story naming a model, looked up by a post naming none; E: the other way), so
         # a post naming a model never looks up every launch dated that day
-        launched = any(c == "launch" or c in claiming.EVENTS for c in self.lead)
+        # (a post naming no model is such an event's only when its title names the event)
+        launched = any(
+            c in claiming.EVENTS or (c == "launch" and self.subject is not None) for c in self.lead
+        )
         prefix = "e" if (self.subject is None) != stored else "E"
         dated = tuple(f"{prefix}:{c}" for c in self.lead if launched and c.startswith("date:"))
         if self.subject is None:

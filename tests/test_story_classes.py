@@ -2964,3 +2964,26 @@ def test_a_title_s_date_is_not_a_figure_of_another_unit() -> None:
         ("消息称 M11 MacBook Air 将于 2041 年 3 月发布", ""),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_device_s_benchmark_is_not_its_chip_s_benchmark_whose_scores_it_repeats() -> None:
+    """ "OnePlus 30 shows up on Geekbench with Snapdragon 8 Elite Gen 12" gives the phone's
+    scores and, as background, the chip's: it is the phone's leak, not the chip's Geekbench
+    story, whichever came first; a chip's own write-ups still join the chip's story."""
+    found = stories(
+        ("第十二代骁龙8至尊版 GB6：4600 / 14900", "一加 30 将首发。"),
+        (
+            "Snapdragon 8 Elite Gen 12 Geekbench leak: 4,600 single-core, 14,900 multi-core",
+            "The chip is clocked at 5GHz on a 2nm process. The OnePlus 30 is expected to debut it.",
+        ),
+        (
+            "OnePlus 30 shows up on Geekbench with Snapdragon 8 Elite Gen 12",
+            "The OnePlus 30 scored 4,480 single-core and 14,520 multi-core with 16GB of memory."
+            " The Snapdragon 8 Elite Gen 12 itself leaked at 4,600 and 14,900 this week.",
+        ),
+        (
+            "一加 30 现身 Geekbench：第十二代骁龙8至尊版，多核 14520",
+            "一加 30 单核 4480 分，多核 14520 分，16GB 内存。",
+        ),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

@@ -1290,7 +1290,16 @@ def comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
     strangers = [
         d for d in strangers if family_of(d, words) not in families and not is_code(d, words)
     ]
-    return _claims_compared(post, story, conflict, f"same model ({post.subject})", strangers)
+    # a device and a chip both titles name are compared on what the post claims, not on
+    # figures its text repeats: "OnePlus 20 shows up on Geekbench with Snapdragon 8 Elite Gen
+    # 7" is not the chip's Geekbench story, whose scores the write-up gives beside its own
+    paired = post.subject not in story.about() and not any(
+        family_of(s, words) == family_of(post.subject, words) or _same_product(post.subject, s)
+        for s in story.about()
+    )
+    return _claims_compared(
+        post, story, conflict, f"same model ({post.subject})", strangers, paired=paired
+    )
 
 
 def _event_dated(unnamed: Fingerprint, named: Fingerprint) -> str | None:
@@ -1325,8 +1334,10 @@ def _claims_compared(
     conflict: tuple[str, set[str], set[str]] | None,
     about: str,
     strangers: Sequence[str] = (),
+    paired: bool = False,
 ) -> Comparison:
-    """Compare what a post claims with what a story holds, once they are about one thing."""
+    """Compare what a post claims with what a story holds, once they are about one thing
+    (``paired``: two products both titles name, which must share most of the post's claims)."""
     if conflict:
         return Comparison(False, _conflict_words(conflict), conflict=conflict)
     claims = set(post.claims)
@@ -1406,10 +1417,9 @@ def _claims_compared(
     # a title whose every figure the story holds says the story's leak, however much
     # background its text repeats: "小米 26 系列定档 9 月 28 日" and a tipster's "小米26 系列 9.28"
     titled = bool(figured) and all(_told_held(c, held, figures) for c in figured)
-    if (
-        (share >= JOIN_SHARE and (len(shared) >= 2 or counted == 1))
-        or (facts and share >= FACT_SHARE)
-        or (titled and facts and share >= TITLED_SHARE)
+    if (share >= JOIN_SHARE and (len(shared) >= 2 or counted == 1)) or (
+        not paired
+        and ((facts and share >= FACT_SHARE) or (titled and facts and share >= TITLED_SHARE))
     ):
         return Comparison(
             True,
@@ -1540,8 +1550,16 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             # TSMC's A14 process" is not the iPhone 29 Pro Max's battery story, whose figure
             # its text repeats
             topics = set()
+            foreign = False
             if _another_product(post, report):
                 topics = {c for c in _telling(post.lead) if ":" not in c}
+                # nor its own figures: "OnePlus 20 on Geekbench with the Snapdragon 8 Elite
+                # Gen 7" gives the phone's scores beside the chip's, which are the chip's story
+                foreign = any(
+                    not _holds(c, held, figures)
+                    for c in post.claims
+                    if c.startswith("n:") and not _YEAR.fullmatch(c)
+                )
             else:
                 # a benchmark or a listing is a leak of its own kind, whichever product:
                 # "Unreleased Mac with M7 Max chip appears on Geekbench" is not the story of
@@ -1549,6 +1567,7 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 topics = {c for c in post.lead if c in KINDS}
             if (
                 back.joins
+                and not foreign
                 and (not topics or bool(topics & set(report.claims)))
                 # told the other way round, half the report's claims are the post's: a third
                 # is the post's text repeating the story ("PS6 Orion APU specs: 8 Zen 6

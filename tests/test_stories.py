@@ -312,10 +312,11 @@ HELD_OUT_2_RECALL = 0.75  # 0.760 at the eleventh pass (0.741 at the tenth, 0.72
 # committed before it was measured, once with the rules before issue 22 and once with these
 HELD_OUT_3_PRECISION = 0.99  # 1.000 at the eighth to eleventh passes (0.989 at the seventh)
 HELD_OUT_3_RECALL = 0.89  # 0.900 (0.8998) at the eleventh pass (0.885 at the tenth)
-# the fourth, fifth and thirteenth held-out sets were spent at the start of the twelfth pass:
-# their wrong merges were read, and they are tuning data now (tuning/spent_h4_*, spent_h5_*,
-# spent_h13_*); their last held-out figures, at the eleventh pass, were 0.957 / 0.941,
-# 0.944 / 0.938 and 0.941 / 0.931
+# the fourth, fifth and thirteenth held-out sets were spent at the start of the twelfth pass,
+# and the seventh after its fix 4: their wrong merges were read, and they are tuning data now
+# (tuning/spent_h4_*, spent_h5_*, spent_h13_*, spent_h7_*); their last held-out figures, at
+# the eleventh pass, were 0.957 / 0.941, 0.944 / 0.938, 0.941 / 0.931 and 0.950 / 0.908 (the
+# seventh's also after the twelfth pass's fix 4)
 # the sixth held-out set, written with a brief that asks for more background repeated in
 # write-ups; measured with the fifth pass's rules and the later ones. Its precision floor,
 # held_out_8/'s recall floor and held_out_10/'s precision floor were lowered at the eleventh
@@ -328,8 +329,6 @@ HELD_OUT_6_RECALL = 0.89  # 0.898 at the eleventh pass (0.892 at the tenth, 0.88
 # the seventh to tenth held-out sets, written blind with the sixth pass's brief during the
 # seventh pass, beside its diagnosis files (tuning/i_*, j_*, k_*, n_*), each committed before
 # it was measured with the fifth pass's rules, then measured at the end of each pass
-HELD_OUT_7_PRECISION = 0.94  # 0.950 (0.9497) at the eleventh pass (0.931 at the tenth)
-HELD_OUT_7_RECALL = 0.90  # 0.908 at the eleventh pass (0.880 at the tenth, 0.871 at the ninth)
 HELD_OUT_8_PRECISION = 0.95  # 0.954 at the tenth and eleventh passes (0.944 at the ninth)
 HELD_OUT_8_RECALL = 0.92  # 0.927 at the eleventh pass (0.932 at the tenth, 0.902 at the ninth)
 HELD_OUT_9_PRECISION = 0.99  # 1.000 at the tenth and eleventh passes (0.981 at the ninth)
@@ -411,7 +410,6 @@ def test_stories_hold_on_the_tuning_set() -> None:
         ("held_out_2", 300, HELD_OUT_2_PRECISION, HELD_OUT_2_RECALL),
         ("held_out_3", 350, HELD_OUT_3_PRECISION, HELD_OUT_3_RECALL),
         ("held_out_6", 350, HELD_OUT_6_PRECISION, HELD_OUT_6_RECALL),
-        ("held_out_7", 350, HELD_OUT_7_PRECISION, HELD_OUT_7_RECALL),
         ("held_out_8", 350, HELD_OUT_8_PRECISION, HELD_OUT_8_RECALL),
         ("held_out_9", 350, HELD_OUT_9_PRECISION, HELD_OUT_9_RECALL),
         ("held_out_10", 350, HELD_OUT_10_PRECISION, HELD_OUT_10_RECALL),

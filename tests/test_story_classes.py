@@ -2987,3 +2987,19 @@ def test_a_device_s_benchmark_is_not_its_chip_s_benchmark_whose_scores_it_repeat
         ),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_price_whose_text_recalls_a_listing_is_not_the_listing_s_story() -> None:
+    """ "Switch 3 Lite price" gives a price and recalls "the FCC filing": it is the price's
+    leak, not the Switch 3 Lite's FCC story, though it holds all that story says."""
+    found = stories(
+        ("任天堂 Switch 3 Lite 疑似通过 FCC 认证，型号 BEH-001", "机身更小，没有底座接口。"),
+        ("Switch 3 Lite 現身 FCC？型號 BEH-001", ""),
+        (
+            "Switch 3 Lite price",
+            "Switch 3 Lite is $349.99. Handheld only, as the FCC filing showed.",
+        ),
+        ("Rumour: Switch 3 Lite Will Cost $349.99", "The model passed through the FCC this week."),
+        ("Switch 3 Lite 傳售 349.99 美元", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3] == found[4], found

@@ -1565,9 +1565,14 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 # "Unreleased Mac with M7 Max chip appears on Geekbench" is not the story of
                 # the M7 Max MacBook Pro's OLED screen, whose leak its text repeats
                 topics = {c for c in post.lead if c in KINDS}
+            # and a listing's report is told the other way round by a post whose title says
+            # that listing too: "Switch 2 Lite price", whose text recalls "the FCC filing",
+            # is not the Switch 2 Lite's FCC story
+            listed = {c for c in report.lead if c in LISTINGS}
             if (
                 back.joins
                 and not foreign
+                and (not listed or bool(listed & set(post.lead)))
                 and (not topics or bool(topics & set(report.claims)))
                 # told the other way round, half the report's claims are the post's: a third
                 # is the post's text repeating the story ("PS6 Orion APU specs: 8 Zen 6

@@ -3003,3 +3003,27 @@ def test_a_price_whose_text_recalls_a_listing_is_not_the_listing_s_story() -> No
         ("Switch 3 Lite 傳售 349.99 美元", ""),
     )
     assert found[0] == found[1] != found[2] == found[3] == found[4], found
+
+
+def test_a_brand_s_unnamed_phone_with_a_chip_is_the_phone_not_the_chip() -> None:
+    """ "Mystery Xiaomi phone with Snapdragon 8 Elite Gen 14 shows up on Geekbench" is that
+    phone's run (the Xiaomi 28 Pro its text names), not the chip's Geekbench story whose
+    scores its text repeats; a chip "to debut on a Realme phone" is still the chip's."""
+    reader = Reader()
+    assert reader.read("三星新机现身 Geekbench：Exynos 3100", "").subject == "samsung next"
+    debut = reader.read("Snapdragon 7s Gen 9 to debut on a Realme phone in March", "")
+    assert debut.subject is not None and debut.subject.startswith("snapdragon 7s")
+    found = stories(
+        ("第十四代骁龙8至尊版 工程机 GB6 4500+/15000+", "超大核 5.4GHz，今年秋天见。"),
+        ("Snapdragon 8 Elite Gen 14 engineering sample breaks 15,000 in Geekbench 6", ""),
+        (
+            "Mystery Xiaomi phone with Snapdragon 8 Elite Gen 14 shows up on Geekbench",
+            "A Xiaomi device scored 4,380 single-core and 14,640 multi-core with the chip,"
+            " whose engineering sample broke 15,000 this week. It is likely the Xiaomi 28 Pro.",
+        ),
+        (
+            "小米新机现身 Geekbench：搭载第十四代骁龙8至尊版",
+            "单核 4380 分，多核 14640 分，预计为小米 28 Pro。",
+        ),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

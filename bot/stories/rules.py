@@ -532,6 +532,17 @@ class Reader:
             or _first_device(headline)
             or _first_device(body)
         )
+        if subject and is_chip(subject) and (maker := _device_maker(title_tokens, subject, words)):
+            # a title about a brand's unnamed device that runs the chip is that device's leak,
+            # not the chip's: "Mystery Xiaomi phone with Snapdragon 8 Elite Gen 10 shows up on
+            # Geekbench" (the model its text names, else the brand's next device)
+            device = next(
+                (d for d in body if not is_chip(d) and brand_of(d.split(" ")[0], words) == maker),
+                f"{maker}{NEXT}",
+            )
+            headline = (device, *(d for d in headline if d != device))
+            found = tuple(dict.fromkeys((device, *found)))
+            subject = device
         if subject and not headline and _other_brand(subject, title_tokens, words):
             # a title that names a brand or line and no model is not about another brand's
             # device its text names: "Next-gen Xbox APU specs leak" and the PS6 it compares
@@ -876,6 +887,28 @@ def _bare_models(tokens: Sequence[str], words: Grammar) -> list[str]:
 
 # the suffixes a bare number takes ("5090 SUPER", "9070 XT"), not a letter ("6090 s")
 _BARE_SUFFIXES = frozenset(s for s in grammar().suffixes if len(s) > 1)
+
+
+def _device_maker(tokens: Sequence[str], chip: str, words: Grammar) -> str | None:
+    """Return the brand whose unnamed device a title names before the chip ("Xiaomi phone
+    with", "小米新机…搭载"), not a maker of chips alone ("Qualcomm's next chip"), nor one the
+    chip is said to debut in ("Snapdragon 7s Gen 5 to debut on a Realme phone")."""
+    first = chip.split(" ")[0]
+    if first not in tokens:
+        return None
+    for index, token in enumerate(tokens[: tokens.index(first)]):
+        if token not in words.brand_names or token in _CHIP_ONLY_MAKERS:
+            continue
+        following = list(tokens[index + 1 : index + 3])
+        unnamed = bool(following) and following[0] in _DEVICE_WORDS
+        if unnamed or following in (["新", "机"], ["手", "机"]):
+            return token
+    return None
+
+
+# makers of chips and no phones or computers of their own, and words for an unnamed device
+_CHIP_ONLY_MAKERS = frozenset(("qualcomm", "mediatek", "amd", "intel", "nvidia", "arm"))
+_DEVICE_WORDS = frozenset(("phone", "smartphone", "handset", "device", "tablet", "laptop"))
 
 
 def _headed(named: list[str], title: str, words: Grammar) -> list[str]:

@@ -3027,3 +3027,17 @@ def test_a_brand_s_unnamed_phone_with_a_chip_is_the_phone_not_the_chip() -> None
         ),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_an_s_chip_keeps_its_generation() -> None:
+    """ "Snapdragon 8s Gen 6" is not the "Snapdragon 8s Gen 7" (a laptop's "Gen 12" after
+    "9i" is its year and is dropped, a chip's generation after "8s" is not)."""
+    reader = Reader()
+    assert reader.read("骁龙7s Gen5 首发", "").subject == "snapdragon 7s gen 5"
+    assert reader.read("Legion Pro 9i Gen 12 specs", "").subject == "legion pro 9i"
+    found = stories(
+        ("Snapdragon 8s Gen 6 to clock at 3.4GHz", ""),
+        ("Snapdragon 8s Gen 7 to clock at 3.4GHz", ""),
+        ("第六代骁龙8s 大核 3.4GHz", ""),
+    )
+    assert found[0] == found[2] != found[1], found

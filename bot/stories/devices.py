@@ -446,7 +446,7 @@ def designations(
                 name.append(words.suffix_aliases.get(following, following))
                 index += 1
             elif following == "gen" and index + 1 < len(tokens) and tokens[index + 1].isdigit():
-                if not _GLUED_NUMBER.fullmatch(name[-1]):
+                if not _GLUED_NUMBER.fullmatch(name[-1]) or name[0] in chips:
                     # a laptop's generation is its year ("Legion Pro 9i Gen 12" is the 2037
                     # Legion Pro 9i), not part of its name, as a year is not
                     name.extend(("gen", tokens[index + 1]))

@@ -3041,3 +3041,15 @@ def test_an_s_chip_keeps_its_generation() -> None:
         ("第六代骁龙8s 大核 3.4GHz", ""),
     )
     assert found[0] == found[2] != found[1], found
+
+
+def test_stacked_cache_on_both_dies_is_a_claim() -> None:
+    """ "V-Cache on both CCDs", "Dual-CCD V-Cache" and 双CCD都有3D缓存 say one thing about the
+    Ryzen 9 12950X3D; its clock story is another leak."""
+    found = stories(
+        ("12950X3D: V-Cache on both CCDs", "Ryzen 9 12950X3D: 16C, 3D V-Cache on both CCDs."),
+        ("AMD Ryzen 9 12950X3D Dual-CCD V-Cache Confirmed By Leaker", ""),
+        ("锐龙9 12950X3D双CCD都有3D缓存", ""),
+        ("AMD Ryzen 9 12950X3D to boost to 6.1GHz", ""),
+    )
+    assert found[0] == found[1] == found[2] != found[3], found

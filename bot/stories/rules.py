@@ -1601,7 +1601,7 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             # and a listing's report is told the other way round by a post whose title says
             # that listing too: "Switch 2 Lite price", whose text recalls "the FCC filing",
             # is not the Switch 2 Lite's FCC story
-            listed = {c for c in report.lead if c in LISTINGS}
+            listed = {c for c in report.lead if c in KINDS}
             if (
                 back.joins
                 and not foreign

@@ -324,12 +324,12 @@ HELD_OUT_3_RECALL = 0.89  # 0.900 (0.8998) at the eleventh pass (0.885 at the te
 # (tests/data/stories/tuning/) give these three figures less and the sets as a whole more,
 # 0.973 / 0.917 -> 0.977 / 0.927 pooled over held_out_2/ to 19/ (docs/stories.md, the
 # eleventh pass); no rule was chosen or undone by these figures
-HELD_OUT_6_PRECISION = 0.95  # 0.958 at the eleventh pass (0.965 at the tenth, 0.958 at the ninth)
-HELD_OUT_6_RECALL = 0.89  # 0.898 at the eleventh pass (0.892 at the tenth, 0.885 at the ninth)
+HELD_OUT_6_PRECISION = 0.96  # 0.965 at the twelfth pass (0.958 at the eleventh, 0.965 at the tenth)
+HELD_OUT_6_RECALL = 0.90  # 0.905 at the twelfth pass (0.898 at the eleventh, 0.892 at the tenth)
 # the seventh to tenth held-out sets, written blind with the sixth pass's brief during the
 # seventh pass, beside its diagnosis files (tuning/i_*, j_*, k_*, n_*), each committed before
 # it was measured with the fifth pass's rules, then measured at the end of each pass
-HELD_OUT_8_PRECISION = 0.95  # 0.954 at the tenth and eleventh passes (0.944 at the ninth)
+HELD_OUT_8_PRECISION = 0.98  # 0.986 at the twelfth pass (0.954 at the tenth and eleventh)
 HELD_OUT_8_RECALL = 0.92  # 0.927 at the eleventh pass (0.932 at the tenth, 0.902 at the ninth)
 HELD_OUT_9_PRECISION = 0.99  # 1.000 at the tenth and eleventh passes (0.981 at the ninth)
 HELD_OUT_9_RECALL = 0.94  # 0.945 at the eleventh pass (0.932 at the tenth, 0.930 at the ninth)
@@ -341,7 +341,9 @@ HELD_OUT_10_RECALL = 0.92  # 0.927 at the eleventh pass (0.921 at the tenth, 0.9
 HELD_OUT_11_PRECISION = 0.99  # 0.993 at the eighth to eleventh passes
 HELD_OUT_11_RECALL = 0.93  # 0.938 at the eleventh pass (0.933 at the tenth, 0.940 at the ninth)
 HELD_OUT_12_PRECISION = 0.98  # 0.982 at the ninth to eleventh passes (0.981 at the eighth)
-HELD_OUT_12_RECALL = 0.97  # 0.971 at the eleventh pass (0.973 at the ninth and tenth)
+# (lowered at the twelfth pass, whose fixes 3 and 4 split 6 of its pairs that figures its
+# texts repeat had joined; no rule was chosen or undone by this figure)
+HELD_OUT_12_RECALL = 0.95  # 0.957 at the twelfth pass (0.971 at the eleventh, 0.973 at the tenth)
 # the fourteenth, written after the ninth pass's fix 13 (0.891 / 0.836 with the fifth pass's
 # rules, 0.967 / 0.856 with the seventh's, 0.988 / 0.898 with the eighth's)
 HELD_OUT_14_PRECISION = 0.99  # 1.000 at the eleventh pass (0.988 at the ninth and tenth)
@@ -369,12 +371,16 @@ HELD_OUT_18_RECALL = 0.94  # 0.946 at the eleventh pass
 # the tenth's and with the eleventh's at its fix 21)
 HELD_OUT_19_PRECISION = 0.99  # 1.000 at the eleventh pass
 HELD_OUT_19_RECALL = 0.96  # 0.967 at the eleventh pass
+# the twentieth, written at the start of the twelfth pass (0.965 / 0.923 with the eleventh
+# pass's rules and its speed fix, 1.000 / 0.919 after the twelfth pass's fix 2)
+HELD_OUT_20_PRECISION = 0.99  # 1.000 at the twelfth pass
+HELD_OUT_20_RECALL = 0.91  # 0.919 at the twelfth pass
 # the tuning set the rules were settled on (tests/data/stories/tuning/), since the third pass
 # with the first held-out set in it (c_*.yaml, 403 posts): its figure as it stood
-# 0.999 on 15,761 posts with the diagnosis files to zn_* at the eleventh pass (0.995 on the
-# 13,856 to zi_* at the tenth)
+# 0.999 on 17,284 posts with the diagnosis files to zo_* and the spent held-out sets at the
+# twelfth pass (0.999 on the 15,761 to zn_* at the eleventh, 0.995 on 13,856 at the tenth)
 TUNING_PRECISION = 0.99
-TUNING_RECALL = 0.95  # 0.953 on 15,761 posts (0.938 on 13,856 at the tenth pass)
+TUNING_RECALL = 0.95  # 0.951 on 17,284 posts (0.953 on 15,761 at the eleventh pass)
 
 
 @pytest.mark.parametrize(
@@ -421,6 +427,7 @@ def test_stories_hold_on_the_tuning_set() -> None:
         ("held_out_17", 350, HELD_OUT_17_PRECISION, HELD_OUT_17_RECALL),
         ("held_out_18", 350, HELD_OUT_18_PRECISION, HELD_OUT_18_RECALL),
         ("held_out_19", 350, HELD_OUT_19_PRECISION, HELD_OUT_19_RECALL),
+        ("held_out_20", 350, HELD_OUT_20_PRECISION, HELD_OUT_20_RECALL),
     ],
 )
 def test_stories_hold_on_the_held_out_sets(

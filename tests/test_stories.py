@@ -375,6 +375,10 @@ HELD_OUT_19_RECALL = 0.96  # 0.967 at the eleventh pass
 # pass's rules and its speed fix, 1.000 / 0.919 after the twelfth pass's fix 2)
 HELD_OUT_20_PRECISION = 0.99  # 1.000 at the twelfth pass
 HELD_OUT_20_RECALL = 0.91  # 0.919 at the twelfth pass
+# the twenty-first, written after the twelfth pass's last fix (0.991 / 0.947 with the tenth
+# pass's rules, 0.991 / 0.954 with the eleventh's and the twelfth's)
+HELD_OUT_21_PRECISION = 0.99  # 0.991 at the twelfth pass
+HELD_OUT_21_RECALL = 0.95  # 0.954 at the twelfth pass
 # the tuning set the rules were settled on (tests/data/stories/tuning/), since the third pass
 # with the first held-out set in it (c_*.yaml, 403 posts): its figure as it stood
 # 0.999 on 17,665 posts with the diagnosis files to zo_* and the spent held-out sets at the
@@ -428,6 +432,7 @@ def test_stories_hold_on_the_tuning_set() -> None:
         ("held_out_18", 350, HELD_OUT_18_PRECISION, HELD_OUT_18_RECALL),
         ("held_out_19", 350, HELD_OUT_19_PRECISION, HELD_OUT_19_RECALL),
         ("held_out_20", 350, HELD_OUT_20_PRECISION, HELD_OUT_20_RECALL),
+        ("held_out_21", 350, HELD_OUT_21_PRECISION, HELD_OUT_21_RECALL),
     ],
 )
 def test_stories_hold_on_the_held_out_sets(

@@ -1318,7 +1318,9 @@ def comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
         and not (story.subject and is_chip(story.subject))
     ]
     words = grammar()
-    families = {family_of(s, words) for s in (*story.about(), post.subject)}
+    kin = {family_of(s, words) for s in story.about()}
+    family = family_of(post.subject, words)
+    families = {*kin, family}
     # a model code is the model's, not another's: "ROG ALLY 3 RC75L $899.99"
     strangers = [
         d for d in strangers if family_of(d, words) not in families and not is_code(d, words)
@@ -1326,9 +1328,10 @@ def comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
     # a device and a chip both titles name are compared on what the post claims, not on
     # figures its text repeats: "OnePlus 20 shows up on Geekbench with Snapdragon 8 Elite Gen
     # 7" is not the chip's Geekbench story, whose scores the write-up gives beside its own
-    paired = post.subject not in story.about() and not any(
-        family_of(s, words) == family_of(post.subject, words) or _same_product(post.subject, s)
-        for s in story.about()
+    paired = (
+        post.subject not in story.about()
+        and family not in kin
+        and not any(_same_product(post.subject, s) for s in story.about())
     )
     return _claims_compared(
         post, story, conflict, f"same model ({post.subject})", strangers, paired=paired
@@ -1598,9 +1601,9 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 # "Unreleased Mac with M7 Max chip appears on Geekbench" is not the story of
                 # the M7 Max MacBook Pro's OLED screen, whose leak its text repeats
                 topics = {c for c in post.lead if c in KINDS}
-            # and a listing's report is told the other way round by a post whose title says
-            # that listing too: "Switch 2 Lite price", whose text recalls "the FCC filing",
-            # is not the Switch 2 Lite's FCC story
+            # and a listing's or a benchmark's report is told the other way round only by a
+            # post whose title says that kind too: "Switch 2 Lite price", whose text recalls
+            # "the FCC filing", is not the Switch 2 Lite's FCC story
             listed = {c for c in report.lead if c in KINDS}
             if (
                 back.joins

@@ -368,6 +368,7 @@ class StoryChoice:
     opens: bool = False
     keys: tuple[str, ...] = ()
     why: str = ""
+    turn: int = 0  # the order it was decided in among the posts of one write
 
 
 @dataclass(frozen=True, slots=True)

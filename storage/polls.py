@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot.domain import (
     ItemState,
     PollPlan,
+    QueuedAlert,
     SourceRecord,
     SourceSnapshot,
     StoredPost,
@@ -193,16 +194,46 @@ def write_plans(session: Session, *, plans: list[tuple[PollPlan, datetime]]) -> 
             ),
             states,
         )
+    ids = [_write_posts(session, plan, now) for plan, now in plans]
+    # the posts went into stories in the order they were decided, which need not be the
+    # plans' (the oldest post of a write first): they are written in that order, so that a
+    # story one plan opens is there for another's report, and each story keeps its last
+    # fingerprint
+    decided = sorted(
+        (
+            (choice, n)
+            for n, (plan, _) in enumerate(plans)
+            for choice in plan.stories
+            if choice.decided
+        ),
+        key=lambda chosen: chosen[0].turn,
+    )
     opened: dict[int, int] = {}  # stories opened by these plans: decided number -> id
-    return [_write_posts(session, plan, now, opened) for plan, now in plans]
+    for choice, n in decided:
+        write_choices(
+            session=session, choices=[choice], item_ids=ids[n], opened=opened, now=plans[n][1]
+        )
+    # and their alerts queued in that order too: a story's first report is its message, which
+    # the later reports' alerts edit (an alert of no story keeps its plan's place, first)
+    turns: dict[tuple[int, str | None], int] = {
+        (n, choice.item_key): choice.turn for choice, n in decided
+    }
+    alerts = sorted(
+        ((n, alert) for n, (plan, _) in enumerate(plans) for alert in plan.alerts),
+        key=lambda queued: turns.get((queued[0], queued[1].item_key), -1),
+    )
+    channels: list[list[str]] = [[] for _ in plans]
+    for n, alert in alerts:
+        if _queue(session, alert, plans[n][1], ids[n], opened):
+            channels[n].append(alert.channel_id)
+    return channels
 
 
-def _write_posts(
-    session: Session, plan: PollPlan, now: datetime, opened: dict[int, int]
-) -> list[str]:
-    """Write what a plan says of posts: new ones, matches, changes, images, stories, alerts."""
+def _write_posts(session: Session, plan: PollPlan, now: datetime) -> dict[str, int]:
+    """Write what a plan says of posts: new ones, matches, changes, images; return the ids
+    of the posts its stories and alerts name."""
     if not (plan.new_items or plan.matches or plan.changes or plan.images or plan.alerts):
-        return []
+        return {}
     ids = _insert_items(session, plan, now)
     needed = {m.item_key for m in plan.matches} | {
         a.item_key for a in plan.alerts if a.item_key is not None
@@ -249,26 +280,30 @@ def _write_posts(
                 ]
             )
         )
-    decided = [choice for choice in plan.stories if choice.decided]
-    if decided:
-        write_choices(session=session, choices=decided, item_ids=ids, opened=opened, now=now)
-    queued: list[str] = []
-    for alert in plan.alerts:
-        story_id = alert.story_id
-        if story_id is not None and story_id < 0:
-            story_id = opened[story_id]
-        if add_alert(
-            session=session,
-            dedup_key=alert.dedup_key,
-            kind=alert.kind,
-            channel_id=alert.channel_id,
-            item_id=ids[alert.item_key] if alert.item_key is not None else None,
-            message=alert.message,
-            now=now,
-            story_id=story_id,
-        ):
-            queued.append(alert.channel_id)
-    return queued
+    return ids
+
+
+def _queue(
+    session: Session,
+    alert: QueuedAlert,
+    now: datetime,
+    ids: dict[str, int],
+    opened: dict[int, int],
+) -> bool:
+    """Queue an alert; say whether the outbox took it (it refuses copies)."""
+    story_id = alert.story_id
+    if story_id is not None and story_id < 0:
+        story_id = opened[story_id]
+    return add_alert(
+        session=session,
+        dedup_key=alert.dedup_key,
+        kind=alert.kind,
+        channel_id=alert.channel_id,
+        item_id=ids[alert.item_key] if alert.item_key is not None else None,
+        message=alert.message,
+        now=now,
+        story_id=story_id,
+    )
 
 
 def _insert_items(session: Session, plan: PollPlan, now: datetime) -> dict[str, int]:

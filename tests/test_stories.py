@@ -82,12 +82,12 @@ class Sites:
     feeds: FeedServer
     posts: dict[str, list[Post]] = field(default_factory=dict)
 
-    def publish(self, source: str, title: str, text: str = "") -> str:
+    def publish(self, source: str, title: str, text: str = "", at: datetime | None = None) -> str:
         """Put a new post on top of a source's feed; return its link."""
         posts = self.posts.setdefault(source, [Post(f"{source}-old", "Old news")])
         guid = f"{source}-{len(posts)}"
         link = f"https://{source}.example.com/{guid}"
-        published = datetime(2026, 11, 24, 8, len(posts), tzinfo=UTC)
+        published = at or datetime(2026, 11, 24, 8, len(posts), tzinfo=UTC)
         posts.insert(0, Post(guid, title, body=f"<p>{text}</p>", link=link, published=published))
         self.feeds.publish_rss(source, posts)
         return link
@@ -175,6 +175,28 @@ async def test_one_leak_from_five_sources_is_one_post_and_four_edits(
         assert f"[{source.replace('-', chr(92) + '-')}]({links[source]})" in also
     assert "Also reported by (4)" in _fields(message)
     assert len(message.edits) == 4  # each checked against Discord's spec by the fake
+
+
+async def test_one_poll_of_many_sources_alerts_on_a_story_s_first_report(
+    newsroom: Newsroom, discord: DiscordFake
+) -> None:
+    # a cron's poll-once brings the hour's coverage of five sources at once; the last source
+    # of the config posted first, so it answers last. The posts go into stories in the
+    # order they were posted, whichever source answered first: the first report is the
+    # message, the others edit it
+    posted = datetime(2026, 11, 24, 8, 10, tzinfo=UTC)
+    for minutes, source in enumerate(reversed(SOURCES)):
+        newsroom.sites.publish(source, *ONE_LEAK[source], at=posted + timedelta(minutes=minutes))
+    newsroom.clock.advance(hours=1)
+    assert newsroom.app is not None
+    await newsroom.app.poll()
+    await newsroom.app.dispatch()
+
+    assert _posts(discord) == 1
+    [message] = discord.messages
+    assert message.title == ONE_LEAK["notebookcheck"][0]
+    assert discord.edits(WEBHOOK_ID) == 4
+    assert "Also reported by (4)" in _fields(message)
 
 
 async def test_two_leaks_about_one_brand_on_one_day_are_two_posts(

@@ -29,7 +29,10 @@ from tests.story_sets import SETS, labelled_posts
 SLICE = ("b_phones_global.yaml",)
 MOST_POSTS = 100  # the first ones in time: the test stays under a minute
 PRECISION_FLOOR = 0.95  # measured 1.000 (tuning-set posts: the rules were settled on them)
-RECALL_FLOOR = 0.83  # measured 0.850
+# measured 0.950 with either watch style; 0.833 to 0.850 before a pass's polls were written
+# together (the thirteenth pass): a day's posts went into stories in the order their
+# sources answered, not the order they were posted
+RECALL_FLOOR = 0.93
 
 
 def _watches(style: str) -> str:

@@ -714,13 +714,16 @@ def decide_stories(
     routes: Routes,
     now: datetime,
 ) -> list[PollPlan]:
-    """Put the new posts of many plans in stories, in order; turn later reports into edits.
+    """Put the new posts of many plans in stories, oldest first; turn later reports into edits.
 
     ``open_stories`` are the stories found by the posts' keys. A post joins the first
     open story that reports the same leak (bot.stories.rules.compare) or opens a new one, which
-    the next posts may join. In each channel the first report of a story alerts as new;
-    a later one queues an edit of that alert, unless a watch that sends it there wants
-    every report (``stories: false``).
+    the next posts may join. The posts of all the plans are decided in the order they were
+    posted (a post with no date, or one dated later than ``now``, as posted ``now``), not in
+    the order their sources answered or their feeds list them, so that a poll that brings a
+    day's coverage at once makes the stories that reading it as it came out would. In each
+    channel the first report of a story alerts as new; a later one queues an edit of that
+    alert, unless a watch that sends it there wants every report (``stories: false``).
     """
     index = StoryIndex(window=rules.window)
     told: dict[int, set[str]] = {}  # story -> the channels that hold its message
@@ -731,69 +734,83 @@ def decide_stories(
             )
         )
         told[record.id] = set(record.channels)
+    items = {(n, item.key): item for n, plan in enumerate(plans) for item in plan.new_items}
+    alerts = [list(plan.alerts) for plan in plans]
+    choices: dict[tuple[int, int], StoryChoice] = {}
+
+    def posted(place: tuple[int, int]) -> tuple[datetime, int, int]:
+        n, position = place
+        item = items.get((n, plans[n].stories[position].item_key))
+        at = item.published_at if item is not None else None
+        return (min(at, now) if at is not None else now, n, position)
+
+    order = sorted(
+        ((n, position) for n, plan in enumerate(plans) for position in range(len(plan.stories))),
+        key=posted,
+    )
     opened = 0
-    decided: list[PollPlan] = []
-    for plan in plans:
-        if not plan.stories:
-            decided.append(plan)
-            continue
-        items = {item.key: item for item in plan.new_items}
-        choices: list[StoryChoice] = []
-        alerts = list(plan.alerts)
-        for post in plan.stories:
-            fingerprint = Fingerprint.from_json(post.fingerprint)
-            verdict = index.decide(fingerprint, now)
-            if verdict.story is not None:
-                story_id = verdict.story.id
-                index.join(story_id, fingerprint)
-                choice = dataclasses.replace(
-                    post,
-                    decided=True,
+    for turn, (n, position) in enumerate(order):
+        post = plans[n].stories[position]
+        fingerprint = Fingerprint.from_json(post.fingerprint)
+        verdict = index.decide(fingerprint, now)
+        if verdict.story is not None:
+            story_id = verdict.story.id
+            index.join(story_id, fingerprint)
+            choice = dataclasses.replace(
+                post,
+                decided=True,
+                story_id=story_id,
+                fingerprint=index.stories[story_id].fingerprint.to_json(),
+                why=f'joined the story first reported as "{verdict.story.title}": {verdict.why}',
+                turn=turn,
+            )
+        else:
+            opened += 1
+            story_id = -opened
+            index.add(OpenStory(story_id, now, post.title, fingerprint))
+            told[story_id] = set()
+            choice = dataclasses.replace(
+                post,
+                decided=True,
+                story_id=story_id,
+                opens=True,
+                keys=fingerprint.index_keys(),
+                why=f"opened a new story: {verdict.why}",
+                turn=turn,
+            )
+        choices[n, position] = choice
+        item = items.get((n, post.item_key))
+        every = routes.of_watches(post.watches)
+        for at, alert in enumerate(alerts[n]):
+            if alert.item_key != post.item_key or alert.kind != AlertKind.NEW:
+                continue
+            channel = alert.channel_id
+            wants_all = any(w in rules.opted_out for w in every.get(channel, ()))
+            if channel in told[story_id] and not wants_all and item is not None:
+                alerts[n][at] = QueuedAlert(
+                    alert_key(AlertKind.STORY, channel, item.source_id, item.key),
+                    AlertKind.STORY,
+                    channel,
+                    story_report_alert(item, story_id=story_id).to_json(),
+                    item_key=item.key,
                     story_id=story_id,
-                    fingerprint=index.stories[story_id].fingerprint.to_json(),
-                    why=f'joined the story first reported as "{verdict.story.title}": '
-                    f"{verdict.why}",
                 )
             else:
-                opened += 1
-                story_id = -opened
-                index.add(OpenStory(story_id, now, post.title, fingerprint))
-                told[story_id] = set()
-                choice = dataclasses.replace(
-                    post,
-                    decided=True,
-                    story_id=story_id,
-                    opens=True,
-                    keys=fingerprint.index_keys(),
-                    why=f"opened a new story: {verdict.why}",
-                )
-            choices.append(choice)
-            item = items.get(post.item_key)
-            every = routes.of_watches(post.watches)
-            for position, alert in enumerate(alerts):
-                if alert.item_key != post.item_key or alert.kind != AlertKind.NEW:
-                    continue
-                channel = alert.channel_id
-                wants_all = any(w in rules.opted_out for w in every.get(channel, ()))
-                if channel in told[story_id] and not wants_all and item is not None:
-                    alerts[position] = QueuedAlert(
-                        alert_key(AlertKind.STORY, channel, item.source_id, item.key),
-                        AlertKind.STORY,
-                        channel,
-                        story_report_alert(item, story_id=story_id).to_json(),
-                        item_key=item.key,
-                        story_id=story_id,
-                    )
-                else:
-                    message = alert.message
-                    if verdict.story is None and verdict.corrects is not None:
-                        # a correction names the story it corrects: "earlier: 5,500 mAh"
-                        shown = AlertMessage.from_json(message)
-                        facts = (*shown.facts, verdict.corrects.fact())
-                        message = dataclasses.replace(shown, facts=facts).to_json()
-                    alerts[position] = dataclasses.replace(
-                        alert, story_id=story_id, message=message
-                    )
-                    told[story_id].add(channel)
-        decided.append(dataclasses.replace(plan, alerts=tuple(alerts), stories=tuple(choices)))
-    return decided
+                message = alert.message
+                if verdict.story is None and verdict.corrects is not None:
+                    # a correction names the story it corrects: "earlier: 5,500 mAh"
+                    shown = AlertMessage.from_json(message)
+                    facts = (*shown.facts, verdict.corrects.fact())
+                    message = dataclasses.replace(shown, facts=facts).to_json()
+                alerts[n][at] = dataclasses.replace(alert, story_id=story_id, message=message)
+                told[story_id].add(channel)
+    return [
+        dataclasses.replace(
+            plan,
+            alerts=tuple(alerts[n]),
+            stories=tuple(choices[n, position] for position in range(len(plan.stories))),
+        )
+        if plan.stories
+        else plan
+        for n, plan in enumerate(plans)
+    ]

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -99,17 +99,23 @@ class Poller:
                 reader.bind(self.database, self.now, lambda: self.config.x)
 
     async def poll(
-        self, source: Source, *, when_due: bool = False, known: Known | None = None
+        self,
+        source: Source,
+        *,
+        when_due: bool = False,
+        known: Known | None = None,
+        together: PassRound | None = None,
     ) -> PollReport:
         """Poll one source; a failure is reported and backed off, never raised.
 
         ``when_due`` leaves a failing source alone until its next retry, so that polling
         by hand again and again does not push it into a pause. ``known`` is the source's
-        state when a pass has read it already, with whether a post of it is missing.
+        state when a pass has read it already, with whether a post of it is missing;
+        ``together`` is the pass's round, which writes its polls' plans at once.
         """
         started = time.perf_counter()
         try:
-            report = await self._poll(source, when_due, known)
+            report = await self._poll(source, when_due, known, together)
         except Exception as exc:
             if is_outage(exc):
                 raise  # the database's trouble, not the source's: the caller says it once
@@ -122,7 +128,9 @@ class Poller:
         metrics.POLL_SECONDS.observe(time.perf_counter() - started)
         return report
 
-    async def _poll(self, source: Source, when_due: bool, known: Known | None) -> PollReport:
+    async def _poll(
+        self, source: Source, when_due: bool, known: Known | None, together: PassRound | None
+    ) -> PollReport:
         reader = self.readers.get(source.kind)
         if reader is None:
             reason = self.skipped.get(source.kind, "no reader for this kind of source")
@@ -150,7 +158,7 @@ class Poller:
                 reading = await reader.read(source, etag=etag, last_modified=last_modified)
         except SourceError as exc:
             reading = exc
-        return await self._settle(source, reading, reader, state)
+        return await self._settle(source, reading, reader, state, together)
 
     async def _followed(self, source: Source) -> tuple[StoredPost, ...]:
         """Return the source's posts that can still get a deletion alert: matched, within
@@ -182,6 +190,7 @@ class Poller:
         reading: Reading | SourceError,
         reader: SourceReader | None = None,
         state: SourceRecord | None = None,
+        together: PassRound | None = None,
     ) -> PollReport:
         """Read what the decision needs, decide, and write the plan in one transaction.
 
@@ -219,7 +228,12 @@ class Poller:
                 state, _ = await self.database.run(read_source, source_id=source.id)
             assert state is not None
             decision = decide(SourceSnapshot(state, frozenset(), {}))
-        queued = await self.database.write(self._write_plans, (decision.plan, moment))
+        if together is not None:
+            queued = await together.write(
+                partial(self.database.write, self._write_plans), (decision.plan, moment)
+            )
+        else:
+            queued = await self.database.write(self._write_plans, (decision.plan, moment))
         self._count(decision, queued)
         if queued:
             self.alerted()
@@ -365,6 +379,67 @@ def _backing_off(state: SourceRecord) -> PollReport:
     )
 
 
+class PassRound:
+    """The plans of a pass's polls in flight, written at once when each of them has decided.
+
+    A pass brings many sources' new posts at the same moment; a poll's plan waits here
+    until every other poll in flight has its plan too (or has ended without one), and then
+    all are queued together, so that they share a transaction and their new posts go into
+    stories oldest first (bot.polling.decide.decide_stories), not in the order their
+    sources happened to answer. A pass of a few feeds is one round; a bigger one, rounds of
+    the polls in flight at once.
+    """
+
+    def __init__(self) -> None:
+        self._active = 0
+        self._held: list[
+            tuple[Callable[[Polled], Awaitable[list[str]]], Polled, asyncio.Future[list[str]]]
+        ] = []
+        self._writing: set[asyncio.Task[None]] = set()
+
+    def enter(self) -> None:
+        """Count a poll that has begun."""
+        self._active += 1
+
+    def leave(self) -> None:
+        """Count a poll that has ended, written or not."""
+        self._active -= 1
+        self._release()
+
+    async def write(
+        self, write: Callable[[Polled], Awaitable[list[str]]], plan: Polled
+    ) -> list[str]:
+        """Write a poll's plan with the others of its round; return what the write gives."""
+        done: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
+        self._held.append((write, plan, done))
+        self._release()
+        return await done
+
+    def _release(self) -> None:
+        if not self._held or len(self._held) < self._active:
+            return
+        held, self._held = self._held, []
+        for write, plan, done in held:
+            task = asyncio.ensure_future(_written(write, plan, done))
+            self._writing.add(task)  # kept until it ends: the loop holds tasks weakly
+            task.add_done_callback(self._writing.discard)
+
+
+async def _written(
+    write: Callable[[Polled], Awaitable[list[str]]], plan: Polled, done: asyncio.Future[list[str]]
+) -> None:
+    try:
+        result = await write(plan)
+    except BaseException as exc:
+        if not done.done():
+            done.set_exception(exc)
+        if not isinstance(exc, Exception):
+            raise
+        return
+    if not done.done():
+        done.set_result(result)
+
+
 async def poll_all(
     poller: Poller, sources: list[Source], *, in_flight: int, when_due: bool = False
 ) -> list[PollReport]:
@@ -378,15 +453,19 @@ async def poll_all(
     reports: dict[int, PollReport] = {}
     outages: list[BaseException] = []
     todo = iter(enumerate(sources))
+    together = PassRound()
 
     async def take_turns() -> None:
         for index, source in todo:
+            together.enter()
             try:
                 reports[index] = await poller.poll(
-                    source, when_due=when_due, known=known.get(source.id)
+                    source, when_due=when_due, known=known.get(source.id), together=together
                 )
             except Exception as exc:
                 outages.append(exc)
+            finally:
+                together.leave()
 
     await asyncio.gather(*(take_turns() for _ in range(min(in_flight, len(sources)))))
     if outages:

@@ -3055,3 +3055,60 @@ def test_stacked_cache_on_both_dies_is_a_claim() -> None:
         ("AMD Ryzen 9 12950X3D to boost to 6.1GHz", ""),
     )
     assert found[0] == found[1] == found[2] != found[3], found
+
+
+def test_a_model_written_after_its_line_is_the_subject_not_a_code() -> None:
+    """ "拯救者 Y7000P 2041" is the Legion Y7000P, though its number looks like a code's: a 3C
+    listing of the laptop is its story, not the story of the GPU its text says it carries
+    (a code after a brand is still a code: "vivo V2611A" is the X500 its text names)."""
+    reader = Reader()
+    listing = reader.read(
+        "联想拯救者 Y7000P 2041 通过 3C 认证：配 300W 电源适配器",
+        "该机型号 LNV-Y7P41，上代为 230W。预计搭载 RTX 10070 笔记本显卡。",
+    )
+    assert listing.subject == "y7000p"
+    coded = reader.read("vivo V2611A passes 3C with 90W charging", "It is the vivo X500.")
+    assert coded.subject == "x500"
+    found = stories(
+        ("RTX 10070 Laptop: 300W", "RTX 10070 笔记本显卡整机 300W。"),
+        ("NVIDIA RTX 10070 Laptop GPU tipped for 300W", ""),
+        (
+            "联想拯救者 Y7000P 2041 通过 3C 认证：配 300W 电源适配器",
+            "该机型号 LNV-Y7P41，上代为 230W。预计搭载 RTX 10070 笔记本显卡。",
+        ),
+        ("拯救者 Y7000P 2041 通過 3C 認證 300W 變壓器", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_week_of_rumours_is_a_round_up() -> None:
+    """ "Week in graphics rumours: …" names the week's leaks and reports none of them: the
+    Radeon RX 12090 XT's power story is not brought into it."""
+    found = stories(
+        ("RX 12090 XT TBP is 450W, not 400W", "Radeon RX 12090 XT: 450W TBP, not 400W."),
+        (
+            "Week in graphics rumours: RX 12090 XT memory and power, RX 12080 XT",
+            "The RX 12090 XT's TBP is now said to be 450W, not 400W, with 32GB of GDDR7; the"
+            " RX 12080 XT gets 24GB.",
+        ),
+        ("消息称 AMD RX 12090 XT 显卡 TBP 为 450W，而非 400W", ""),
+    )
+    assert found[0] == found[2] != found[1], found
+
+
+def test_a_day_counted_from_another_is_no_figure() -> None:
+    """ "同一天" (the same day), "两天前" and "two days ago" say when, not how many days: a
+    launch date's reports that say them are one story, not a contradiction of days."""
+    reader = Reader()
+    for title, text in (
+        ("#荣耀Magic12系列# 11月28日", "Magic 12 / 12 Pro 同一天发布。"),
+        ("Honor Magic 12 series launch date: November 28", "Renders leaked two days ago."),
+        ("荣耀 Magic 12 系列 11 月 28 日发布", "两天前渲染图曝光。"),
+    ):
+        assert not any(c.startswith("days:") for c in reader.read(title, text).claims), title
+    assert "days:14" in reader.read("Honor Watch 6 续航 14 天", "").claims
+    assert one(
+        ("#荣耀Magic12系列# 11月28日", "Magic 12 / 12 Pro 同一天发布。"),
+        ("Honor Magic 12 series launch date: November 28", "Renders leaked two days ago."),
+        ("荣耀 Magic 12 系列 11 月 28 日发布", "两天前渲染图曝光。"),
+    )

@@ -340,11 +340,13 @@ def write_dates(folded: str, words: Glossary) -> str:
             r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:晚间|早间|上午|下午)?\s*(?:消息|讯|电)", " ", folded
         )
     # a day counted from another, not a battery's days: "骁龙峰会第二天", "one day after
-    # Qualcomm's Snapdragon Summit", "3 days later"
+    # Qualcomm's Snapdragon Summit", "3 days later", "two days ago", "同一天", "两天前"
     if "天" in folded or "day" in folded:
         folded = re.sub(
             r"第\s*[一二两三四五六七八九十\d]{1,3}\s*天"
-            r"|(?<![a-z0-9])(?:a|one|two|three|\d{1,2})\s+days?\s+(?:after|before|later|earlier|ahead)",
+            r"|同\s*一\s*天|(?:前|后|後)\s*一\s*天"
+            r"|(?<![\d.])[一二两三四五六七八九十\d]{1,2}\s*天\s*(?:前|后|後|之前|之后|之後)"
+            r"|(?<![a-z0-9])(?:a|one|two|three|\d{1,2})\s+days?\s+(?:after|before|later|earlier|ahead|ago)",
             " ",
             folded,
         )

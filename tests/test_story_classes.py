@@ -3112,3 +3112,16 @@ def test_a_day_counted_from_another_is_no_figure() -> None:
         ("Honor Magic 12 series launch date: November 28", "Renders leaked two days ago."),
         ("荣耀 Magic 12 系列 11 月 28 日发布", "两天前渲染图曝光。"),
     )
+
+
+def test_a_tipster_s_glued_z_fold_is_the_z_fold() -> None:
+    """ "#三星ZFold21#" and "ZFlip10" are the Galaxy Z Fold 21 and Z Flip 10 as a news title
+    writes them (one capital before a capitalised word is split off: "ZFold", "XFold")."""
+    reader = Reader()
+    assert reader.read("#三星ZFold21# 折叠 8.1mm", "").subject == "fold 21"
+    assert reader.read("ZFlip10 电池 4500mAh", "").subject == "flip 10"
+    assert reader.read("XRing O3 tapes out", "").subject == "xring o3"
+    assert one(
+        ("#三星ZFold21# 折叠 8.1mm，205克", "三星 Z Fold21 折叠 8.1mm，展开 3.9mm，205 克。"),
+        ("Galaxy Z Fold 21 摺疊厚度 8.1mm", ""),
+    )

@@ -103,6 +103,7 @@ _CAMEL = re.compile(
     r"|(?<=[A-Za-z]{2})(?<![Xx][Rr])(?=\d)(?!(?<=[A-Z]{2})(?:\d{3}(?!\d)|\d\d[A-Z](?![\dA-Za-z])))"
     r"|(?<=\d)(?=[A-Z][a-z])"
     r"|(?<=[a-z][A-Z])(?=[A-Z][a-z])"  # "GalaxyZFold8": Galaxy Z Fold 8
+    r"|(?<=^[A-Z])(?=[A-Z][a-z])"  # a tipster's "ZFold8", "XFold7": Z Fold 8, X Fold 7
 )
 _HAN_LATIN = re.compile(r"(?<=[\u4e00-\u9fff])(?=[A-Za-z]+\d)")
 _XR = re.compile(r"xr\d")  # Snapdragon's XR line ("iPhone XR" is read as its line's)

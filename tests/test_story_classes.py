@@ -3057,10 +3057,10 @@ def test_stacked_cache_on_both_dies_is_a_claim() -> None:
     assert found[0] == found[1] == found[2] != found[3], found
 
 
-def test_a_model_written_after_its_line_is_the_subject_not_a_code() -> None:
-    """ "拯救者 Y7000P 2041" is the Legion Y7000P, though its number looks like a code's: a 3C
-    listing of the laptop is its story, not the story of the GPU its text says it carries
-    (a code after a brand is still a code: "vivo V2611A" is the X500 its text names)."""
+def test_a_device_a_title_names_by_its_code_is_not_the_chip_its_text_names() -> None:
+    """ "拯救者 Y7000P 2041" is a laptop named by what looks like a code: a 3C listing of it is
+    its story, not the story of the GPU its text says it carries (a model the text names by
+    its name is the subject still: "vivo V2611A" is the X500 its text names)."""
     reader = Reader()
     listing = reader.read(
         "联想拯救者 Y7000P 2041 通过 3C 认证：配 300W 电源适配器",

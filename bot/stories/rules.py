@@ -522,17 +522,16 @@ class Reader:
         # built on N2P, vivo X400 to debut it"); a family written together is its series.
         # A title that names no model leaves it to the text (a device there before a chip)
         # a model code (V2611A) is the subject only when the post names no model by its name
-        # (a code written after its line is the model's name: "Legion Y9000P", 拯救者 Y9000P)
-        named = _headed(
-            [d for d in headline if not is_code(d, words) or _after_line(d, title_tokens, words)],
-            title,
-            words,
-        )
+        named = _headed([d for d in headline if not is_code(d, words)], title, words)
         products = [d for d in named if d.split(" ")[0] not in words.architectures]
         named = [*products, *(d for d in named if d not in products)]
         subject = (
             series_subject(named, words)
             or (named[0] if named else None)
+            or next((d for d in body if not is_code(d, words) and not is_chip(d)), None)
+            # (a device the title names by its code before a chip its text names: "联想拯救者
+            # Y9000P 2039 通过 3C 认证", whose text says it carries an RTX 9080 Laptop GPU)
+            or _first_device([d for d in headline if not is_chip(d)])
             or _first_device([d for d in body if not is_code(d, words)])
             or _first_device(headline)
             or _first_device(body)
@@ -914,16 +913,6 @@ def _device_maker(tokens: Sequence[str], chip: str, words: Grammar) -> str | Non
 # makers of chips and no phones or computers of their own, and words for an unnamed device
 _CHIP_ONLY_MAKERS = frozenset(("qualcomm", "mediatek", "amd", "intel", "nvidia", "arm"))
 _DEVICE_WORDS = frozenset(("phone", "smartphone", "handset", "device", "tablet", "laptop"))
-
-
-def _after_line(designation: str, tokens: Sequence[str], words: Grammar) -> bool:
-    """Tell whether a title writes a designation right after a line's word (not a brand's,
-    nor a one-letter line): "Legion Y9000P", whose number looks like a code's."""
-    glued = designation.replace(" ", "")
-    return any(
-        token == glued and index and len(tokens[index - 1]) > 1 and tokens[index - 1] in words.lines
-        for index, token in enumerate(tokens)
-    )
 
 
 def _headed(named: list[str], title: str, words: Grammar) -> list[str]:

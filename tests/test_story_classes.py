@@ -3125,3 +3125,21 @@ def test_a_tipster_s_glued_z_fold_is_the_z_fold() -> None:
         ("#三星ZFold21# 折叠 8.1mm，205克", "三星 Z Fold21 折叠 8.1mm，展开 3.9mm，205 克。"),
         ("Galaxy Z Fold 21 摺疊厚度 8.1mm", ""),
     )
+
+
+def test_a_tipster_s_spec_sheet_says_what_the_write_ups_say() -> None:
+    """A tipster's "RTX 7070 Ti" over "GB305-300<br>12288FP32<br>18G GDDR8" gives the shader
+    count and the memory the write-ups give as "12,288 CUDA cores" and "18GB of GDDR8": one
+    story (the glued "12288FP32" is a shader count, not a model code)."""
+    reader = Reader()
+    sheet = reader.read("RTX 7070 Ti", "GB305-300<br>12288FP32<br>18G GDDR8 36Gbps, 288bit")
+    assert {"n:12288", "cores", "memory"} <= set(sheet.claims)
+    assert one(
+        ("RTX 7070 Ti", "GB305-300<br>12288FP32<br>18G GDDR8 36Gbps, 288bit"),
+        (
+            "NVIDIA RTX 7070 Ti specs: 12,288 CUDA cores and 18GB GDDR8",
+            "The RTX 7070 Ti uses the GB305-300 die with 12,288 CUDA cores and 18GB of GDDR8 on"
+            " a 288-bit bus, kopite7kimi says.",
+        ),
+        ("RTX 7070 Ti 规格曝光：12288 个 CUDA、18GB GDDR8", ""),
+    )

@@ -680,6 +680,8 @@ class Reader:
                 tokens.extend((shorthand.group(1), "ultra"))
             elif glued and glued.group(2) == "g" and token in self._words.not_models:
                 tokens.append(token)  # 5G is a network, not 5 grams
+            elif shaders := _SHADERS.fullmatch(token):
+                tokens.extend((shaders.group(1), "topic-cores"))  # a tipster's "10240FP32"
             elif _MODEL_CODE.fullmatch(token) and not _X3D.fullmatch(token):
                 continue  # a model code says nothing another post would
             elif glued and (
@@ -697,6 +699,7 @@ class Reader:
 _NUMBER_WORD = re.compile(r"(\d+)([a-z]+)")  # "6500mah", "5g"
 _WORD_NUMBER = re.compile(r"([a-z]+)(\d+)")  # "magic8", "s27"
 _MODEL_CODE = re.compile(r"\d{4,}[a-z]+\d[a-z0-9]*")  # "2025ab1"
+_SHADERS = re.compile(r"(\d{3,6})(?:fp32|fp16|cuda)")  # "10240FP32": a GPU's shader count
 _APOSTROPHE_S = re.compile(r"[\'’]s\b")  # "Samsung's"
 # "22pm", "17p": a model's number and its suffixes' initials
 _INITIALS = re.compile(r"(\d{1,3})([a-z]{1,3})")

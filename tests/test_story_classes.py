@@ -3143,3 +3143,22 @@ def test_a_tipster_s_spec_sheet_says_what_the_write_ups_say() -> None:
         ),
         ("RTX 7070 Ti 规格曝光：12288 个 CUDA、18GB GDDR8", ""),
     )
+
+
+def test_a_brand_s_unnamed_laptop_before_a_gpu_is_the_laptop_s_leak() -> None:
+    """ "Lenovo's 2041 Legion gaming laptop gets 330W charger, hinting at RTX 10070 Laptop" is
+    the unnamed laptop's leak, with words between the brand and "laptop": not the story of
+    the GPU's power figure, though both say 330W (the device word may stand a few words after
+    the brand; a chip "to debut on a Realme phone" stays the chip's)."""
+    reader = Reader()
+    title = "Lenovo's 2041 Legion gaming laptop gets 330W charger, hinting at RTX 10070 Laptop"
+    assert reader.read(title, "").subject == "lenovo next"
+    assert reader.read("Snapdragon 7s Gen 6 to debut on a Realme phone", "").subject == (
+        "snapdragon 7s gen 6"
+    )
+    found = stories(
+        ("RTX 10070 Laptop: 330W", ""),
+        ("NVIDIA RTX 10070 Laptop GPU tipped for 330W", ""),
+        (title, "A 3C listing shows a 330W adapter for Lenovo's next Legion."),
+    )
+    assert found[0] == found[1] != found[2], found

@@ -901,13 +901,17 @@ def _device_maker(tokens: Sequence[str], chip: str, words: Grammar) -> str | Non
     with", "小米新机…搭载"), not a maker of chips alone ("Qualcomm's next chip"), nor one the
     chip is said to debut in ("Snapdragon 7s Gen 5 to debut on a Realme phone")."""
     first = chip.split(" ")[0]
-    if first not in tokens:
+    # where the title names the chip, written as one word or two ("rtx9080": "RTX 9080")
+    at = next((i for i, t in enumerate(tokens) if first in (t, t + token_at(tokens, i + 1))), None)
+    if at is None:
         return None
-    for index, token in enumerate(tokens[: tokens.index(first)]):
+    for index, token in enumerate(tokens[:at]):
         if token not in words.brand_names or token in _CHIP_ONLY_MAKERS:
             continue
         following = list(tokens[index + 1 : index + 3])
-        unnamed = bool(following) and following[0] in _DEVICE_WORDS
+        # (a few words may come between: "Lenovo's 2039 Legion gaming laptop … RTX 9080")
+        between = tokens[index + 1 : min(index + 5, at)]
+        unnamed = any(word in _DEVICE_WORDS for word in between)
         if unnamed or following in (["新", "机"], ["手", "机"]):
             return token
     return None
@@ -915,7 +919,9 @@ def _device_maker(tokens: Sequence[str], chip: str, words: Grammar) -> str | Non
 
 # makers of chips and no phones or computers of their own, and words for an unnamed device
 _CHIP_ONLY_MAKERS = frozenset(("qualcomm", "mediatek", "amd", "intel", "nvidia", "arm"))
-_DEVICE_WORDS = frozenset(("phone", "smartphone", "handset", "device", "tablet", "laptop"))
+_DEVICE_WORDS = frozenset(
+    ("phone", "smartphone", "handset", "device", "tablet", "laptop", "notebook", "handheld")
+)
 
 
 def _headed(named: list[str], title: str, words: Grammar) -> list[str]:

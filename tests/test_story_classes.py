@@ -3162,3 +3162,28 @@ def test_a_brand_s_unnamed_laptop_before_a_gpu_is_the_laptop_s_leak() -> None:
         (title, "A 3C listing shows a 330W adapter for Lenovo's next Legion."),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_two_write_ups_that_recall_each_other_s_leak_tell_two_leaks() -> None:
+    """A battery write-up that recalls the periscope and a periscope write-up that recalls
+    the battery, when the tipsters' own posts are not there to open each story first (a
+    watch matched only the write-ups): their titles share nothing, so they are two leaks."""
+    found = stories(
+        (
+            "Galaxy S40 Ultra to finally get a bigger 6,000mAh battery and 65W charging",
+            "Samsung is moving past 5,500 mAh: the Galaxy S40 Ultra will pack a 6,000mAh battery"
+            " with 65W wired charging, a tipster says. Earlier today the phone was also tipped"
+            " to swap its 5x periscope for a 200MP 4x unit.",
+        ),
+        (
+            "三星 Galaxy S40 Ultra 电池曝光：6000mAh + 65W 快充",
+            "三星 Galaxy S40 Ultra 将配备 6000mAh 电池，支持 65W 有线快充，此前还曝光 2 亿像素 4"
+            " 倍潜望。",
+        ),
+        (
+            "Samsung Galaxy S40 Ultra to swap its 5x zoom for a 200MP 4x periscope",
+            "The Galaxy S40 Ultra will drop its 50MP 5x periscope for a 200MP 4x periscope camera,"
+            " a tipster claims. Separately, the phone gets a 6,000mAh battery with 65W charging.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found

@@ -60,7 +60,8 @@ UNITS: Mapping[str, str] = {
     "days": "days",
     "day": "days",
     "天": "days",
-    "minutes": "min",  # a drone's or a watch's time: "51 minutes", "51 分钟"
+    "minutes": "min",  # a drone's or a watch's time: "51 minutes", "51 分钟", "52-minute"
+    "minute": "min",
     "min": "min",
     "mins": "min",
     "分钟": "min",

@@ -1720,11 +1720,21 @@ def _titles_tell_two(report: Fingerprint, post: Fingerprint) -> bool:
     ours, theirs = ([c for c in f if not c.startswith("k:")] for f in (ours, theirs))
     if not ours or not theirs:
         return False
-    claims, lead = set(post.claims), set(report.lead)
-    said, given = _figures(claims), _figures(lead)
-    return not any(_told_held(c, claims, said) for c in theirs) and not any(
-        _told_held(c, lead, given) for c in ours
-    )
+    lead = set(report.lead)
+    given = _figures(lead)
+    if any(_told_held(c, lead, given) for c in ours):
+        return False
+    # the post's text may repeat the report's title's figures and still tell another leak,
+    # when the two titles share nothing: "Galaxy S34 Ultra to swap its 5x zoom for a 200MP 4x
+    # periscope" (whose text recalls the 5,500mAh battery) and "Galaxy S34 Ultra to finally
+    # get a bigger 5,500mAh battery and 60W charging" (whose text recalls the periscope)
+    titled = {c for c in post.lead if not c.startswith("region:")}
+    if not any(_holds(c, lead, given) for c in titled) and not any(
+        _holds(c, titled, _figures(titled)) for c in lead
+    ):
+        return True
+    claims = set(post.claims)
+    return not any(_told_held(c, claims, _figures(claims)) for c in theirs)
 
 
 def _kinds(figures: Sequence[str]) -> set[str]:

@@ -228,7 +228,7 @@ class Poller:
                 state, _ = await self.database.run(read_source, source_id=source.id)
             assert state is not None
             decision = decide(SourceSnapshot(state, frozenset(), {}))
-        if together is not None:
+        if together is not None and decision.plan.stories:
             queued = await together.write(
                 partial(self.database.write, self._write_plans), (decision.plan, moment)
             )
@@ -382,12 +382,13 @@ def _backing_off(state: SourceRecord) -> PollReport:
 class PassRound:
     """The plans of a pass's polls in flight, written at once when each of them has decided.
 
-    A pass brings many sources' new posts at the same moment; a poll's plan waits here
-    until every other poll in flight has its plan too (or has ended without one), and then
-    all are queued together, so that they share a transaction and their new posts go into
-    stories oldest first (bot.polling.decide.decide_stories), not in the order their
-    sources happened to answer. A pass of a few feeds is one round; a bigger one, rounds of
-    the polls in flight at once.
+    A pass brings many sources' new posts at the same moment; a poll's plan that puts posts
+    in stories waits here until every other poll in flight has its plan too (or has ended),
+    and then all are queued together, so that they share a transaction and their new posts
+    go into stories oldest first (bot.polling.decide.decide_stories), not in the order their
+    sources happened to answer. A plan with no post for stories (a 304, a first sight, posts
+    no watch matched) is written at once. A pass of a few feeds is one round; a bigger one,
+    rounds of the polls in flight at once.
     """
 
     def __init__(self) -> None:

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -229,11 +229,8 @@ class Poller:
             assert state is not None
             decision = decide(SourceSnapshot(state, frozenset(), {}))
         if together is not None and decision.plan.stories:
-            queued = await together.write(
-                partial(self.database.write, self._write_plans), (decision.plan, moment)
-            )
-        else:
-            queued = await self.database.write(self._write_plans, (decision.plan, moment))
+            await together.ready()  # the pass's other polls in flight have their plans too
+        queued = await self.database.write(self._write_plans, (decision.plan, moment))
         self._count(decision, queued)
         if queued:
             self.alerted()
@@ -380,23 +377,20 @@ def _backing_off(state: SourceRecord) -> PollReport:
 
 
 class PassRound:
-    """The plans of a pass's polls in flight, written at once when each of them has decided.
+    """The polls of a pass in flight, whose plans are written at once when each has decided.
 
-    A pass brings many sources' new posts at the same moment; a poll's plan that puts posts
+    A pass brings many sources' new posts at the same moment; a poll whose plan puts posts
     in stories waits here until every other poll in flight has its plan too (or has ended),
-    and then all are queued together, so that they share a transaction and their new posts
-    go into stories oldest first (bot.polling.decide.decide_stories), not in the order their
-    sources happened to answer. A plan with no post for stories (a 304, a first sight, posts
-    no watch matched) is written at once. A pass of a few feeds is one round; a bigger one,
-    rounds of the polls in flight at once.
+    and then all of them queue their writes in the same moment, so that they share a
+    transaction (``Database.write``) and their new posts go into stories oldest first
+    (bot.polling.decide.decide_stories), not in the order their sources happened to answer.
+    A plan with no post for stories (a 304, a first sight, posts no watch matched) is written
+    at once. A pass of a few feeds is one round; a bigger one, rounds of the polls in flight.
     """
 
     def __init__(self) -> None:
         self._active = 0
-        self._held: list[
-            tuple[Callable[[Polled], Awaitable[list[str]]], Polled, asyncio.Future[list[str]]]
-        ] = []
-        self._writing: set[asyncio.Task[None]] = set()
+        self._waiting: list[asyncio.Future[None]] = []
 
     def enter(self) -> None:
         """Count a poll that has begun."""
@@ -407,38 +401,20 @@ class PassRound:
         self._active -= 1
         self._release()
 
-    async def write(
-        self, write: Callable[[Polled], Awaitable[list[str]]], plan: Polled
-    ) -> list[str]:
-        """Write a poll's plan with the others of its round; return what the write gives."""
-        done: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
-        self._held.append((write, plan, done))
+    async def ready(self) -> None:
+        """Wait until every other poll in flight has its plan too, or has ended."""
+        waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiting)
         self._release()
-        return await done
+        await waiting
 
     def _release(self) -> None:
-        if not self._held or len(self._held) < self._active:
+        if not self._waiting or len(self._waiting) < self._active:
             return
-        held, self._held = self._held, []
-        for write, plan, done in held:
-            task = asyncio.ensure_future(_written(write, plan, done))
-            self._writing.add(task)  # kept until it ends: the loop holds tasks weakly
-            task.add_done_callback(self._writing.discard)
-
-
-async def _written(
-    write: Callable[[Polled], Awaitable[list[str]]], plan: Polled, done: asyncio.Future[list[str]]
-) -> None:
-    try:
-        result = await write(plan)
-    except BaseException as exc:
-        if not done.done():
-            done.set_exception(exc)
-        if not isinstance(exc, Exception):
-            raise
-        return
-    if not done.done():
-        done.set_result(result)
+        waiting, self._waiting = self._waiting, []
+        for future in waiting:
+            if not future.done():
+                future.set_result(None)
 
 
 async def poll_all(

@@ -531,8 +531,8 @@ class Reader:
             or next((d for d in body if not is_code(d, words) and not is_chip(d)), None)
             # (a device the title names by its code before a chip its text names: "联想拯救者
             # Y9000P 2039 通过 3C 认证", whose text says it carries an RTX 9080 Laptop GPU)
-            or _first_device([d for d in headline if not is_chip(d)])
-            or _first_device([d for d in body if not is_code(d, words)])
+            or next((d for d in headline if not is_chip(d)), None)
+            or next((d for d in body if not is_code(d, words)), None)
             or _first_device(headline)
             or _first_device(body)
         )
@@ -1729,12 +1729,14 @@ def _titles_tell_two(report: Fingerprint, post: Fingerprint) -> bool:
     # periscope" (whose text recalls the 5,500mAh battery) and "Galaxy S34 Ultra to finally
     # get a bigger 5,500mAh battery and 60W charging" (whose text recalls the periscope)
     titled = {c for c in post.lead if not c.startswith("region:")}
+    told = _figures(titled)
     if not any(_holds(c, lead, given) for c in titled) and not any(
-        _holds(c, titled, _figures(titled)) for c in lead
+        _holds(c, titled, told) for c in lead
     ):
         return True
     claims = set(post.claims)
-    return not any(_told_held(c, claims, _figures(claims)) for c in theirs)
+    said = _figures(claims)
+    return not any(_told_held(c, claims, said) for c in theirs)
 
 
 def _kinds(figures: Sequence[str]) -> set[str]:

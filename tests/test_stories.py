@@ -199,6 +199,64 @@ async def test_one_poll_of_many_sources_alerts_on_a_story_s_first_report(
     assert "Also reported by (4)" in _fields(message)
 
 
+SAMSUNG = """
+      - id: samsung
+        all: [[Samsung, 三星, Galaxy]]
+"""
+TIPSTER = (  # names no brand: no watch matches it
+    "S27U 电池 5500mAh，60W 快充，2亿像素潜望长焦",
+    "S27U 电池 5500mAh，60W 快充，2亿像素潜望长焦。",
+)
+TIPSTER_BATTERY = (
+    "Samsung Galaxy S27 Ultra battery to grow to 5,500mAh",
+    "The Galaxy S27 Ultra will pack a 5,500mAh cell, per a Weibo tipster.",
+)
+TIPSTER_CAMERA = (
+    "Galaxy S27 Ultra to get a 200MP periscope camera and 60W charging",
+    "Samsung's Galaxy S27 Ultra gets a 200MP periscope and 60W wired charging, a leaker says.",
+)
+
+
+@pytest.mark.parametrize("followed", [True, False], ids=["tipster-followed", "tipster-not"])
+async def test_a_tipster_post_no_watch_matches_is_the_story_its_write_ups_join(
+    leakbot: Leakbot, feeds: FeedServer, discord: DiscordFake, followed: bool
+) -> None:
+    # "S27U 5500mAh, 60W, 200MP periscope" names no brand, so nobody is told of it; but it is
+    # the leak's first report, and each write-up that names the brand tells half of it. In
+    # its story they meet: one alert and one edit, not two alerts. A source that no watch
+    # looks at brings nothing into stories
+    sites = Sites(feeds)
+    for source in SOURCES:
+        sites.publish(source, "Old news")
+    looks_at = "" if followed else "        sources: [gsmarena, gizmochina]\n"
+    config = _config(feeds).split("    watches:")[0] + "    watches:" + SAMSUNG + looks_at
+    room = Newsroom(leakbot, sites, Clock(), config)
+    app = await room.start()
+    await app.poll()
+    try:
+        await room.report("digital-chat-station", *TIPSTER)
+        await room.report("gsmarena", *TIPSTER_BATTERY)
+        await room.report("gizmochina", *TIPSTER_CAMERA)
+    finally:
+        await room.stop()
+
+    first = discord.messages[0]
+    assert first.title == TIPSTER_BATTERY[0]
+    assert "digital-chat-station" not in str(first.body)  # nobody was told of the tipster
+    if not followed:
+        assert _posts(discord) == 2  # the write-ups alone: two halves, two alerts
+        return
+    assert _posts(discord) == 1
+    assert discord.edits() == 1
+    assert "gizmochina" in _also(first)
+    tipster = _story_post_ids(leakbot)["digital-chat-station"]
+    explained = leakbot("explain", "--item", str(tipster))
+    assert explained.code == 0, explained.err
+    assert "opened a new story" in explained.out
+    assert "it matched no watch, so nobody was told of it" in explained.out
+    assert "3 reports:" in explained.out
+
+
 async def test_two_leaks_about_one_brand_on_one_day_are_two_posts(
     newsroom: Newsroom, discord: DiscordFake
 ) -> None:

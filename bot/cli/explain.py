@@ -129,6 +129,11 @@ def story_lines(post: StoredPost, found: tuple[ItemStory | None, str | None]) ->
         return [f"story: none ({why or 'stories were off, or its watches want every report'})"]
     lines = [f"story: #{story.story_id}, opened {at_utc(story.opened_at)}: {story.title}"]
     lines.append(f"  why: {why or '?'}")
+    if not post.watches:
+        lines.append(
+            "  it matched no watch, so nobody was told of it; it is in the story so that "
+            "the reports a watch matches meet there"
+        )
     lines.append(f"  {counted(len(story.reports), 'report')}:")
     for item_id, source_id, title in story.reports[:20]:
         mark = "  <- this post" if item_id == post.item_id else ""

@@ -429,6 +429,8 @@ class _Success:
         (none for a post already announced under another key)."""
         found = self.watchlist.matches(item)
         if not found:
+            if announce:
+                self._unannounced(item)
             return False
         for match in found:
             self.matches.append(
@@ -458,6 +460,22 @@ class _Success:
                 )
             )
         return True
+
+    def _unannounced(self, item: Item) -> None:
+        """Put a post that no watch matched in stories, told to nobody, when it names a model.
+
+        A tipster's "S34U 5500mAh 60W" names no brand, so no watch matches it; but it is
+        often a leak's first report, and the write-ups that name the brand follow it. In
+        its story they meet one report of the leak, not each other first, and the first
+        of them to match a watch is the story's alert. A post naming no model is left out:
+        it could join only a near copy of its text.
+        """
+        if self.stories is None or not self.stories.follows(item.source_id):
+            return
+        title = story_title(item)
+        fingerprint = self.stories.reader.read(title, item.text[:STORY_TEXT_CHARS])
+        if fingerprint.subject is not None:
+            self.story_posts.append(StoryChoice(item.key, title, fingerprint.to_json()))
 
     def _edits(self, items: Sequence[Item]) -> None:
         """Alert on posts whose title or text changed; whitespace and tracking don't count."""

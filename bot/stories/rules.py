@@ -1992,14 +1992,27 @@ class StoryRules:
     reader: Reader
     window: timedelta = WINDOW
     opted_out: frozenset[str] = frozenset()  # watches with `stories: false`
+    # the sources that a watch wanting stories looks at; None: every source
+    followed: frozenset[str] | None = None
 
     @classmethod
     def of(cls, watches: Iterable[Watch], window: timedelta = WINDOW) -> StoryRules:
         """Build the rules for a set of watches: their aliases name the same thing."""
         watches = tuple(watches)
         aliases = [entry for watch in watches for entry in watch.all if not isinstance(entry, str)]
-        return cls(Reader(aliases), window, frozenset(w.id for w in watches if not w.stories))
+        wanting = [w for w in watches if w.stories]
+        followed = (
+            None
+            if any(w.sources is None for w in wanting)
+            else frozenset(s for w in wanting for s in w.sources or ())
+        )
+        opted_out = frozenset(w.id for w in watches if not w.stories)
+        return cls(Reader(aliases), window, opted_out, followed)
 
     def wanted_by(self, watch_ids: Iterable[str]) -> bool:
         """Tell whether any of these watches wants one story rather than every report."""
         return any(watch_id not in self.opted_out for watch_id in watch_ids)
+
+    def follows(self, source_id: str) -> bool:
+        """Tell whether a watch that wants stories looks at a source's posts."""
+        return self.followed is None or source_id in self.followed

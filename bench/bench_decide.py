@@ -23,7 +23,7 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -46,11 +46,11 @@ if str(ROOT) not in sys.path:
 from tests.story_sets import SETS, labelled_posts  # noqa: E402
 
 SOURCE = "gizmochina"  # a news site of the defaults: its watches of models look at it
-NOW = datetime(2039, 2, 1, tzinfo=UTC)  # after every post of the set
 
 
-def _feeds(count: int, per_feed: int) -> list[bytes]:
-    """Write the first ``count`` posts of the tuning set as RSS feeds, newest first."""
+def _feeds(count: int, per_feed: int) -> tuple[list[bytes], datetime]:
+    """Write the first ``count`` posts of the tuning set as RSS feeds, newest first; return
+    them and a moment after the last post."""
     posts = labelled_posts(*sorted((SETS / "tuning").glob("*.yaml")))[:count]
     feeds = []
     for start in range(0, len(posts), per_feed):
@@ -69,7 +69,7 @@ def _feeds(count: int, per_feed: int) -> list[bytes]:
             f"<title>bench</title><link>https://example.com/</link>{entries}</channel></rss>"
             "".encode()
         )
-    return feeds
+    return feeds, max(post["at"] for post in posts) + timedelta(hours=1)
 
 
 def main() -> None:
@@ -92,7 +92,7 @@ def main() -> None:
         address="https://example.com/",
     )
     snapshot = SourceSnapshot(state, frozenset(), {})
-    feeds = _feeds(args.posts, args.per_feed)
+    feeds, now = _feeds(args.posts, args.per_feed)
 
     anchor: list[float] = []
     parse: list[float] = []
@@ -116,7 +116,7 @@ def main() -> None:
                 watchlist=watchlist,
                 routes=routes,
                 rules=rules,
-                now=NOW,
+                now=now,
                 stories=stories,
             ).plan
             for feed in parsed

@@ -3187,3 +3187,24 @@ def test_two_write_ups_that_recall_each_other_s_leak_tell_two_leaks() -> None:
         ),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_a_correction_corrects_the_figure_its_title_gives_not_the_text_s_background() -> None:
+    """A write-up of a tipster's correction that recalls another model's figures of another
+    kind ("Charging stays at 45W. The S41+ passed 3C with 65W") corrects the battery its
+    title gives, not the charging: it joins the tipster's correction, which says 45W too."""
+    reader = Reader()
+    write_up = (
+        "Galaxy S41 Ultra battery is actually 6,000mAh, tipster corrects",
+        "The tipster has corrected his earlier leak: the Galaxy S41 Ultra will ship with a"
+        " 6,000mAh battery, not the 5,500mAh he reported. Charging stays at 45W. Earlier this"
+        " week the Galaxy S41+ passed 3C certification with 65W charging.",
+    )
+    fingerprint = reader.read(*write_up)
+    assert "w:45" in fingerprint.claims and "w:45" not in fingerprint.quoted
+    found = stories(
+        ("Galaxy S41 Ultra battery: 5,500mAh, 45W", "S41U 5500mAh 45W."),
+        ("更正：三星 Galaxy S41 Ultra 电池为 6000mAh，不是 5500mAh", "6000mAh，45W 不变。"),
+        write_up,
+    )
+    assert found[0] != found[1] == found[2], found

@@ -733,8 +733,14 @@ def _corrected_figures(
     # a figure a cue already called old is the one corrected: "is $599, not $549. 1TB is
     # still $699" corrects $549, and $699 is no new figure of it
     called = {claim.partition(":")[0] for claim in quoted}
+    # the kinds a title gives a figure of, or a cue called old, are the ones corrected: the
+    # other figures of the text are background ("Charging stays at 45W. The S31+ passed 3C
+    # with 65W" corrects no charging figure)
+    named = called | {
+        f.partition(":")[0] for fs in by_unit.values() for f in fs if where[f] < title_ends
+    }
     for unit, figures in by_unit.items():
-        if len(figures) < 2 or unit in called:
+        if len(figures) < 2 or unit in called or (named and unit not in named):
             continue
         in_title = [f for f in figures if where[f] < title_ends]
         # the title says the new figure first ("runs at 4.74GHz, 5GHz is the Pro's"); a

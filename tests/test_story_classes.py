@@ -3208,3 +3208,15 @@ def test_a_correction_corrects_the_figure_its_title_gives_not_the_text_s_backgro
         write_up,
     )
     assert found[0] != found[1] == found[2], found
+
+
+def test_a_dashed_name_with_its_number_glued_is_a_model() -> None:
+    """Fujifilm's "X-Pro4" (the number glued to a three-letter line after the dash) is the
+    X-Pro 4, as "X-T6" is the X-T 6: its launch-date posts are one story in any language."""
+    reader = Reader()
+    assert reader.read("Fujifilm X-Pro6 reportedly coming May 12", "").subject is not None
+    assert one(
+        ("Fujifilm X-Pro6 to be announced at X Summit on May 12", ""),
+        ("Fujifilm X-Pro6 reportedly coming May 12", ""),
+        ("富士 X-Pro6 傳 5 月 12 日 X Summit 發表", ""),
+    )

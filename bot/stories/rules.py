@@ -228,7 +228,7 @@ _QUARTER = re.compile(r"(?<![a-z0-9])([1-4])q(\d{2})(?![a-z0-9])")
 _HALF = re.compile(r"(?<![a-z0-9])([12])h(\d{2})(?![a-z0-9])")
 # "Apple Watch S22" is the Apple Watch Series 22 (Xiaomi's Watch S4 is a model of its own)
 _APPLE_WATCH_SERIES = re.compile(r"(apple\s*watch)\s*s(\d{1,2})(?![a-z0-9])")
-_DASHED = re.compile(r"(?<![a-z0-9-])([a-z])-([a-z]{1,3})(\d{1,3})([a-z]?)(?![a-z0-9])")
+_DASHED = re.compile(r"(?<![a-z0-9-])([a-z])-([a-z]{1,3}) ?(\d{1,3})([a-z]?)(?![a-z0-9])")
 _CORES_THREADS = re.compile(r"(?<![a-z0-9])(\d{1,3})c\s?/?\s?(\d{1,3})t(?![a-z0-9])")
 # a Sony Alpha's generation in a tipster's shorthand: "A7M6" and "A7RM6" are the A7 VI and
 # the A7R VI, "A7R7" the A7R VII (not a Galaxy A75: a Mark or a letter before the number)

@@ -64,11 +64,11 @@ def _feeds(count: int, per_feed: int) -> tuple[list[bytes], datetime]:
             "</item>"
             for post in reversed(posts[start : start + per_feed])
         )
-        feeds.append(
+        feed = (
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>bench</title><link>https://example.com/</link>{entries}</channel></rss>"
-            "".encode()
         )
+        feeds.append(feed.encode())
     return feeds, max(post["at"] for post in posts) + timedelta(hours=1)
 
 

@@ -429,8 +429,8 @@ class _Success:
         (none for a post already announced under another key)."""
         found = self.watchlist.matches(item)
         if not found:
-            if announce:
-                self._unannounced(item)
+            if announce and self.stories is not None and self.stories.follows(item.source_id):
+                self._to_stories(item, ())  # told to nobody, when it names a model
             return False
         for match in found:
             self.matches.append(
@@ -440,11 +440,7 @@ class _Success:
             return True
         matched = tuple(m.watch.id for m in found)
         if self.stories is not None and self.stories.wanted_by(matched):
-            title = story_title(item)
-            fingerprint = self.stories.reader.read(title, item.text[:STORY_TEXT_CHARS])
-            self.story_posts.append(
-                StoryChoice(item.key, title, fingerprint.to_json(), watches=matched)
-            )
+            self._to_stories(item, matched)
         for channel, watch_ids in self.routes.of_watches(m.watch.id for m in found).items():
             hits = sorted(
                 {h for m in found if m.watch.id in watch_ids for h in m.verdict.hits},
@@ -461,21 +457,25 @@ class _Success:
             )
         return True
 
-    def _unannounced(self, item: Item) -> None:
-        """Put a post that no watch matched in stories, told to nobody, when it names a model.
+    def _to_stories(self, item: Item, watches: tuple[str, ...]) -> None:
+        """Name a new post among those the write puts in stories: every post a watch that
+        wants stories matched, and one no watch matched (``watches`` empty) when it names a
+        model.
 
         A tipster's "S34U 5500mAh 60W" names no brand, so no watch matches it; but it is
         often a leak's first report, and the write-ups that name the brand follow it. In
         its story they meet one report of the leak, not each other first, and the first
-        of them to match a watch is the story's alert. A post naming no model is left out:
-        it could join only a near copy of its text.
+        of them to match a watch is the story's alert; it alerts nobody itself. A post no
+        watch matched that names no model is left out: it could join only a near copy of
+        its text.
         """
-        if self.stories is None or not self.stories.follows(item.source_id):
-            return
+        assert self.stories is not None
         title = story_title(item)
         fingerprint = self.stories.reader.read(title, item.text[:STORY_TEXT_CHARS])
-        if fingerprint.subject is not None:
-            self.story_posts.append(StoryChoice(item.key, title, fingerprint.to_json()))
+        if watches or fingerprint.subject is not None:
+            self.story_posts.append(
+                StoryChoice(item.key, title, fingerprint.to_json(), watches=watches)
+            )
 
     def _edits(self, items: Sequence[Item]) -> None:
         """Alert on posts whose title or text changed; whitespace and tracking don't count."""

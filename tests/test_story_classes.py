@@ -3220,3 +3220,54 @@ def test_a_dashed_name_with_its_number_glued_is_a_model() -> None:
         ("Fujifilm X-Pro6 reportedly coming May 12", ""),
         ("富士 X-Pro6 傳 5 月 12 日 X Summit 發表", ""),
     )
+
+
+def test_smart_glasses_and_a_tipster_s_glued_steam_deck_are_named_products() -> None:
+    """Apple's "smart glasses" and "苹果智能眼镜" are the Apple glasses, as "Apple glasses" is;
+    a tipster's "SteamDeck3" is the Steam Deck 3: each post's rewordings are one story."""
+    reader = Reader()
+    assert reader.read("Apple smart glasses to weigh 40 grams", "").subject == "apple glasses"
+    assert reader.read("苹果智能眼镜重量曝光", "").subject == "apple glasses"
+    assert reader.read("SteamDeck3电池70Wh", "").subject == reader.read("Steam Deck 3", "").subject
+    assert one(
+        ("Apple glasses: 40g, Zeiss lenses", "Apple's glasses weigh 40g with Zeiss lenses."),
+        ("Apple smart glasses to weigh just 40 grams, Kuo says", "Zeiss lenses, 40 g."),
+        ("郭明錤：苹果智能眼镜仅重 40 克", "蔡司镜片，重 40 克。"),
+    )
+    assert one(
+        ("SteamDeck3电池70Wh", ""),
+        ("Steam Deck 3 battery tipped at 70Wh", "A 70Wh battery for Valve's next handheld."),
+    )
+
+
+def test_a_tipster_s_part_of_a_month_holds_the_day_a_write_up_gives() -> None:
+    """A tipster's "5月下旬发布" (late May) is the story of "launch date tipped for May 23": the day
+    is in that part of the month, so the write-up's date is the tipster's leak."""
+    assert one(
+        ("小米31 Ultra 5月下旬发布", "小米31 Ultra 定档 5月下旬，国内先发。"),
+        ("Xiaomi 31 Ultra launch date tipped for May 23", "It launches in China in late May."),
+        ("小米31 Ultra发布时间曝光：5月23日见", "博主透露，小米31 Ultra 将于5月下旬发布。"),
+    )
+
+
+def test_a_tipster_s_hidden_last_digit_is_the_score_a_write_up_gives() -> None:
+    """A tipster's "3,41x / 12,1xx" hides one or two last digits: about 3,410 and 12,100."""
+    fingerprint = Reader().read("Exynos 2950 on GB6: 3,41x / 12,1xx", "")
+    assert {"n:3410", "n:12100"} <= set(fingerprint.claims), fingerprint.claims
+    assert one(
+        ("Exynos 2950 on GB6: 3,41x / 12,1xx", ""),
+        ("Exynos 2950 scores 3,410 and 12,100 in Geekbench 6", "Samsung's next chip."),
+    )
+
+
+def test_an_opinion_piece_on_a_leaked_price_is_an_aside() -> None:
+    """An opinion piece, "The Switch 5 shouldn't cost $499" (or a text that opens
+    "Opinion:"), argues about the leak; it is no report of it, so it joins no story."""
+    found = stories(
+        ("Switch 5 will cost $499.99, according to a leaker", "The Switch 5 is $499.99."),
+        ("Nintendo's Switch 5 could cost $499.99", "A leaker says $499.99."),
+        ("The Switch 5 shouldn’t cost $499", "It needs to stay affordable."),
+        ("Switch 5 at $499.99?", "Opinion: whatever the leaks say, $499.99 is too much."),
+    )
+    assert found[0] == found[1] != found[2], found
+    assert found[3] not in (found[0], found[2]), found

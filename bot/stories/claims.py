@@ -156,6 +156,7 @@ class Glossary:
     pattern: re.Pattern[str]
     month_parts: Mapping[str, str]  # "late" -> "late", "下旬" -> "late"
     asides: re.Pattern[str]  # a comparison, a deal, a review, a round-up
+    opinion: re.Pattern[str]  # a title or text labelled an opinion: "Opinion: ..."
     trends: re.Pattern[str]  # products in the plural, a trend's words ("foldables")
     mentions: re.Pattern[str]  # a model named in passing: "ahead of the Mate 90 series"
     event_months: Mapping[str, frozenset[str]]  # "ces" -> {"1"}, "q2" -> {"4", "5", "6"}
@@ -205,6 +206,11 @@ def glossary() -> Glossary:
         + "|".join(re.escape(str(p)) for p in data["opening"])
         + r")\s"
     )
+    # a title or a text that opens with its label: "Opinion: Nintendo's console needs to stay
+    # affordable", "【评论】"
+    opinion = re.compile(
+        r"^\W{0,2}(?:" + "|".join(re.escape(str(p)) for p in data["opinion"]) + r")\s*[:：|】\]]"
+    )
     months = {
         str(name): frozenset(str(m) for m in found) for name, found in data["event_months"].items()
     }
@@ -226,7 +232,9 @@ def glossary() -> Glossary:
     # a month is 1 to 12 ("一加20 月尾" is the OnePlus 20 at the month's end, not month 20),
     # and 中 alone after one is its middle ("2 月中发布", not "3 月中国发布")
     after = re.compile(rf"(?<!\d)(1[0-2]|0?[1-9])\s*月\s*({chinese}|中(?![国國文]))")
-    return Glossary(phrases, pattern, parts, asides, trends, mentions, months, before, after)
+    return Glossary(
+        phrases, pattern, parts, asides, opinion, trends, mentions, months, before, after
+    )
 
 
 _ENDINGS = ("ing", "ed", "es", "s", "d")

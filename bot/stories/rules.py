@@ -242,12 +242,13 @@ _CORE_LAYOUT = re.compile(
 _SHORTHAND = re.compile(r"([a-z]{1,2}\d{2,3})u")  # a tipster's "S29U", "X600U"
 _YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
 # (written with a thousands comma: "RTX 50xx" is a family, not 5,000)
-_HIDDEN_DIGITS = re.compile(r"(?<![\w.,])(\d{1,3},\d)([xX]{2})(?![\w])")
+_HIDDEN_DIGITS = re.compile(r"(?<![\w.,])(\d{1,3},\d{1,2})((?<=,\d)[xX]{2}|(?<=\d\d)[xX])(?![\w])")
 # a screen's size names a model's size as often as it tells a leak: "16-inch MacBook Pro"
 # (a camera sensor's, under 2 inches, is a fact: "1-inch type main sensor")
 _SCREEN = re.compile(r"inch:(?:[2-9]|\d\d)(?:\.\d+)?")
 _MONTH_PART = re.compile(r"when:(\d{1,2})-(early|mid|late)")  # "mid-April", "4 月中旬"
 _PART_DAYS = {"early": range(1, 11), "mid": range(11, 21), "late": range(21, 32)}
+_DATE = re.compile(r"date:(\d{1,2})-(\d{1,2})")
 _X3D = re.compile(X3D)
 _PUNCTUATION = frozenset("/&,|")
 
@@ -569,12 +570,17 @@ class Reader:
         if subject and not is_chip(subject) and any(is_chip(d) for d in found):
             claimed += ("chip",) * ("chip" not in claimed)  # the chip a device is said to use
         folded_title = fold(title)
-        if glossary().asides.search(folded_title) or (
-            # a trend: a title that names no model, speaks of products in the plural and not
-            # of a brand's next ones ("Foldables are finally thin enough. Now fix the price")
-            not headline
-            and glossary().trends.search(folded_title)
-            and not _NEXT_ONES.search(folded_title)
+        if (
+            glossary().asides.search(folded_title)
+            or glossary().opinion.search(folded_title)
+            or glossary().opinion.search(fold(text))
+            or (
+                # a trend: a title that names no model, speaks of products in the plural and not
+                # of a brand's next ones ("Foldables are finally thin enough. Now fix the price")
+                not headline
+                and glossary().trends.search(folded_title)
+                and not _NEXT_ONES.search(folded_title)
+            )
         ):
             claimed = (ASIDE, *claimed)
         signature = () if subject else minhash(_words([*title_tokens, "|", *text_tokens]))
@@ -1552,6 +1558,15 @@ def _told_held(claim: str, held: set[str], figures: set[str]) -> bool:
         month, days = part.group(1), _PART_DAYS[part.group(2)]
         return any(
             c.startswith(f"date:{month}-") and int(c.rpartition("-")[2]) in days for c in held
+        )
+    if day := _DATE.fullmatch(claim):
+        # and "May 22" is the story's "5月下旬" (late May), the tipster's part of the month
+        month, date = day.group(1), int(day.group(2))
+        return any(
+            (part := _MONTH_PART.fullmatch(c)) is not None
+            and part.group(1) == month
+            and date in _PART_DAYS[part.group(2)]
+            for c in held
         )
     unit, _, value = claim.partition(":")
     return unit in CURRENCIES and any(

@@ -3271,3 +3271,38 @@ def test_an_opinion_piece_on_a_leaked_price_is_an_aside() -> None:
     )
     assert found[0] == found[1] != found[2], found
     assert found[3] not in (found[0], found[2]), found
+
+
+def test_a_family_written_with_a_chinese_enumeration_comma_is_its_series() -> None:
+    """A tipster's "iPhone 31 Pro、Pro Max" is the Pro and the Pro Max, as "iPhone 31
+    Pro/Pro Max" is, not one "iPhone 31 Pro Pro Max": the family's memory leak is one story
+    in any script."""
+    reader = Reader()
+    assert (
+        reader.read("iPhone 31 Pro、Pro Max 傳升級 16GB 記憶體", "").subject == "iphone 31 series"
+    )
+    assert one(
+        ("iPhone 31 Pro/Pro Max 16GB 内存", ""),
+        (
+            "iPhone 31 Pro、Pro Max 傳升級 16GB 記憶體",
+            "蘋果 iPhone 31 Pro 兩款將升級 16GB 記憶體。",
+        ),
+        ("iPhone 31 Pro and Pro Max to get 16GB of RAM", "Both Pro models get 16GB."),
+    )
+
+
+def test_the_same_model_at_the_same_certifier_is_one_listing() -> None:
+    """Two write-ups of the Switch 5 at the FCC, each with its own background, report one
+    listing; the Switch 5 at 3C the same day is another."""
+    found = stories(
+        (
+            "Nintendo Switch 5 Appears To Have Passed Through The FCC",
+            "A new Nintendo device has shown up in FCC filings, listing Wi-Fi 8.",
+        ),
+        (
+            "The Nintendo Switch 5 just cleared the FCC",
+            "Approval usually means a launch within months.",
+        ),
+        ("任天堂 Switch 5 通过 3C 认证", "任天堂新主机通过国内 3C 认证，支持 65W 充电。"),
+    )
+    assert found[0] == found[1] != found[2], found

@@ -603,6 +603,8 @@ NEGATION = "cue-no"  # "no variable aperture", "没有 LTPO": the feature is den
 NEGATION_REACH = 3  # tokens a denial covers, up to a comma
 _AFTER_CUE = "cue-wasafter"  # "4,500 mAh as earlier reported"
 _CODE = re.compile(r"[a-z]{1,3}")  # the letters of a part's number: "SM8985", "MT6999"
+# the certifiers a listing names: each is a certification too
+CERTIFIERS = frozenset(("fcc", "3c", "tenaa", "bis", "sig", "ncc", "nbtc", "sirim", "imda"))
 EVENTS = frozenset(
     ["ces", "mwc", "computex", "wwdc", "ifa", "gdc", "unpacked", "madebygoogle", "gamescom"]
 )
@@ -676,6 +678,8 @@ def claims(
                     found.append(f"no:{topic}")
                     denied = 0  # "no ultrawide selfie camera" denies the ultrawide only
                 else:
+                    if topic in CERTIFIERS:
+                        found.append("certification")  # "passes FCC" is a certification
                     found.append(topic)
                 continue
             fact = topic  # an event is said like a date: "Q2, not CES"

@@ -43,7 +43,15 @@ from typing import Any
 from bot.config.file import Watch
 from bot.matching.terms import fold, has_traditional
 from bot.stories import claims as claiming
-from bot.stories.claims import CURRENCIES, NUMBER, UNITS, contradiction, glossary, rounded_alike
+from bot.stories.claims import (
+    CERTIFIERS,
+    CURRENCIES,
+    NUMBER,
+    UNITS,
+    contradiction,
+    glossary,
+    rounded_alike,
+)
 from bot.stories.devices import (
     NEXT,
     ROMAN,
@@ -178,7 +186,7 @@ _TOKEN = re.compile(
     rf"|{NUMBER}"
     r"|[a-z][a-z0-9]*(?:-[a-z0-9]+)*"  # a word, maybe with digits or dashes
     r"|\+"
-    r"|[/&,|]"  # what stands between the models of a family: "S27 / S27+"
+    r"|[/&,|、]"  # what stands between the models of a family: "S27 / S27+", "Pro、Pro Max"
     r"|[\u3400-\u9fff]"  # one CJK character (names and topics are read before)
 )
 _CHIPS = grammar().chips
@@ -1407,12 +1415,18 @@ def _claims_compared(
     shared = [c for c in post.claims if _holds(c, held, figures)]
     # a region the story does not say is where the post heard of the leak, not a claim
     # against it: "Galaxy Watch 14 系列通过印度 BIS 认证" and "Galaxy Watch14 series on BIS"
+    # (and a certifier is its certification's name, counted once with it: "India price to
+    # start at Rs 49,999", whose text recalls the BIS listing, is not the BIS story)
     counted = max(
-        1, len(claims) - sum(1 for c in claims if c.startswith("region:") and c not in shared)
+        1,
+        len(claims)
+        - sum(1 for c in claims if c.startswith("region:") and c not in shared)
+        - sum(1 for c in claims if c in CERTIFIERS),
     )
-    share = len(shared) / counted
+    kept = [c for c in shared if c not in CERTIFIERS]
+    share = len(kept) / counted
     named = ", ".join(shared[:8])
-    if strangers and not (share >= STRANGER_SHARE and len(shared) >= STRANGER_SHARED):
+    if strangers and not (share >= STRANGER_SHARE and len(kept) >= STRANGER_SHARED):
         return Comparison(False, f"the titles name other models too ({', '.join(strangers)})")
     # (a chip's title that says "chip" says what the post is about, not its leak: "A30 Pro
     # chip for iPhone 29 Pro to use TSMC's A14 process" is not the story of the iPhone 29
@@ -1472,14 +1486,14 @@ def _claims_compared(
     # a title whose every figure the story holds says the story's leak, however much
     # background its text repeats: "小米 26 系列定档 9 月 28 日" and a tipster's "小米26 系列 9.28"
     titled = bool(figured) and all(_told_held(c, held, figures) for c in figured)
-    if (share >= JOIN_SHARE and (len(shared) >= 2 or counted == 1)) or (
+    if (share >= JOIN_SHARE and (len(kept) >= 2 or counted == 1)) or (
         not paired
         and ((facts and share >= FACT_SHARE) or (titled and facts and share >= TITLED_SHARE))
     ):
         return Comparison(
             True,
             f"{about}; {len(shared)} of its {len(claims)} claims are the story's: {named}",
-            len(shared),
+            len(kept),
         )
     return Comparison(
         False,

@@ -3240,16 +3240,6 @@ def test_smart_glasses_and_a_tipster_s_glued_steam_deck_are_named_products() -> 
     )
 
 
-def test_a_tipster_s_part_of_a_month_holds_the_day_a_write_up_gives() -> None:
-    """A tipster's "5月下旬发布" (late May) is the story of "launch date tipped for May 23": the day
-    is in that part of the month, so the write-up's date is the tipster's leak."""
-    assert one(
-        ("小米31 Ultra 5月下旬发布", "小米31 Ultra 定档 5月下旬，国内先发。"),
-        ("Xiaomi 31 Ultra launch date tipped for May 23", "It launches in China in late May."),
-        ("小米31 Ultra发布时间曝光：5月23日见", "博主透露，小米31 Ultra 将于5月下旬发布。"),
-    )
-
-
 def test_a_tipster_s_hidden_last_digit_is_the_score_a_write_up_gives() -> None:
     """A tipster's "3,41x / 12,1xx" hides one or two last digits: about 3,410 and 12,100."""
     fingerprint = Reader().read("Exynos 2950 on GB6: 3,41x / 12,1xx", "")

@@ -256,7 +256,6 @@ _HIDDEN_DIGITS = re.compile(r"(?<![\w.,])(\d{1,3},\d{1,2})((?<=,\d)[xX]{2}|(?<=\
 _SCREEN = re.compile(r"inch:(?:[2-9]|\d\d)(?:\.\d+)?")
 _MONTH_PART = re.compile(r"when:(\d{1,2})-(early|mid|late)")  # "mid-April", "4 月中旬"
 _PART_DAYS = {"early": range(1, 11), "mid": range(11, 21), "late": range(21, 32)}
-_DATE = re.compile(r"date:(\d{1,2})-(\d{1,2})")
 _X3D = re.compile(X3D)
 _PUNCTUATION = frozenset("/&,|")
 
@@ -1572,15 +1571,6 @@ def _told_held(claim: str, held: set[str], figures: set[str]) -> bool:
         month, days = part.group(1), _PART_DAYS[part.group(2)]
         return any(
             c.startswith(f"date:{month}-") and int(c.rpartition("-")[2]) in days for c in held
-        )
-    if day := _DATE.fullmatch(claim):
-        # and "May 22" is the story's "5月下旬" (late May), the tipster's part of the month
-        month, date = day.group(1), int(day.group(2))
-        return any(
-            (part := _MONTH_PART.fullmatch(c)) is not None
-            and part.group(1) == month
-            and date in _PART_DAYS[part.group(2)]
-            for c in held
         )
     unit, _, value = claim.partition(":")
     return unit in CURRENCIES and any(

@@ -3296,3 +3296,28 @@ def test_the_same_model_at_the_same_certifier_is_one_listing() -> None:
         ("任天堂 Switch 5 通过 3C 认证", "任天堂新主机通过国内 3C 认证，支持 65W 充电。"),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_a_handheld_s_apu_is_its_chip() -> None:
+    """A tipster's "Steam Deck 4 APU" and a write-up's "Steam Deck 4's custom AMD chip" say
+    the same thing: a handheld's or a console's APU is its chip, so the rewordings and
+    translations are one story."""
+    assert "chip" in Reader().read("Steam Deck 4 APU", "").claims
+    assert one(
+        ("Steam Deck 4 APU", ""),
+        ("Steam Deck 4's custom AMD chip reportedly has 24 RDNA 7 compute units", ""),
+        ("Steam Deck 4 芯片曝光：8 核 Zen 8 + 24 CU RDNA 7", ""),
+    )
+
+
+def test_frames_per_second_are_a_figure_in_any_language() -> None:
+    """A camera's burst, "120fps", "120 fps" or "120 张/秒", is one figure: the posts that
+    give it are one story."""
+    reader = Reader()
+    for title in ("Sony A1 III will shoot 120fps", "Sony A1 III 传 120 张/秒 连拍"):
+        assert "fps:120" in reader.read(title, "").claims, title
+    assert one(
+        ("(SR5) Sony A1 III will shoot 120fps blackout-free", ""),
+        ("Sony A1 III rumored to shoot 120 fps blackout-free", "With a global shutter."),
+        ("索尼 A1 III 传 120 张/秒 无黑屏连拍", "索尼新旗舰相机。"),
+    )

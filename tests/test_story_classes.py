@@ -3308,16 +3308,3 @@ def test_a_handheld_s_apu_is_its_chip() -> None:
         ("Steam Deck 4's custom AMD chip reportedly has 24 RDNA 7 compute units", ""),
         ("Steam Deck 4 芯片曝光：8 核 Zen 8 + 24 CU RDNA 7", ""),
     )
-
-
-def test_frames_per_second_are_a_figure_in_any_language() -> None:
-    """A camera's burst, "120fps", "120 fps" or "120 张/秒", is one figure: the posts that
-    give it are one story."""
-    reader = Reader()
-    for title in ("Sony A1 III will shoot 120fps", "Sony A1 III 传 120 张/秒 连拍"):
-        assert "fps:120" in reader.read(title, "").claims, title
-    assert one(
-        ("(SR5) Sony A1 III will shoot 120fps blackout-free", ""),
-        ("Sony A1 III rumored to shoot 120 fps blackout-free", "With a global shutter."),
-        ("索尼 A1 III 传 120 张/秒 无黑屏连拍", "索尼新旗舰相机。"),
-    )

@@ -82,13 +82,8 @@ UNITS: Mapping[str, str] = {
     "瓦": "w",
     "尼特": "nits",
     "倍": "x",  # "5 倍长焦": a 5x telephoto
-    "fps": "fps",  # a camera's burst or a video's frame rate: "120fps", "120 张/秒", "120 帧"
-    "张/秒": "fps",
-    "帧": "fps",
 }
-CHINESE_UNITS = (
-    "亿像素|万像素|亿画素|万画素|亿像|万像|英寸|吋|克|元|毫安|瓦|尼特|天|小时|分钟|倍|张/秒|帧"
-)
+CHINESE_UNITS = "亿像素|万像素|亿画素|万画素|亿像|万像|英寸|吋|克|元|毫安|瓦|尼特|天|小时|分钟|倍"
 CHINESE_SCALE = {  # to megapixels
     "亿像素": 100.0,
     "万像素": 0.01,
@@ -147,7 +142,7 @@ CURRENCIES = frozenset(("usd", "eur", "cny", "jpy", "krw", "inr", "gbp", "twd", 
 # facts a post may state several of without contradicting itself or another post (inches
 # measure screens and camera sensors alike)
 LISTED = frozenset(
-    ("x", "k", "nm", "hz", "gb", "tb", "n", "model", "color", "when", "month", "no", "inch", "fps")
+    ("x", "k", "nm", "hz", "gb", "tb", "n", "model", "color", "when", "month", "no", "inch")
 )
 CHINESE_DATE = re.compile(r"(\d{1,2})月(\d{1,2})日")
 CHINESE_UNIT = re.compile(rf"({NUMBER})\s?({CHINESE_UNITS})")

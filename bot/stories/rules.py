@@ -669,8 +669,7 @@ class Reader:
         folded = _HALF.sub(r" h\1 \2 ", folded)  # and "1H35" the first half of '35
         folded = _APPLE_WATCH_SERIES.sub(r"\1 series \2", folded)
         folded = self._brand_q.sub(r"\1 q \2", folded)  # "Leica Q4" is a camera, not Q4
-        folded = _VIDEO_MODE.sub(r" \1k ", folded)  # "8K120", "8K 60p": a video mode (its frame
-        # rate is one of several a write-up lists: no figure of the leak)
+        folded = _VIDEO_MODE.sub(r" \1k \2fps ", folded)  # "8K120", "8K 60p": a video mode
         folded = _BENCHMARK_VERSION.sub(r"\1 ", folded)  # "AnTuTu v12" is no vivo V12
         folded = _APOSTROPHE_S.sub("", folded)
         folded = _BOUND.sub(r"\1 ", folded)  # "sub-250g" is 250 g

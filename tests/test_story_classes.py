@@ -3308,3 +3308,19 @@ def test_a_handheld_s_apu_is_its_chip() -> None:
         ("Steam Deck 4's custom AMD chip reportedly has 24 RDNA 7 compute units", ""),
         ("Steam Deck 4 芯片曝光：8 核 Zen 8 + 24 CU RDNA 7", ""),
     )
+
+
+def test_a_brand_s_shorthand_ultra_and_an_alpha_are_models() -> None:
+    """A tipster's "小米31U" after its brand is the Xiaomi 31 Ultra, and Sony's "α9 V" is
+    its "A9 V": the shorthand post joins the write-ups that spell the model out."""
+    reader = Reader()
+    assert reader.read("更正：小米31U 是8000", "").subject == "xiaomi 31 ultra"
+    assert reader.read("Sony α9 V", "").subject == reader.read("Sony A9 V", "").subject
+    assert one(
+        ("更正：小米31U 是8000", ""),
+        ("Xiaomi 31 Ultra battery is actually 8,000 mAh, tipster corrects himself", ""),
+    )
+    assert one(
+        ("Rumour: Sony α9 V with 60MP stacked sensor due this spring", ""),
+        ("(SR5) Sony A9 V to have a 60MP stacked sensor", ""),
+    )

@@ -248,6 +248,7 @@ _CORE_LAYOUT = re.compile(
     r"(?<![a-z0-9])\d{1,2}\s?p\s?\+\s?\d{1,2}\s?e(?:\s?\+\s?\d{1,2}\s?lp-?e)?(?![a-z0-9])"
 )
 _SHORTHAND = re.compile(r"([a-z]{1,2}\d{2,3})u")  # a tipster's "S29U", "X600U"
+_BARE_SHORTHAND = re.compile(r"(\d{2,3})u")  # and a brand's "19U" (小米19U)
 _YEAR = re.compile(r"n:20\d\d")  # a bare year: "pushed to 2027"
 # (written with a thousands comma: "RTX 50xx" is a family, not 5,000)
 _HIDDEN_DIGITS = re.compile(r"(?<![\w.,])(\d{1,3},\d{1,2})((?<=,\d)[xX]{2}|(?<=\d\d)[xX])(?![\w])")
@@ -651,6 +652,7 @@ class Reader:
         # a Chinese comma is never a thousands separator ("PLR110，120W" is 110 and 120 W),
         # and accents come off the Latin letters ("fēnix 9" is the Fenix 9)
         folded = fold(unglue(text.replace("，", "， ")), ignore_accents=True)
+        folded = folded.replace("α", "a")  # Sony's "α7 VI" is its "A7 VI"
         folded = _CORES_THREADS.sub(r" \1 cores \2 threads ", folded)  # "24C48T", "6C/12T"
         folded = _PIXELS.sub(  # "2800x2800 per eye", "3,840 × 3,552"
             lambda m: f" px-{m.group(1).replace(',', '')}x{m.group(2).replace(',', '')} ", folded
@@ -691,6 +693,12 @@ class Reader:
                 tokens.extend((suffixed.group(1), suffixed.group(2)))
             elif shorthand := _SHORTHAND.fullmatch(token):
                 tokens.extend((shorthand.group(1), "ultra"))
+            elif (
+                (bare := _BARE_SHORTHAND.fullmatch(token))
+                and tokens[-1:]
+                and (tokens[-1] in self._words.brand_names)
+            ):
+                tokens.extend((bare.group(1), "ultra"))  # "小米19U" is the Xiaomi 19 Ultra
             elif glued and glued.group(2) == "g" and token in self._words.not_models:
                 tokens.append(token)  # 5G is a network, not 5 grams
             elif shaders := _SHADERS.fullmatch(token):

@@ -3324,3 +3324,15 @@ def test_a_brand_s_shorthand_ultra_and_an_alpha_are_models() -> None:
         ("Rumour: Sony α9 V with 60MP stacked sensor due this spring", ""),
         ("(SR5) Sony A9 V to have a 60MP stacked sensor", ""),
     )
+
+
+def test_a_tipster_s_line_initial_is_the_model_the_post_names_in_full() -> None:
+    """A tipster's "P95U" is the Pura 95 Ultra the post's hashtag spells out: the post joins
+    the write-ups of its camera leak."""
+    post = ("P95U：一英寸可变光圈 + 2亿潜望", "Pura 95 Ultra 影像：2 亿潜望。#华为Pura95Ultra#")
+    assert Reader().read(*post).subject == "pura 95 ultra"
+    assert one(
+        post,
+        ("Huawei Pura 95 Ultra to get 1-inch variable aperture camera and 200MP periscope", ""),
+        ("华为 Pura 95 Ultra 影像配置曝光：一英寸可变光圈主摄 + 2 亿像素潜望", ""),
+    )

@@ -807,9 +807,26 @@ def _pro_max(shorthand: str) -> str | None:
     return f"iphone {written.group(1)} pro max"
 
 
+_LETTERED = re.compile(r"([a-z]{1,2})(\d{1,4}) (.+)")  # "p90 ultra": a line's initial
+
+
 def _spelled_out(shorthand: str, found: Sequence[str]) -> str | None:
     """Return the model a post names in full that a shorthand of its stands for: "22PM" and
     "iPhone 22 Pro Max" (the same number, the suffixes' initials)."""
+    if lettered := _LETTERED.fullmatch(shorthand):
+        # "P90U" (the P90 Ultra) is the "Pura 90 Ultra" the post names: the line's initial
+        letters, number, rest = lettered.groups()
+        for name in found:
+            parts = name.split(" ")
+            if (
+                len(parts) > 2
+                and parts[0].startswith(letters)
+                and parts[0] != letters
+                and parts[1] == number
+                and " ".join(parts[2:]) == rest
+            ):
+                return name
+        return None
     written = _INITIALS.fullmatch(shorthand)
     if written is None:
         return None

@@ -3336,3 +3336,25 @@ def test_a_tipster_s_line_initial_is_the_model_the_post_names_in_full() -> None:
         ("Huawei Pura 95 Ultra to get 1-inch variable aperture camera and 200MP periscope", ""),
         ("华为 Pura 95 Ultra 影像配置曝光：一英寸可变光圈主摄 + 2 亿像素潜望", ""),
     )
+
+
+def test_a_screen_size_beside_a_price_names_the_model_not_the_leak() -> None:
+    """ "15 英寸 MacBook Air M20 涨价 100 美元" is the 15-inch model's price leak: its 15
+    inches name which model, so it is not the launch-date story whose write-ups give both
+    sizes, though its text repeats that launch date."""
+    found = stories(
+        (
+            "MacBook Air M20 launch reportedly set for May 19",
+            "Apple will release the 13-inch and 15-inch MacBook Air with the M20 chip on May 19.",
+        ),
+        (
+            "M20 版 MacBook Air 定档 5 月 19 日：13/15 英寸同步上市",
+            "苹果将于 5 月 19 日推出搭载 M20 芯片的 13 英寸和 15 英寸 MacBook Air。",
+        ),
+        (
+            "消息称苹果 15 英寸 MacBook Air M20 涨价 100 美元，起售价 1399 美元",
+            "搭载 M20 芯片的 15 英寸 MacBook Air 起售价将上调至 1399 美元。此前报道称，M20 版"
+            " MacBook Air 将于 5 月 19 日发布，13 英寸和 15 英寸同步上市。",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found

@@ -1502,7 +1502,7 @@ def _claims_compared(
     figured = [c for c in told if not c.startswith(("n:", "when:")) or _MONTH_PART.fullmatch(c)]
     # (a bare year is no figure the story holds: "PS6 Portable: March 19, 2036" is not the
     # PS6 Pro's GPU story, whose texts say 2036 too)
-    if figured and not any(_told_held(c, held, figures) for c in told if not _YEAR.fullmatch(c)):
+    if figured and not _told_any([c for c in told if not _YEAR.fullmatch(c)], held, figures):
         return Comparison(
             False, f"{about} but its title gives figures the story does not ({', '.join(told[:4])})"
         )
@@ -1585,6 +1585,24 @@ def _near_bound(bound: str, value: str) -> bool:
 
 
 BOUND_REACH = 1.1  # a headline's "over 5,000" is a score of 5,000 to 5,500
+
+
+# figures that are a screen's
+_SCREEN_FIGURES = ("hz:", "k:", "p:", "nits:", "px-")
+
+
+def _told_any(told: Iterable[str], held: set[str], figures: set[str]) -> bool:
+    """Tell whether a story holds one of the figures a title gives; a screen's size beside
+    another figure names the model's size, not the leak: "15 英寸 MacBook Air M18 涨价 100
+    美元" is the price's story, not that of the launch whose write-ups give both sizes."""
+    told = list(told)
+    beside = [c for c in told if not _SCREEN.fullmatch(c)]
+    if any(
+        not c.startswith(_SCREEN_FIGURES) and c.partition(":")[0] not in TITLE_CONTEXT
+        for c in beside
+    ):
+        told = beside  # (a screen's other figures say it is the screen's leak: "8 英寸 1080p")
+    return any(_told_held(c, held, figures) for c in told)
 
 
 def _told_held(claim: str, held: set[str], figures: set[str]) -> bool:
@@ -1677,7 +1695,7 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 # cores", whose text gives the $699 price story's price and launch)
                 and (back.shared - _background_chip(post, report)) * 2 >= len(report.claims)
                 # (the same figure: "March" is no story's 3 nm)
-                and (not told or any(_told_held(c, held, figures) for c in told))
+                and (not told or _told_any(told, held, figures))
                 and not _another_kind(post, story)
                 and (
                     not chips

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.stories.rules import OpenStory, Reader, StoryIndex
+from bot.stories.rules import OpenStory, Reader, StoryIndex, is_chip
 
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -3358,3 +3358,24 @@ def test_a_screen_size_beside_a_price_names_the_model_not_the_leak() -> None:
         ),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_a_laptop_s_chinese_name_is_the_laptop_not_its_chip() -> None:
+    """ASUS's "ROG 幻16" is the Zephyrus G16 and its "幻 13" the Flow Z13: a listing of the
+    laptop with a Ryzen AI Max is the laptop's story in any language, not the chip's."""
+    reader = Reader()
+    assert reader.read("华硕 ROG 幻 13 新款曝光，搭载锐龙 AI Max 695", "").subject is not None
+    assert not is_chip(
+        reader.read("华硕 ROG 幻 13 新款曝光，搭载锐龙 AI Max 695", "").subject or ""
+    )
+    found = stories(
+        ("AMD Ryzen AI Max 695 to pack 64 RDNA 7 CUs and a 512-bit bus", ""),
+        ("AMD 锐龙 AI Max 695 曝光：64CU 核显，512bit 内存", ""),
+        ("ASUS ROG Flow Z13 refresh with Ryzen AI Max 695 appears in shipping data", ""),
+        ("华硕 ROG 幻 13 新款曝光，搭载锐龙 AI Max 695", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found
+    assert one(
+        ("ASUS ROG Zephyrus G16 (2041) leaks with RTX 12080 Laptop GPU and 2.5K OLED", ""),
+        ("华硕 ROG 幻16 2041 款曝光：RTX 12080 笔记本显卡 + 2.5K OLED", ""),
+    )

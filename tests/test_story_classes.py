@@ -3379,3 +3379,36 @@ def test_a_laptop_s_chinese_name_is_the_laptop_not_its_chip() -> None:
         ("ASUS ROG Zephyrus G16 (2041) leaks with RTX 12080 Laptop GPU and 2.5K OLED", ""),
         ("华硕 ROG 幻16 2041 款曝光：RTX 12080 笔记本显卡 + 2.5K OLED", ""),
     )
+
+
+def test_dates_no_title_gives_are_background_not_a_contradiction() -> None:
+    """A chip's process leak whose write-up dates the phone it debuts in ("May 8") does not
+    contradict the tipster's "下半年见" (the second half): no title dates the leak, so the
+    dates are the texts' background. A title's date still tells two launch leaks apart."""
+    assert one(
+        ("麒麟9300 中芯N+5 良率已经可以了", "麒麟9300：中芯 N+5，良率已经可以了，下半年见。"),
+        (
+            "Kirin 9300 to be made on SMIC N+5, tipster says",
+            "Huawei's Kirin 9300 will be fabricated on SMIC's N+5 process with good yields. The"
+            " Pura 120 launches on May 8 with the current chip.",
+        ),
+        ("華為麒麟 9300 傳採中芯 N+5 製程", "消息指出，華為麒麟 9300 將採用中芯國際 N+5 製程。"),
+    )
+    found = stories(
+        ("Pura 120 launch set for May 8", "Huawei will launch the Pura 120 on May 8."),
+        ("Pura 120 launch set for June 12", "Huawei will launch the Pura 120 on June 12."),
+    )
+    assert found[0] != found[1], found
+
+
+def test_a_weekly_round_up_in_chinese_is_an_aside() -> None:
+    """ "手機週報：…" rounds up the week's leaks; it joins none of them."""
+    assert "aside" in Reader().read("手機週報：iPhone 33 Pro Max 電池、Mate X11 定檔", "").claims
+    found = stories(
+        ("iPhone 33 Pro Max battery capacity leaks at 5,588mAh", "A 5,588mAh battery."),
+        (
+            "手機週報：iPhone 33 Pro Max 電池、Find X13 Ultra 發表日",
+            "iPhone 33 Pro Max 電池 5588mAh。",
+        ),
+    )
+    assert found[0] != found[1], found

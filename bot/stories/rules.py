@@ -1294,23 +1294,40 @@ def conflict_of(post: Fingerprint, story: Fingerprint) -> tuple[str, set[str], s
     """Find what a post contradicts in a story: a fact, a figure it quotes as wrong, or a
     figure its title gives against one a report's title gave."""
     return (
-        contradiction(*_regions_titled(story, post))
+        contradiction(*_as_titled(story, post))
         or _corrected(post, story)
         or _titles_differ(post, story)
     )
 
 
-def _regions_titled(story: Fingerprint, post: Fingerprint) -> tuple[Sequence[str], ...]:
-    """Return the story's claims and the post's, without their regions unless both titles
-    give one: "EU price" against "US price" are two leaks, but a text's "美國時間 8 月 13 日"
-    (US time) is no region of the Unpacked date a Chinese certification's story repeats."""
+_DATES = ("date:", "month:", "when:")  # the kinds of a date
+
+
+def _dated(claim: str) -> bool:
+    """Tell whether a title's claim dates its leak: a day, a month, a season or an event."""
+    return claim.startswith(_DATES) or claim in claiming.EVENTS
+
+
+def _as_titled(story: Fingerprint, post: Fingerprint) -> tuple[Sequence[str], ...]:
+    """Return the story's claims and the post's, as they may contradict each other: without
+    their regions unless both titles give one ("EU price" against "US price" are two leaks,
+    but a text's "美國時間 8 月 13 日" (US time) is no region of the Unpacked date a Chinese
+    certification's story repeats), and without their dates unless a title dates the leak."""
     titled = any(c.startswith("region:") for c in post.lead) and any(
         c.startswith("region:") for report in story.each_report() for c in report.lead
     )
-    if titled:
+    # and the dates of a leak no title dates are the background of its write-ups: "Kirin 9100
+    # to be made on SMIC N+4", whose text dates the phone it goes in, does not contradict the
+    # tipster's "下半年见" (the second half)
+    dated = any(_dated(c) for c in post.lead) or any(
+        _dated(c) for report in story.each_report() for c in report.lead
+    )
+    dropped: tuple[str, ...] = () if titled else ("region:",)
+    dropped += () if dated else _DATES
+    if not dropped:
         return story.claims, post.claims
     return tuple(
-        tuple(c for c in claims if not c.startswith("region:"))
+        tuple(c for c in claims if not c.startswith(dropped))
         for claims in (story.claims, post.claims)
     )
 

@@ -3298,18 +3298,6 @@ def test_the_same_model_at_the_same_certifier_is_one_listing() -> None:
     assert found[0] == found[1] != found[2], found
 
 
-def test_a_handheld_s_apu_is_its_chip() -> None:
-    """A tipster's "Steam Deck 4 APU" and a write-up's "Steam Deck 4's custom AMD chip" say
-    the same thing: a handheld's or a console's APU is its chip, so the rewordings and
-    translations are one story."""
-    assert "chip" in Reader().read("Steam Deck 4 APU", "").claims
-    assert one(
-        ("Steam Deck 4 APU", ""),
-        ("Steam Deck 4's custom AMD chip reportedly has 24 RDNA 7 compute units", ""),
-        ("Steam Deck 4 芯片曝光：8 核 Zen 8 + 24 CU RDNA 7", ""),
-    )
-
-
 def test_a_brand_s_shorthand_ultra_and_an_alpha_are_models() -> None:
     """A tipster's "小米31U" after its brand is the Xiaomi 31 Ultra, and Sony's "α9 V" is
     its "A9 V": the shorthand post joins the write-ups that spell the model out."""

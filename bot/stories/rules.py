@@ -1476,11 +1476,6 @@ def _claims_compared(
     chip = post.subject is not None and is_chip(post.subject)
     lead = set((chip and _telling(post.lead)) or post.lead)
     said = held
-    if "chip" in lead and any(c != "chip" and not c.startswith("region:") for c in lead):
-        # a title that says what of the chip says that, not just "a chip": "PS7 Orion APU
-        # specs: 8 Zen 7 cores" is not the story of the PS7's price, whose write-ups say it
-        # has "a custom AMD chip"
-        lead.discard("chip")
     if any(c.startswith("model:") for c in lead):
         # a title that names the chip a device uses says that chip, not just "a chip": "X500
         # Ultra to use Snapdragon 8 Elite Gen 13" is not the story of its periscope, whose
@@ -1710,7 +1705,7 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 # told the other way round, half the report's claims are the post's: a third
                 # is the post's text repeating the story ("PS6 Orion APU specs: 8 Zen 6
                 # cores", whose text gives the $699 price story's price and launch)
-                and (back.shared - _background_chip(post, report)) * 2 >= len(report.claims)
+                and back.shared * 2 >= len(report.claims)
                 # (the same figure: "March" is no story's 3 nm)
                 and (not told or _told_any(told, held, figures))
                 and not _another_kind(post, story)
@@ -1735,12 +1730,6 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
             best = found
     assert best is not None
     return best
-
-
-def _background_chip(post: Fingerprint, report: Fingerprint) -> int:
-    """Count the chip a post's title says that a report's text only mentions: "PS7 Orion APU
-    specs" finds no claim in "PS7 price leaks: $699", whose text says "a custom AMD chip"."""
-    return int("chip" in post.lead and "chip" in report.claims and "chip" not in report.lead)
 
 
 def _other_products_agree(one: Fingerprint, other: Fingerprint) -> bool:

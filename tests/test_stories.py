@@ -387,7 +387,7 @@ RECALL_FLOOR = 0.85
 # still; measured at the second pass and at the third (once by a failing run of this test
 # before the third pass was final, 0.932 / 0.683, and once by CI on the final rules, the same)
 HELD_OUT_2_PRECISION = 0.98  # 0.990 at the eleventh pass (0.989 at the eighth to tenth)
-HELD_OUT_2_RECALL = 0.75  # 0.760 at the eleventh pass (0.741 at the tenth, 0.728 at the ninth)
+HELD_OUT_2_RECALL = 0.75  # 0.768 at the fifteenth pass (0.760 at the eleventh to fourteenth)
 # the third held-out set (tests/data/stories/held_out_3/), written blind to the third pass and
 # committed before it was measured, once with the rules before issue 22 and once with these
 HELD_OUT_3_PRECISION = 0.99  # 1.000 at the eighth to eleventh passes (0.989 at the seventh)
@@ -473,14 +473,19 @@ HELD_OUT_23_RECALL = 0.96  # 0.963 at the thirteenth pass
 # posts that go into stories and before its rule fixes (1.000 / 0.935 with the thirteenth
 # pass's rules)
 HELD_OUT_24_PRECISION = 0.99  # 1.000 at the fourteenth pass
-HELD_OUT_24_RECALL = 0.94  # 0.942 at the fourteenth pass
+HELD_OUT_24_RECALL = 0.94  # 0.942 at the fourteenth and fifteenth passes
+# the twenty-fifth, written at the start of the fifteenth pass, before its rule fixes (0.991 /
+# 0.925 with the fourteenth pass's rules)
+HELD_OUT_25_PRECISION = 0.98  # 0.991 at the fifteenth pass
+HELD_OUT_25_RECALL = 0.93  # 0.932 at the fifteenth pass
 # the tuning set the rules were settled on (tests/data/stories/tuning/), since the third pass
 # with the first held-out set in it (c_*.yaml, 403 posts): its figure as it stood
+# 0.999 on 18,809 posts with zr_* at the fifteenth pass (0.998 with the fourteenth's rules),
 # 0.999 on 18,429 posts with zq_* at the fourteenth pass (0.999 on 18,046 with the files to
 # zp_* and the spent held-out sets at the thirteenth, 0.999 on 17,665 to zo_* at the twelfth,
 # 0.999 on the 15,761 to zn_* at the eleventh, 0.995 on 13,856 at the tenth)
 TUNING_PRECISION = 0.99
-TUNING_RECALL = 0.95  # 0.952 on 18,429 posts at the fourteenth pass (0.951 at the thirteenth)
+TUNING_RECALL = 0.95  # 0.956 on 18,809 posts at the fifteenth pass (0.952 with the fourteenth's)
 
 
 @pytest.mark.parametrize(
@@ -532,6 +537,7 @@ def test_stories_hold_on_the_tuning_set() -> None:
         ("held_out_22", 350, HELD_OUT_22_PRECISION, HELD_OUT_22_RECALL),
         ("held_out_23", 350, HELD_OUT_23_PRECISION, HELD_OUT_23_RECALL),
         ("held_out_24", 350, HELD_OUT_24_PRECISION, HELD_OUT_24_RECALL),
+        ("held_out_25", 350, HELD_OUT_25_PRECISION, HELD_OUT_25_RECALL),
     ],
 )
 def test_stories_hold_on_the_held_out_sets(

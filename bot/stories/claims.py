@@ -157,6 +157,7 @@ class Glossary:
     month_parts: Mapping[str, str]  # "late" -> "late", "下旬" -> "late"
     asides: re.Pattern[str]  # a comparison, a deal, a review, a round-up
     opinion: re.Pattern[str]  # a title or text labelled an opinion: "Opinion: ..."
+    certifiers: frozenset[str]  # topics that are a certification and name which: "fcc"
     trends: re.Pattern[str]  # products in the plural, a trend's words ("foldables")
     mentions: re.Pattern[str]  # a model named in passing: "ahead of the Mate 90 series"
     event_months: Mapping[str, frozenset[str]]  # "ces" -> {"1"}, "q2" -> {"4", "5", "6"}
@@ -171,6 +172,7 @@ def glossary() -> Glossary:
     phrases: dict[str, str] = {}
     for kind, prefix in (
         ("topics", "topic"),
+        ("certifiers", "topic"),
         ("colors", "color"),
         ("seasons", "when"),
         ("regions", "region"),
@@ -232,8 +234,19 @@ def glossary() -> Glossary:
     # a month is 1 to 12 ("一加20 月尾" is the OnePlus 20 at the month's end, not month 20),
     # and 中 alone after one is its middle ("2 月中发布", not "3 月中国发布")
     after = re.compile(rf"(?<!\d)(1[0-2]|0?[1-9])\s*月\s*({chinese}|中(?![国國文]))")
+    certifiers = frozenset(str(name) for name in data["certifiers"])
     return Glossary(
-        phrases, pattern, parts, asides, opinion, trends, mentions, months, before, after
+        phrases,
+        pattern,
+        parts,
+        asides,
+        opinion,
+        certifiers,
+        trends,
+        mentions,
+        months,
+        before,
+        after,
     )
 
 
@@ -603,8 +616,6 @@ NEGATION = "cue-no"  # "no variable aperture", "没有 LTPO": the feature is den
 NEGATION_REACH = 3  # tokens a denial covers, up to a comma
 _AFTER_CUE = "cue-wasafter"  # "4,500 mAh as earlier reported"
 _CODE = re.compile(r"[a-z]{1,3}")  # the letters of a part's number: "SM8985", "MT6999"
-# the certifiers a listing names: each is a certification too
-CERTIFIERS = frozenset(("fcc", "3c", "tenaa", "bis", "sig", "ncc", "nbtc", "sirim", "imda"))
 EVENTS = frozenset(
     ["ces", "mwc", "computex", "wwdc", "ifa", "gdc", "unpacked", "madebygoogle", "gamescom"]
 )
@@ -629,6 +640,7 @@ def claims(
     title_ends = tokens.index("|") if "|" in tokens else len(tokens)
     where: dict[str, int] = {}  # where each fact the post claims was first said
     denied = 0  # tokens a denial still covers
+    certifiers = glossary().certifiers
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         before = tokens[index - 1] if index else ""
@@ -678,7 +690,7 @@ def claims(
                     found.append(f"no:{topic}")
                     denied = 0  # "no ultrawide selfie camera" denies the ultrawide only
                 else:
-                    if topic in CERTIFIERS:
+                    if topic in certifiers:
                         found.append("certification")  # "passes FCC" is a certification
                     found.append(topic)
                 continue

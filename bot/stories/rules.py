@@ -43,15 +43,7 @@ from typing import Any
 from bot.config.file import Watch
 from bot.matching.terms import fold, has_traditional
 from bot.stories import claims as claiming
-from bot.stories.claims import (
-    CERTIFIERS,
-    CURRENCIES,
-    NUMBER,
-    UNITS,
-    contradiction,
-    glossary,
-    rounded_alike,
-)
+from bot.stories.claims import CURRENCIES, NUMBER, UNITS, contradiction, glossary, rounded_alike
 from bot.stories.devices import (
     NEXT,
     ROMAN,
@@ -228,6 +220,7 @@ _SPACED_THOUSANDS = re.compile(
     r"(?=\s*(?:€|zł|kr|eur|euro))"
     r"|(?<=€)\s?(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d.,])"
 )
+_OPENING = 40  # characters of a text its label may take: "Opinion:", "【评论】"
 _NEXT_ONES = re.compile(r"\bnext\b|下一代|下代|新一代")
 _BENCHMARK_VERSION = re.compile(r"(antutu|安兔兔|geekbench)\s?v\d{1,2}(?![a-z0-9])")
 _VIDEO_MODE = re.compile(r"(?<![a-z0-9.])(\d{1,2})k\s?(\d{2,3})(?:p|fps)?(?![a-z0-9])")
@@ -581,7 +574,7 @@ class Reader:
         if (
             glossary().asides.search(folded_title)
             or glossary().opinion.search(folded_title)
-            or glossary().opinion.search(fold(text))
+            or glossary().opinion.search(fold(text[:_OPENING]))
             or (
                 # a trend: a title that names no model, speaks of products in the plural and not
                 # of a brand's next ones ("Foldables are finally thin enough. Now fix the price")
@@ -1458,13 +1451,14 @@ def _claims_compared(
     # against it: "Galaxy Watch 14 系列通过印度 BIS 认证" and "Galaxy Watch14 series on BIS"
     # (and a certifier is its certification's name, counted once with it: "India price to
     # start at Rs 49,999", whose text recalls the BIS listing, is not the BIS story)
+    certifiers = glossary().certifiers
     counted = max(
         1,
         len(claims)
         - sum(1 for c in claims if c.startswith("region:") and c not in shared)
-        - sum(1 for c in claims if c in CERTIFIERS),
+        - sum(1 for c in claims if c in certifiers),
     )
-    kept = [c for c in shared if c not in CERTIFIERS]
+    kept = [c for c in shared if c not in certifiers]
     share = len(kept) / counted
     named = ", ".join(shared[:8])
     if strangers and not (share >= STRANGER_SHARE and len(kept) >= STRANGER_SHARED):

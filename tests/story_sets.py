@@ -112,18 +112,30 @@ class Score:
 
 
 def score(posts: Sequence[dict[str, Any]], found: dict[int, int]) -> Score:
-    """Score a placing of labelled posts pairwise."""
+    """Score a placing of labelled posts pairwise.
+
+    Only pairs that share a story or a label can be right, wrong or missed, so the pairs are
+    counted within those groups rather than over all n² pairs of the set.
+    """
+    by_story: dict[int, list[dict[str, Any]]] = {}
+    by_label: dict[str, list[dict[str, Any]]] = {}
+    for post in posts:
+        by_story.setdefault(found[post["order"]], []).append(post)
+        if post["story"] is not None:
+            by_label.setdefault(post["story"], []).append(post)
     right = 0
     wrong: list[tuple[str, str]] = []
     missed: list[tuple[str, str]] = []
-    for a, b in itertools.combinations(posts, 2):
-        labelled = a["story"] is not None and a["story"] == b["story"]
-        merged = found[a["order"]] == found[b["order"]]
-        right += labelled and merged
-        if merged and not labelled:
-            wrong.append((a["title"], b["title"]))
-        if labelled and not merged:
-            missed.append((a["title"], b["title"]))
+    for group in by_story.values():
+        for a, b in itertools.combinations(group, 2):
+            if a["story"] is not None and a["story"] == b["story"]:
+                right += 1
+            else:
+                wrong.append((a["title"], b["title"]))
+    for group in by_label.values():
+        for a, b in itertools.combinations(group, 2):
+            if found[a["order"]] != found[b["order"]]:
+                missed.append((a["title"], b["title"]))
     precision = right / (right + len(wrong)) if right + len(wrong) else 1.0
     recall = right / (right + len(missed)) if right + len(missed) else 1.0
     return Score(len(posts), right + len(missed), precision, recall, tuple(wrong), tuple(missed))

@@ -74,6 +74,7 @@ def test_an_alert_leaves_as_soon_as_its_poll_is_written(
     fetched = {k: v for t in tipsters.values() for k, v in t.fetched.items()}
     waits = {m.title: m.at - fetched[m.title or ""] for m in discord.messages}
     assert len(waits) == 6, bot.output
-    # the claim tick comes every second or so: an alert that waited for it took 0.5 s or
-    # more at the median; sent on the poll's commit it takes a few tens of milliseconds
-    assert statistics.median(waits.values()) < 0.4, waits
+    # the periodic dispatch comes every 5 s: with the poll's commit not starting a dispatch,
+    # these six waited 0.5 to 4.8 s, 3.5 s at the median; sent on the commit they take a few
+    # tens of milliseconds, and up to 0.4 s at the median on a loaded machine
+    assert statistics.median(waits.values()) < 1.0, waits

@@ -577,8 +577,9 @@ def test_on_the_tuning_set_the_order_within_a_poll_changes_few_stories() -> None
     for post in posts:  # a poll every six hours reads what came since the last one
         polls = (post["at"] - epoch) // timedelta(hours=6) + 1
         post["at"] = epoch + timedelta(hours=6) * polls
-    expected = partition(posts, place(posts))
-    in_time = score(posts, place(posts))
+    in_order = place(posts)
+    expected = partition(posts, in_order)
+    in_time = score(posts, in_order)
     for seed in range(2):
         order = sorted(
             posts, key=lambda p: (p["at"], random.Random(seed * 7919 + p["order"]).random())

@@ -3400,3 +3400,53 @@ def test_a_weekly_round_up_in_chinese_is_an_aside() -> None:
         ),
     )
     assert found[0] != found[1], found
+
+
+def test_a_tipsters_shorthand_of_the_subject_is_not_another_model() -> None:
+    """ "27PM 电池 5600mAh，比 26PM 大 250mAh" of the iPhone 27 Pro Max tells its own battery:
+    the sentence names the subject by its shorthand, so it is not another model's sentence
+    and its figures are the post's."""
+    title = "#iPhone27ProMax# 电池"
+    text = "27PM 电池 5600mAh，钢壳，比 26PM 大 250mAh。eSIM 版本更大一点。"
+    assert "mah:5600" in Reader().read(title, text).claims
+    assert one(
+        (title, text),
+        (
+            "iPhone 27 Pro Max to get a 5,600 mAh battery",
+            "The iPhone 27 Pro Max will pack a 5,600 mAh battery, 250 mAh more than the"
+            " iPhone 26 Pro Max.",
+        ),
+    )
+
+
+def test_a_title_about_a_devices_chip_claims_the_chip_its_text_names() -> None:
+    """ "华为Mate95 Pro 芯片" (the chip) with "麒麟9200" in its text reports what "Mate 95 Pro to
+    be powered by Kirin 9200" does; a title naming another chip for it is another leak."""
+    tipster = ("华为Mate95 Pro 芯片", "华为Mate95 Pro：麒麟9200，性能提升 30%，GPU 提升更多。")
+    assert one(
+        tipster,
+        (
+            "Huawei Mate 95 Pro to be powered by Kirin 9200",
+            "Huawei's Mate 95 Pro will use the Kirin 9200 chipset. The Mate 85 Pro used the"
+            " Kirin 9100. The Mate 95 series is expected in November.",
+        ),
+    )
+    found = stories(tipster, ("Huawei Mate 95 Pro to use Kirin 9300, not 9200", ""))
+    assert found[0] != found[1], found
+
+
+def test_rog_flow_z_in_chinese_and_a_size_written_glued() -> None:
+    """ASUS's 幻 Z15 is the Flow Z15; "14in" and "16-inch" after a MacBook Pro are its screen's
+    size, not a model ("MacBook Pro 14in" is a MacBook Pro with a 14-inch screen)."""
+    assert one(
+        ("ASUS ROG Flow Z15 (2041) leaks with Ryzen AI Max+ 695", ""),
+        ("华硕 ROG 幻 Z15 2041 款曝光：锐龙 AI Max+ 695", ""),
+    )
+    reader = Reader()
+    for title in ("MacBook Pro 16-inch gets M11 Max", "MacBook Pro 16in gets M11 Max"):
+        read = reader.read(title, "")
+        assert read.subject == "macbook pro" and "inch:16" in read.claims, read
+    assert one(
+        ("MacBook Pro 16in M11 Max price: $3,499", ""),
+        ("16-inch MacBook Pro with M11 Max to cost $3,499", ""),
+    )

@@ -522,6 +522,9 @@ def brand_of(word: str, words: Grammar) -> str | None:
     return words.line_brands.get(word)
 
 
+_SIZES = frozenset(("inch", "inches", "英寸", "吋"))
+
+
 def _unnumbered(tokens: Sequence[str], index: int, words: Grammar) -> list[str] | None:
     """Read a line and its suffixes with no number after them: "MacBook Pro", "Mate XT"."""
     line = tokens[index]
@@ -538,7 +541,8 @@ def _unnumbered(tokens: Sequence[str], index: int, words: Grammar) -> list[str] 
         suffixes += 1
         at += 1
     after = tokens[at] if at < len(tokens) else ""
-    if not suffixes or (after.isdigit() and not re.fullmatch(r"20\d\d", after)):
+    sized = token_at(tokens, at + 1) in _SIZES  # "MacBook Pro 14-inch": a size, no number
+    if not suffixes or (after.isdigit() and not re.fullmatch(r"20\d\d", after) and not sized):
         return None  # "MacBook Air 13" is read by its number
     if _GLUED_NUMBER.fullmatch(after):
         name.append(after)  # "Legion Pro 9i", "Legion Pro 7i": a number glued to its letter

@@ -201,6 +201,7 @@ _GLUED_PLUS = re.compile(
 _PIXELS = re.compile(
     r"(?<![\d.,])(\d{3,5}|\d,\d{3})\s*[x×*]\s*(\d{3,5}|\d,\d{3})(?![\d.,]|\s*(?:mm|cm))"
 )
+_INCHES_GLUED = re.compile(r"(?<![\w.])(\d{1,2}(?:\.\d{1,2})?)in(?![a-z0-9])")
 _MODEL_X = re.compile(r"\d{4,5}x")  # a CPU, not a zoom: 9950X, 14950X
 _YUAN = re.compile(r"(?<=[\d萬])\s*元")
 _OTHER_DOLLARS = re.compile(
@@ -598,6 +599,18 @@ class Reader:
         lead = tuple(
             c for c in claiming.claims(title_tokens, set(found))[0] if c in claimed or c == ASIDE
         )
+        if (
+            subject
+            and not is_chip(subject)
+            and "chip" in lead
+            and not any(is_chip(d) for d in headline)
+            and (chip := next((d for d in body if is_chip(d)), None))
+            and f"model:{chip}" not in claimed
+        ):
+            # a title that says a device's chip leaked and its text names it: "华为Mate90 Pro
+            # 芯片" and "麒麟9100" in its text claim the Kirin 9100 as "Mate 90 Pro to be
+            # powered by Kirin 9100" does
+            claimed += (f"model:{chip}",)
         # the chip a device's title names is what it claims too: "Galaxy Z Flip 12 to run
         # Exynos 2900" is the chip's leak, not the 3C battery story its text repeats
         if subject and not is_chip(subject):
@@ -651,6 +664,7 @@ class Reader:
             lambda m: f" px-{m.group(1).replace(',', '')}x{m.group(2).replace(',', '')} ", folded
         )
         folded = _CORE_LAYOUT.sub(" cores ", folded)
+        folded = _INCHES_GLUED.sub(r" \1 inch ", folded)  # "14in 3K OLED" is a 14-inch screen
         folded = _CORES_TIMES.sub(r" \1 cores ", folded)
         folded = _ALPHA_MARK.sub(
             lambda m: (
@@ -745,6 +759,8 @@ def _about_ours(
             and not _same_product(name, subject)
             and family_of(name, words) not in families
             and is_chip(name) == chip
+            # nor the subject's own shorthand: "23PM 电池 5350mAh" of the iPhone 23 Pro Max
+            and _spelled_out(name, (subject, *headline)) is None
         )
 
     for tokens in sentences:

@@ -3450,3 +3450,30 @@ def test_rog_flow_z_in_chinese_and_a_size_written_glued() -> None:
         ("MacBook Pro 16in M11 Max price: $3,499", ""),
         ("16-inch MacBook Pro with M11 Max to cost $3,499", ""),
     )
+
+
+def test_a_chips_antutu_score_and_a_phones_geekbench_listing_are_two_leaks() -> None:
+    """A chip's AnTuTu story, one of whose write-ups names the phone it will power, and that
+    phone's Geekbench listing with the chip, whose write-up recalls the AnTuTu score: the
+    two titles name two benchmarks, so the listing stays its own story."""
+    found = stories(
+        ("天玑9900 安兔兔 450万+", "天玑9900 工程机安兔兔 450万+，GPU 涨幅很大，功耗还在调。"),
+        (
+            "Dimensity 9900: early AnTuTu score tops 4.5 million",
+            "MediaTek's Dimensity 9900 is said to score more than 4.5 million points in AnTuTu"
+            " on an engineering device. The chip will power the vivo X500 Pro, tipped yesterday"
+            " with a 7,000 mAh battery.",
+        ),
+        (
+            "vivo X500 Pro visits Geekbench with Dimensity 9900",
+            "A vivo phone has appeared on Geekbench 6 with the Dimensity 9900 and 16GB RAM. It"
+            " scored 3,900 single-core and 11,800 multi-core.",
+        ),
+        (
+            "vivo X500 Pro runs Geekbench with Dimensity 9900",
+            "The vivo X500 Pro has been benchmarked: 3,900 and 11,800 points. The chip itself"
+            " reportedly crossed 4.5 million in AnTuTu yesterday, and the phone is tipped to"
+            " carry a 7,000 mAh battery.",
+        ),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

@@ -158,6 +158,7 @@ class Glossary:
     asides: re.Pattern[str]  # a comparison, a deal, a review, a round-up
     opinion: re.Pattern[str]  # a title or text labelled an opinion: "Opinion: ..."
     certifiers: frozenset[str]  # topics that are a certification and name which: "fcc"
+    benchmarks: frozenset[str]  # topics that are a benchmark and name which: "geekbench"
     trends: re.Pattern[str]  # products in the plural, a trend's words ("foldables")
     mentions: re.Pattern[str]  # a model named in passing: "ahead of the Mate 90 series"
     event_months: Mapping[str, frozenset[str]]  # "ces" -> {"1"}, "q2" -> {"4", "5", "6"}
@@ -173,6 +174,7 @@ def glossary() -> Glossary:
     for kind, prefix in (
         ("topics", "topic"),
         ("certifiers", "topic"),
+        ("benchmarks", "topic"),
         ("colors", "color"),
         ("seasons", "when"),
         ("regions", "region"),
@@ -235,6 +237,7 @@ def glossary() -> Glossary:
     # and 中 alone after one is its middle ("2 月中发布", not "3 月中国发布")
     after = re.compile(rf"(?<!\d)(1[0-2]|0?[1-9])\s*月\s*({chinese}|中(?![国國文]))")
     certifiers = frozenset(str(name) for name in data["certifiers"])
+    benchmarks = frozenset(str(name) for name in data["benchmarks"])
     return Glossary(
         phrases,
         pattern,
@@ -242,6 +245,7 @@ def glossary() -> Glossary:
         asides,
         opinion,
         certifiers,
+        benchmarks,
         trends,
         mentions,
         months,
@@ -640,7 +644,7 @@ def claims(
     title_ends = tokens.index("|") if "|" in tokens else len(tokens)
     where: dict[str, int] = {}  # where each fact the post claims was first said
     denied = 0  # tokens a denial still covers
-    certifiers = glossary().certifiers
+    certifiers, benchmarks = glossary().certifiers, glossary().benchmarks
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         before = tokens[index - 1] if index else ""
@@ -692,6 +696,8 @@ def claims(
                 else:
                     if topic in certifiers:
                         found.append("certification")  # "passes FCC" is a certification
+                    elif topic in benchmarks:
+                        found.append("benchmark")  # "on Geekbench" is a benchmark
                     found.append(topic)
                 continue
             fact = topic  # an event is said like a date: "Q2, not CES"

@@ -1467,14 +1467,15 @@ def _claims_compared(
     # against it: "Galaxy Watch 14 系列通过印度 BIS 认证" and "Galaxy Watch14 series on BIS"
     # (and a certifier is its certification's name, counted once with it: "India price to
     # start at Rs 49,999", whose text recalls the BIS listing, is not the BIS story)
-    certifiers = glossary().certifiers
+    # (and so is a benchmark's: "on Geekbench" is the benchmark said once)
+    named_kinds = glossary().certifiers | glossary().benchmarks
     counted = max(
         1,
         len(claims)
         - sum(1 for c in claims if c.startswith("region:") and c not in shared)
-        - sum(1 for c in claims if c in certifiers),
+        - sum(1 for c in claims if c in named_kinds),
     )
-    kept = [c for c in shared if c not in certifiers]
+    kept = [c for c in shared if c not in named_kinds]
     share = len(kept) / counted
     named = ", ".join(shared[:8])
     if strangers and not (share >= STRANGER_SHARE and len(kept) >= STRANGER_SHARED):
@@ -1760,6 +1761,13 @@ def _other_products_agree(one: Fingerprint, other: Fingerprint) -> bool:
         )
     if is_chip(one.subject) == is_chip(other.subject):
         return True
+    benchmarks = glossary().benchmarks
+    apps = [{c for c in f.lead if c in benchmarks} for f in (one, other)]
+    if apps[0] and apps[1] and not apps[0] & apps[1]:
+        # the titles name two benchmarks: "Snapdragon 8 Elite Gen 8 crosses 4.8 million in
+        # AnTuTu" and "OnePlus 17 runs Geekbench with Snapdragon 8 Elite Gen 8" (whose text
+        # recalls the AnTuTu score) are two leaks
+        return False
     if _same_product(one.subject, other.subject) or any(
         is_code(s, words) for s in (one.subject, other.subject)
     ):

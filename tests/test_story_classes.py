@@ -3477,3 +3477,18 @@ def test_a_chips_antutu_score_and_a_phones_geekbench_listing_are_two_leaks() -> 
         ),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_title_about_every_product_of_a_kind_is_a_round_up() -> None:
+    """ "The 120W club: every fast-charging phone tipped for this year" rounds up many
+    phones' leaks, whatever figure its title gives; it joins none of them."""
+    assert "aside" in Reader().read("Every flagship chip of 2040, compared", "").claims
+    found = stories(
+        ("真我GT10 Pro 120W", "真我GT10 Pro 120W 快充，7000mAh。"),
+        ("realme GT 10 Pro to support 120W fast charging", "The realme GT 10 Pro gets 120W."),
+        (
+            "The 120W club: every fast-charging phone tipped for this year",
+            "From the realme GT 10 Pro to the OnePlus 21, 120W charging is everywhere.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found

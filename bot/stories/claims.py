@@ -210,6 +210,15 @@ def glossary() -> Glossary:
         + "|".join(re.escape(str(p)) for p in data["opening"])
         + r")\s"
     )
+    # a title about every product of a kind is a round-up: "The 100W club: every
+    # fast-charging phone tipped for this year"
+    kinds = "|".join(
+        rf"{re.escape(w[:-3] + 'y' if w.endswith('ies') else w[:-1])}s?|{re.escape(w)}"
+        for w in map(str, data["trends"])
+    )
+    asides = re.compile(
+        asides.pattern + rf"|(?<![a-z])every(?:\s+[\w-]+){{0,2}}?\s+(?:{kinds})(?![a-z])"
+    )
     # a title or a text that opens with its label: "Opinion: Nintendo's console needs to stay
     # affordable", "【评论】"
     opinion = re.compile(

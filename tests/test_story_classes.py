@@ -3492,3 +3492,22 @@ def test_a_title_about_every_product_of_a_kind_is_a_round_up() -> None:
         ),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_not_before_a_date_is_a_bound_not_an_old_figure() -> None:
+    """ "will not arrive before 2034" claims 2034 as the earliest, it quotes no old year: the
+    post is that leak's, not the story of the screen its text recalls."""
+    denial = (
+        "Valve says there won't be a Steam Deck 4 before 2034",
+        "Despite new SteamOS code pointing at a 144Hz OLED device, Valve said that a true Steam"
+        " Deck 4 will not arrive before 2034.",
+    )
+    read = Reader().read(*denial)
+    assert "n:2034" in read.claims and "n:2034" not in read.quoted
+    found = stories(
+        ("Steam Deck 4 panel", "SteamOS 代码里的 Steam Deck 4：8 英寸 144Hz OLED。"),
+        ("SteamOS code points to a 144Hz OLED screen for Steam Deck 4", "A 144Hz OLED panel."),
+        denial,
+        ("V 社：Steam Deck 4 不会早于 2034 年推出", "Steam Deck 4 不会在 2034 年之前推出。"),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

@@ -622,6 +622,7 @@ _NODE = re.compile(r"(?:n|sf)(\d)[a-z]?|(1[048]|20)a")
 FIXING = "cue-fix"  # "correction:", "更正", "actually", "moves up to"
 ELSEWHERE = "cue-else"  # "a separate leak says", "另有消息称": another leak, told in passing
 _NOT = "cue-not"  # "not 5,500": the figure right after it is the old one
+_NOT_BEFORE = frozenset(("before", "until", "till"))  # "not before 2032" is no old figure
 _BOUND = "cue-over"  # "tops 5,000mAh": a bound, not the figure
 _BOUND_AFTER = "cue-overafter"  # "5,000mAh+"
 _CUE_KIND = {"cue-before": "before", ELSEWHERE: ELSEWHERE, _BOUND: "bound"}
@@ -653,6 +654,7 @@ def claims(
     title_ends = tokens.index("|") if "|" in tokens else len(tokens)
     where: dict[str, int] = {}  # where each fact the post claims was first said
     denied = 0  # tokens a denial still covers
+    negated = False  # the cue is a "not"
     certifiers, benchmarks = glossary().certifiers, glossary().benchmarks
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
@@ -668,7 +670,10 @@ def claims(
         denied -= 1
         if token in CUE_REACH:
             cue, reach = _CUE_KIND.get(token, "was"), CUE_REACH[token]
+            negated = token == _NOT
             continue
+        if negated and cue == "was" and token in _NOT_BEFORE:
+            cue = None  # "will not arrive before 2032": a bound of the date, not an old figure
         if token in (_BOUND_AFTER, "+") and not re.match(NUMBER, following):
             # (a tipster's bare "4450+" is about 4,450, not a bound)
             if last == index - 1 and found and _bounded(found[-1]) and found[-1][:2] != "n:":

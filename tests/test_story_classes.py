@@ -3511,3 +3511,22 @@ def test_not_before_a_date_is_a_bound_not_an_old_figure() -> None:
         ("V 社：Steam Deck 4 不会早于 2034 年推出", "Steam Deck 4 不会在 2034 年之前推出。"),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_tipsters_dotted_date_is_a_day() -> None:
+    """A tipster's "Tab S20 系列 8.27" dates the launch as "August 27" does; a figure written
+    so with its unit, a price or a screen's size before a resolution stays a figure."""
+    assert one(
+        ("Tab S20 系列 8.27", ""),
+        ("Samsung to launch Galaxy Tab S20 series on August 27", "The Galaxy Tab S20 series."),
+        ("Galaxy Tab S20 series launch date leaks: August 27", ""),
+    )
+    reader = Reader()
+    assert "date:8-27" in reader.read("Unpacked 8.27 🇺🇸 New York", "").claims
+    for title in (
+        "Galaxy S41 6.21 2K LTPO",
+        "Galaxy S41 6.21 英寸",
+        "Galaxy S41 $7.15",
+        "X 1.09 公斤",
+    ):
+        assert not any(c.startswith("date:") for c in reader.read(title, "").claims), title

@@ -358,6 +358,13 @@ _SLASHED_DATE = re.compile(
     r"(?<![\d/.,:$€])(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])"
     r"(?![\d/.%+-]|\s*(?:gb|tb|g\b|mm|inch|英寸|吋|\+))"
 )
+# a tipster's "8.26", "7.15": a month and a two-digit day, not a figure with its unit
+# ("6.31 英寸", "4.32GHz", "2.45 million", "$7.15") nor a version ("v8.10")
+_DOTTED_DATE = re.compile(
+    r"(?<![\d/.,:$€¥£a-z])(1[0-2]|[1-9])\.(3[01]|[12]\d|0[1-9])"
+    r"(?![\d/.%+x×-]|\s*(?:\d|[a-z\"”″°]|万|亿|英寸|吋|元|美元|欧元|分|倍|毫|克|公斤|千克|斤|寸|核|代|小时|天|瓦|帧))"
+)
+_DAYS_IN = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 # an ordinal day: "July 22nd", "22nd July", "the 22nd of July"
 _DAY = r"3[01]|[12]\d|0?[1-9]"
@@ -365,6 +372,11 @@ _ORDINAL_DAY = re.compile(
     rf"(?<![a-z])(?P<month>{_MONTH_NAMES})\s+(?P<day>{_DAY})(?:st|nd|rd|th)(?![a-z])"
     rf"|(?<![\d.])(?P<day2>{_DAY})(?:st|nd|rd|th)\s+(?:of\s+)?(?P<month2>{_MONTH_NAMES})(?![a-z])"
 )
+
+
+def _dotted_date(found: re.Match[str]) -> str:
+    month, day = int(found.group(1)), int(found.group(2))
+    return f" {month}月{day}日 " if day <= _DAYS_IN[month - 1] else found.group(0)
 
 
 def write_dates(folded: str, words: Glossary) -> str:
@@ -411,6 +423,8 @@ def write_dates(folded: str, words: Glossary) -> str:
         folded = _MONTH_DOT.sub(r"\1 ", folded)  # "Sept. 15" is September 15
     if "/" in folded:
         folded = _SLASHED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
+    if "." in folded:
+        folded = _DOTTED_DATE.sub(_dotted_date, folded)
     # "9 月 16 日凌晨" (the small hours in China) is also the day before in the US and Europe,
     # where an event of that night is dated: "Apple's iPhone 29 event set for September 15"
     if "凌晨" in folded:

@@ -3530,3 +3530,18 @@ def test_a_tipsters_dotted_date_is_a_day() -> None:
         "X 1.09 公斤",
     ):
         assert not any(c.startswith("date:") for c in reader.read(title, "").claims), title
+
+
+def test_a_title_saying_what_a_phone_needs_is_an_opinion() -> None:
+    """ "Samsung needs more than a bigger battery in the Galaxy S32 Ultra" argues, whatever
+    figure its text recalls: it joins none of the battery story's reports."""
+    found = stories(
+        ("S32U battery", "S32U 6000mAh，45W。"),
+        ("Galaxy S32 Ultra to get a 6,000mAh battery", "The Galaxy S32 Ultra gets 6,000mAh."),
+        (
+            "Samsung needs more than a bigger battery in the Galaxy S32 Ultra",
+            "A 6,000mAh cell is welcome, but Samsung's charging has fallen behind. Here's what"
+            " the S32 Ultra really needs.",
+        ),
+    )
+    assert found[0] == found[1] != found[2], found

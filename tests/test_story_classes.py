@@ -3545,3 +3545,32 @@ def test_a_title_saying_what_a_phone_needs_is_an_opinion() -> None:
         ),
     )
     assert found[0] == found[1] != found[2], found
+
+
+def test_a_sony_alpha_is_a_camera_not_an_apple_chip() -> None:
+    """Sony's "A7R VII" is a camera, not Apple's A-series: a Canon post that names it beside
+    its own model names another device, and a Sony post that names the Canon in its text is
+    not the Canon's leak. "the same resolution rumored for the Sony A7R VII" names it in
+    passing, as "ahead of" does."""
+    assert not is_chip("a7r vii") and not is_chip("a6900") and is_chip("a21 pro")
+    found = stories(
+        ("Sony A7R VII to have a 90MP stacked sensor", "Sony's next A7R gets 90MP."),
+        (
+            "Canon EOS R5 Mark IV will have a 90mp sensor [CR2]",
+            "We have been told the EOS R5 Mark IV will move to a 90 megapixel sensor, up from"
+            " 80mp in the R5 Mark III.",
+        ),
+        ("索尼 A7R VII 传闻：9000万像素堆栈式传感器", "索尼 A7R VII 采用 9000 万像素传感器。"),
+        (
+            "Canon EOS R5 Mark IV tipped for 90MP, the same resolution rumored for the Sony"
+            " A7R VII",
+            "Canon Rumors reports that the EOS R5 Mark IV will have a 90MP sensor. By"
+            " coincidence, Sony's A7R VII was also rumored with a 90MP stacked sensor today.",
+        ),
+        (
+            "消息指 Sony A7R VII 採用 90MP 堆疊式 CMOS",
+            "據外國傳聞網站消息，Sony A7R VII 將換上 9000 萬像素堆疊式 CMOS。無獨有偶，Canon EOS R5"
+            " Mark IV 同樣傳出 9000 萬像素規格。",
+        ),
+    )
+    assert found[0] == found[2] == found[4] != found[1] == found[3], found

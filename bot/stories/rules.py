@@ -1015,6 +1015,8 @@ def _first_device(found: Sequence[str]) -> str | None:
 def is_chip(designation: str) -> bool:
     """Tell a chip ("snapdragon 8 elite gen 5", "tensor g6") from a device."""
     first = designation.split(" ", 1)[0]
+    if _ALPHA.fullmatch(first):
+        return False  # Sony's A7R VI, A9 III and A6700 are cameras, not Apple's A-series
     return (
         first in _CHIPS
         or (re.match(r"[a-z]+", first) or [""])[0] in _CHIPS
@@ -1023,6 +1025,7 @@ def is_chip(designation: str) -> bool:
 
 
 _CPU = re.compile(r"\d{3,5}(?:x3d\d?|x|k|kf|ks|hx|hs|h|u|v)")
+_ALPHA = re.compile(r"a(?:[1-9][a-z]{0,2}|\d{4})")  # a Sony Alpha: "a7r", "a1", "a6700"
 
 
 def _words(tokens: Sequence[str]) -> list[str]:

@@ -3574,3 +3574,23 @@ def test_a_sony_alpha_is_a_camera_not_an_apple_chip() -> None:
         ),
     )
     assert found[0] == found[2] == found[4] != found[1] == found[3], found
+
+
+def test_a_price_in_yen_is_the_japanese_price_not_the_us_one() -> None:
+    """日元 and 日圓 are yen (万日元 ten thousand of them): the Japanese price's story is not the
+    US price's, though a write-up of each recalls the other."""
+    reader = Reader()
+    assert "jpy:318000" in reader.read("富士 X100IX 日本售价曝光：31.8 万日元", "").claims
+    assert "jpy:84980" in reader.read("PS7 Portable 日本售價 84,980 日圓", "").claims
+    found = stories(
+        ("PS7 Portable – US price: $599.99", ""),
+        ("PS7 Portable Japanese price leaks at ¥84,980 via retailer system", ""),
+        ("Sony's PS7 Portable will cost $599.99 in the US, according to a leaker", ""),
+        (
+            "索尼 PS7 Portable 日版售价曝光：84980 日元",
+            "IT之家 9 月 17 日消息，日本零售商内部系统截图显示，PS7 Portable 日版含税售价为"
+            " 84980 日元。今天早些时候，爆料者 billbil-kun 还透露其美版售价为 599.99 美元。",
+        ),
+        ("PS7 Portable 日本售價 84,980 日圓 零售商系統流出", ""),
+    )
+    assert found[0] == found[2] != found[1] == found[3] == found[4], found

@@ -77,20 +77,28 @@ UNITS: Mapping[str, str] = {
     "英寸": "inch",
     "吋": "inch",
     "克": "g",
+    "日元": "jpy",
+    "万日元": "jpy",
+    "万日圆": "jpy",
     "元": "cny",
     "毫安": "mah",
     "瓦": "w",
     "尼特": "nits",
     "倍": "x",  # "5 倍长焦": a 5x telephoto
 }
-CHINESE_UNITS = "亿像素|万像素|亿画素|万画素|亿像|万像|英寸|吋|克|元|毫安|瓦|尼特|天|小时|分钟|倍"
-CHINESE_SCALE = {  # to megapixels
+CHINESE_UNITS = (
+    "亿像素|万像素|亿画素|万画素|亿像|万像|英寸|吋|克|万日元|万日圆|日元|日圆|元|毫安|瓦|尼特|天|小时"
+    "|分钟|倍"
+)
+CHINESE_SCALE = {  # to megapixels, or to yen
     "亿像素": 100.0,
     "万像素": 0.01,
     "亿画素": 100.0,
     "万画素": 0.01,
     "亿像": 100.0,
     "万像": 0.01,
+    "万日元": 10000.0,  # and to yen
+    "万日圆": 10000.0,
 }
 MONTHS: Mapping[str, int] = {
     name: index

@@ -3594,3 +3594,23 @@ def test_a_price_in_yen_is_the_japanese_price_not_the_us_one() -> None:
         ("PS7 Portable 日本售價 84,980 日圓 零售商系統流出", ""),
     )
     assert found[0] == found[2] != found[1] == found[3] == found[4], found
+
+
+def test_a_denial_is_its_own_story_not_the_leak_it_denies() -> None:
+    """ "Find X12 Ultra 还没定档" and "OPPO 高層否認 Find X12 Ultra 11 月 3 日發表傳聞" deny the
+    November 3 launch leak; they are one story of their own, not that leak's."""
+    found = stories(
+        ("OPPO Find X12 Ultra 11月3日发布", "Find X12 Ultra 11月3日，和 X12、X12 Pro 一起。"),
+        (
+            "Oppo Find X12 Ultra launch date tipped",
+            "Oppo will unveil the Find X12 Ultra on November 3.",
+        ),
+        ("Find X12 Ultra 还没定档", "Find X12 Ultra 还没定档，网上传的日期不准。"),
+        (
+            "Oppo exec says Find X12 Ultra has no launch date yet",
+            "The Find X12 Ultra's launch date has not been set, pushing back on yesterday's report"
+            " that it would arrive on November 3.",
+        ),
+        ("OPPO 高層否認 Find X12 Ultra 11 月 3 日發表傳聞", "Find X12 Ultra 尚未定檔。"),
+    )
+    assert found[0] == found[1] != found[2] == found[3] == found[4], found

@@ -165,6 +165,7 @@ class Glossary:
     month_parts: Mapping[str, str]  # "late" -> "late", "下旬" -> "late"
     asides: re.Pattern[str]  # a comparison, a deal, a review, a round-up
     opinion: re.Pattern[str]  # a title or text labelled an opinion: "Opinion: ..."
+    denials: re.Pattern[str]  # a title that denies a leak: "否认", "no launch date yet"
     certifiers: frozenset[str]  # topics that are a certification and name which: "fcc"
     benchmarks: frozenset[str]  # topics that are a benchmark and name which: "geekbench"
     trends: re.Pattern[str]  # products in the plural, a trend's words ("foldables")
@@ -232,6 +233,7 @@ def glossary() -> Glossary:
     opinion = re.compile(
         r"^\W{0,2}(?:" + "|".join(re.escape(str(p)) for p in data["opinion"]) + r")\s*[:：|】\]]"
     )
+    denials = re.compile("|".join(_phrase_pattern(str(p)) for p in data["denials"]))
     months = {
         str(name): frozenset(str(m) for m in found) for name, found in data["event_months"].items()
     }
@@ -261,6 +263,7 @@ def glossary() -> Glossary:
         parts,
         asides,
         opinion,
+        denials,
         certifiers,
         benchmarks,
         trends,

@@ -98,6 +98,7 @@ GENERAL = frozenset(
 # kinds of fact a title may give beside its leak's figure: its setting, the models it names
 TITLE_CONTEXT = frozenset(("n", "model", "when", "month", "region", "color", "no"))
 ASIDE = "aside"  # the claim of a title that compares, sells, reviews or rounds up
+DENIAL = "denial"  # the claim of a title that denies a leak
 # a title that names another model still joins when this much of what it claims is the story's
 KINDS = frozenset(("certification", "benchmark"))  # leaks of their own kind
 LISTINGS = frozenset(("certification",))  # a title's kinds of leak no other kind's post holds
@@ -585,6 +586,8 @@ class Reader:
             )
         ):
             claimed = (ASIDE, *claimed)
+        if glossary().denials.search(folded_title):
+            claimed = (DENIAL, *claimed)  # "Oppo exec says Find X11 Ultra has no date yet"
         signature = () if subject else minhash(_words([*title_tokens, "|", *text_tokens]))
         if subject is None:
             # posts alike but for a number ("part 3", "day 4") are not one post
@@ -597,7 +600,9 @@ class Reader:
                 )
             )
         lead = tuple(
-            c for c in claiming.claims(title_tokens, set(found))[0] if c in claimed or c == ASIDE
+            c
+            for c in (*claiming.claims(title_tokens, set(found))[0], DENIAL)
+            if c in claimed or c == ASIDE
         )
         if (
             subject
@@ -1669,6 +1674,9 @@ def story_comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
     """Compare a post with a story: the same leak as any one report, against none of them."""
     if ASIDE in post.claims or ASIDE in story.claims:
         return Comparison(False, "a comparison, deal, review or round-up is its own story")
+    if (DENIAL in post.lead) != any(DENIAL in report.lead for report in story.each_report()):
+        # "Find X11 Ultra 还没定档" is not the October 20 launch story it denies
+        return Comparison(False, "a denial and the leak it denies are two stories")
     conflict = conflict_of(post, story)
     if conflict is not None and _same_subject(post, story):
         return Comparison(False, _conflict_words(conflict), conflict=conflict)

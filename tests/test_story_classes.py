@@ -3548,7 +3548,10 @@ def test_a_title_saying_what_a_phone_needs_is_an_opinion() -> None:
     found = stories(
         ("22PM 新增2TB版本，国行16999", "22PM 2TB，16999。"),
         ("iPhone 22 Pro Max 2TB model to cost CNY 16,999 in China", "A 2TB model at CNY 16,999."),
-        ("A 2TB iPhone is a solution looking for a problem", "The 22 Pro Max 2TB at 16,999."),
+        (
+            "A 2TB iPhone is a solution looking for a problem",
+            "The iPhone 22 Pro Max 2TB at 16,999.",
+        ),
     )
     assert found[0] == found[1] != found[2], found
 

@@ -482,16 +482,20 @@ HELD_OUT_25_RECALL = 0.93  # 0.932 at the fifteenth pass
 # 0.952 with the fifteenth pass's rules, the same at the sixteenth's end)
 HELD_OUT_26_PRECISION = 0.96  # 0.969 at the sixteenth pass
 HELD_OUT_26_RECALL = 0.95  # 0.952 at the sixteenth pass
+# the twenty-seventh, written during the sixteenth pass after its ninth fix (0.988 / 0.964 with
+# the fifteenth pass's rules, with the ninth fix's and at the sixteenth's end)
+HELD_OUT_27_PRECISION = 0.98  # 0.988 at the sixteenth pass
+HELD_OUT_27_RECALL = 0.96  # 0.964 at the sixteenth pass
 # the tuning set the rules were settled on (tests/data/stories/tuning/), since the third pass
 # with the first held-out set in it (c_*.yaml, 403 posts): its figure as it stood
-# 0.999 on 19,948 posts with zs_* to zu_* at the sixteenth pass (0.998 / 0.956 with the
+# 0.999 on 20,328 posts with zs_* to zv_* at the sixteenth pass (0.995 / 0.954 with the
 # fifteenth's rules), 0.999 on 18,809 posts with zr_* at the fifteenth pass (0.998 with the
 # fourteenth's rules), 0.999 on 18,429 posts with zq_* at the fourteenth pass (0.999 on
 # 18,046 with the files to zp_* and the spent held-out sets at the thirteenth, 0.999 on 17,665
 # to zo_* at the twelfth, 0.999 on the 15,761 to zn_* at the eleventh, 0.995 on 13,856 at the
 # tenth)
 TUNING_PRECISION = 0.99
-# 0.958 on 19,948 posts at the sixteenth pass, 0.956 on 18,809 at the fifteenth
+# 0.956 on 20,328 posts at the sixteenth pass, 0.956 on 18,809 at the fifteenth
 TUNING_RECALL = 0.95
 
 
@@ -546,6 +550,7 @@ def test_stories_hold_on_the_tuning_set() -> None:
         ("held_out_24", 350, HELD_OUT_24_PRECISION, HELD_OUT_24_RECALL),
         ("held_out_25", 350, HELD_OUT_25_PRECISION, HELD_OUT_25_RECALL),
         ("held_out_26", 350, HELD_OUT_26_PRECISION, HELD_OUT_26_RECALL),
+        ("held_out_27", 350, HELD_OUT_27_PRECISION, HELD_OUT_27_RECALL),
     ],
 )
 def test_stories_hold_on_the_held_out_sets(
@@ -574,7 +579,7 @@ def test_stories_do_not_depend_on_the_order_posts_come_in() -> None:
 
 
 def test_on_the_tuning_set_the_order_within_a_poll_changes_few_stories() -> None:
-    """Not yet the whole property: on the 19,948 tuning posts, read in polls six hours apart
+    """Not yet the whole property: on the 20,328 tuning posts, read in polls six hours apart
     and in shuffled order within each poll, a few of the ~7,100 stories differ from reading
     them in time order (45 to 64 in six orders at the thirteenth pass, 45 to 66 of ~7,000 at
     the twelfth, 39 to 62 of ~5,500 at the

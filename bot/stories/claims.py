@@ -206,6 +206,12 @@ def glossary() -> Glossary:
             phrases[str(word)] = token
     parts = {str(w): str(part) for part, words in data["month_parts"].items() for w in words}
     pattern = _phrases_pattern(phrases)
+    # a title about every product of a kind is a round-up: "The 100W club: every
+    # fast-charging phone tipped for this year" (a kind is a trend's word, one or many)
+    kinds = "|".join(
+        rf"{re.escape(w[:-3] + 'y' if w.endswith('ies') else w[:-1])}s?|{re.escape(w)}"
+        for w in map(str, data["trends"])
+    )
     asides = re.compile(
         "|".join(_phrase_pattern(str(p)) for p in data["asides"])
         # a title that ends asking the reader's opinion: "还值得买吗？", "Do we really need
@@ -218,15 +224,7 @@ def glossary() -> Glossary:
         + r"|(?:^|[?？]\s+)(?:"
         + "|".join(re.escape(str(p)) for p in data["opening"])
         + r")\s"
-    )
-    # a title about every product of a kind is a round-up: "The 100W club: every
-    # fast-charging phone tipped for this year"
-    kinds = "|".join(
-        rf"{re.escape(w[:-3] + 'y' if w.endswith('ies') else w[:-1])}s?|{re.escape(w)}"
-        for w in map(str, data["trends"])
-    )
-    asides = re.compile(
-        asides.pattern + rf"|(?<![a-z])every(?:\s+[\w-]+){{0,2}}?\s+(?:{kinds})(?![a-z])"
+        + rf"|(?<![a-z])every(?:\s+[\w-]+){{0,2}}?\s+(?:{kinds})(?![a-z])"
     )
     # a title or a text that opens with its label: "Opinion: Nintendo's console needs to stay
     # affordable", "【评论】"

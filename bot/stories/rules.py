@@ -600,10 +600,9 @@ class Reader:
                 )
             )
         lead = tuple(
-            c
-            for c in (*claiming.claims(title_tokens, set(found))[0], DENIAL)
-            if c in claimed or c == ASIDE
+            c for c in claiming.claims(title_tokens, set(found))[0] if c in claimed or c == ASIDE
         )
+        lead += (DENIAL,) * (DENIAL in claimed)  # a denial is the title's
         if (
             subject
             and not is_chip(subject)
@@ -1476,14 +1475,14 @@ def _claims_compared(
     # (and a certifier is its certification's name, counted once with it: "India price to
     # start at Rs 49,999", whose text recalls the BIS listing, is not the BIS story)
     # (and so is a benchmark's: "on Geekbench" is the benchmark said once)
-    named_kinds = glossary().certifiers | glossary().benchmarks
+    certifiers, benchmarks = glossary().certifiers, glossary().benchmarks
     counted = max(
         1,
         len(claims)
         - sum(1 for c in claims if c.startswith("region:") and c not in shared)
-        - sum(1 for c in claims if c in named_kinds),
+        - sum(1 for c in claims if c in certifiers or c in benchmarks),
     )
-    kept = [c for c in shared if c not in named_kinds]
+    kept = [c for c in shared if c not in certifiers and c not in benchmarks]
     share = len(kept) / counted
     named = ", ".join(shared[:8])
     if strangers and not (share >= STRANGER_SHARE and len(kept) >= STRANGER_SHARED):

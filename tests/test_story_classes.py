@@ -3623,3 +3623,94 @@ def test_a_denial_is_its_own_story_not_the_leak_it_denies() -> None:
         ("OPPO 高層否認 Find X12 Ultra 11 月 3 日發表傳聞", "Find X12 Ultra 尚未定檔。"),
     )
     assert found[0] == found[1] != found[2] == found[3] == found[4], found
+
+
+def test_the_year_s_end_is_a_date_in_every_language() -> None:
+    """ "This holiday", "假日季", "年末商戰" and "late 2041" say one time of year: posts that say
+    it of one product are one story, and its price is another."""
+    reader = Reader()
+    assert "when:yearend" in reader.read("Steam Deck 3 to launch late 2041", "").claims
+    assert "when:yearend" in reader.read("Steam Deck 3 明年底推出", "").claims
+    found = stories(
+        ("Steam Deck 3 is coming this holiday.", "OLED, new APU, same price tier."),
+        (
+            "Valve's Steam Deck 3 is launching this holiday, insider claims",
+            "Valve will release the Steam Deck 3 this holiday season, according to an insider.",
+        ),
+        (
+            "消息称 Valve Steam Deck 3 将于今年假日季推出",
+            "爆料者称 Steam Deck 3 将在今年假日季上市。",
+        ),
+        ("Steam Deck 3 傳年末商戰推出", "Valve 將於今年年末推出 Steam Deck 3。"),
+        ("Steam Deck 3 price: $649", "Steam Deck 3 starts at $649, one tipster says."),
+    )
+    assert found[0] == found[1] == found[2] == found[3] != found[4], found
+
+
+def test_a_yen_sign_is_yen_or_yuan_by_the_place_its_post_names() -> None:
+    """ "JP price: ¥39,980" and "China price: ¥2,299" are two stories, though the second's text
+    recalls the first; an official teaser that repeats neither price is a third."""
+    reader = Reader()
+    assert "jpy:39980" in reader.read("Xbox Ally 2 JP price: ¥39,980", "").claims
+    assert "cny:2299" in reader.read("Xbox Ally 2 China price: ¥2,299", "").claims
+    assert "n:2299" in reader.read("Xbox Ally 2 ¥2,299", "").claims  # no place: a bare figure
+    found = stories(
+        ("Xbox Ally 2 JP price: ¥39,980", "Hearing Xbox Ally 2 is ¥39,980 in Japan. Spring 2041."),
+        (
+            "Xbox Ally 2 to cost 39,980 yen in Japan, insider claims",
+            "Microsoft's Xbox Ally 2 will cost 39,980 yen in Japan, launching in spring 2041.",
+        ),
+        ("传 Xbox Ally 2 日本售价 39,980 日元", "Xbox Ally 2 日版售价 39980 日元，明年春季推出。"),
+        (
+            "Xbox Ally 2 China price tipped at ¥2,299",
+            "A Weibo leaker says the Xbox Ally 2 will cost ¥2,299 in mainland China. Earlier"
+            " today a separate insider put the Japanese price at ¥39,980.",
+        ),
+        ("曝国行 Xbox Ally 2 售价 2299 元", ""),
+        (
+            "Xbox Ally 2 — coming Spring 2041",
+            "Made for your hands. More on March 3. Leaks put it at ¥39,980 in Japan and ¥2,299"
+            " in China.",
+        ),
+    )
+    assert found[0] == found[1] == found[2] != found[3] == found[4] != found[5], found
+    assert found[5] != found[0], found
+
+
+def test_a_tipster_s_short_denial_is_a_denial() -> None:
+    """ "Pixel 14 Pro this year? No.", a headline whose text opens "No.", and "isn't locked yet"
+    deny the leak; they are one story of their own, not the leak's."""
+    found = stories(
+        ("Pixel 14 Pro launch date tipped for August 19", "Google will launch it on August 19."),
+        ("谷歌 Pixel 14 Pro 定档 8 月 19 日", "Pixel 14 Pro 将于 8 月 19 日发布。"),
+        ("Pixel 14 Pro on August 19? No.", "Nothing is locked. Don't trust the date."),
+        ("Pixel 14 Pro launch date", "No. Aug 19 is not final, Google has not fixed a date yet."),
+        ("Pixel 14 Pro launch date isn't locked yet, says tipster", "August 19 is not final."),
+        ("Pixel 14 Pro 发布日期尚未敲定", "消息人士称 8 月 19 日的说法不准，谷歌尚未确定日期。"),
+    )
+    assert found[0] == found[1] != found[2] == found[3] == found[4] == found[5], found
+
+
+def test_a_date_written_with_its_year_is_that_day() -> None:
+    """ "21.01.2041" (day first) and "2041.01.21" (year first) are January 21; "03.04.2041"
+    says neither which is the month, and is no date."""
+    reader = Reader()
+    assert "date:1-21" in reader.read("#GalaxyUnpacked 📅 21.01.2041 #GalaxyS33", "").claims
+    assert "date:1-21" in reader.read("Galaxy S33 Unpacked 2041.01.21", "").claims
+    assert not any(c.startswith("date:") for c in reader.read("Galaxy S33 03.04.2041", "").claims)
+    found = stories(
+        ("#GalaxyUnpacked 📅 21.01.2041 #GalaxyS33 #GalaxyS33Ultra", ""),
+        ("Galaxy S33 series Unpacked date leaks: January 21", "Unpacked is set for January 21."),
+        ("三星 Galaxy S33 系列 1 月 21 日 Unpacked 发布", ""),
+    )
+    assert found[0] == found[1] == found[2], found
+
+
+def test_a_price_a_post_says_it_breaks_is_a_bound() -> None:
+    """ "to break ¥10,000 in China" is a bound the China price of 10,499 yuan is within."""
+    assert "cny:10000+" in Reader().read("Mate 100 RS to Break ¥10,000 in China", "").claims
+    found = stories(
+        ("Mate 100 RS to Break ¥10,000 in China", "Huawei's top model will cost more in China."),
+        ("华为 Mate 100 RS 国行售价 10499 元起", ""),
+    )
+    assert found[0] == found[1], found

@@ -166,6 +166,7 @@ class Glossary:
     asides: re.Pattern[str]  # a comparison, a deal, a review, a round-up
     opinion: re.Pattern[str]  # a title or text labelled an opinion: "Opinion: ..."
     denials: re.Pattern[str]  # a title that denies a leak: "否认", "no launch date yet"
+    denied: re.Pattern[str]  # a text that opens denying it: "No. Jan 21 is NOT final."
     certifiers: frozenset[str]  # topics that are a certification and name which: "fcc"
     benchmarks: frozenset[str]  # topics that are a benchmark and name which: "geekbench"
     trends: re.Pattern[str]  # products in the plural, a trend's words ("foldables")
@@ -231,7 +232,12 @@ def glossary() -> Glossary:
     opinion = re.compile(
         r"^\W{0,2}(?:" + "|".join(re.escape(str(p)) for p in data["opinion"]) + r")\s*[:：|】\]]"
     )
-    denials = re.compile("|".join(_phrase_pattern(str(p)) for p in data["denials"]))
+    answers = "|".join(re.escape(str(p)) for p in data["denial_answers"])
+    denials = re.compile(
+        "|".join(_phrase_pattern(str(p)) for p in data["denials"])
+        + rf"|[?？]\s*(?:{answers})[\s.!。！]*$"
+    )
+    denied = re.compile(rf"^\W{{0,2}}(?:{answers})\s*[.!。！,，]")
     months = {
         str(name): frozenset(str(m) for m in found) for name, found in data["event_months"].items()
     }
@@ -262,6 +268,7 @@ def glossary() -> Glossary:
         asides,
         opinion,
         denials,
+        denied,
         certifiers,
         benchmarks,
         trends,
@@ -373,6 +380,15 @@ _DOTTED_DATE = re.compile(
     r"(?<![\d/.,:$€¥£a-z])(1[0-2]|[1-9])\.(3[01]|[12]\d|0[1-9])"
     r"(?![\d/.%+x×-]|\s*(?:\d|[a-z\"”″°]|万|亿|英寸|吋|元|美元|欧元|分|倍|毫|克|公斤|千克|斤|寸|核|代|小时|天|瓦|帧))"
 )
+_LATE_YEAR = re.compile(
+    r"(?<![a-z])(?:late|(?:the\s+)?end\s+of)\s+(20\d\d|this year|next year)(?!\d)"
+)
+# a date with its year, day first or month first ("21.01.2040"), or year first ("2040.01.21")
+_DATED_YEAR = re.compile(
+    r"(?<![\d.,])(?:(?P<year>20\d\d)\.(?P<m>[01]?\d)\.(?P<d>[0-3]?\d)"
+    r"|(?P<a>[0-3]?\d)\.(?P<b>[0-3]?\d)\.(?P<year2>20\d\d))(?![\d.]\d)"
+)
+_LATE_YEAR_CHINESE = re.compile(r"(明年|今年)\s*年?(?:底|末)")
 _DAYS_IN = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 # an ordinal day: "July 22nd", "22nd July", "the 22nd of July"
@@ -381,6 +397,21 @@ _ORDINAL_DAY = re.compile(
     rf"(?<![a-z])(?P<month>{_MONTH_NAMES})\s+(?P<day>{_DAY})(?:st|nd|rd|th)(?![a-z])"
     rf"|(?<![\d.])(?P<day2>{_DAY})(?:st|nd|rd|th)\s+(?:of\s+)?(?P<month2>{_MONTH_NAMES})(?![a-z])"
 )
+
+
+def _dated_year(found: re.Match[str]) -> str:
+    """Write "21.01.2040" and "2040.01.21" as 1月21日 2040; "03.04.2040" says neither which
+    is the day nor the month, and stays as written."""
+    if found.group("year"):
+        year, month, day = found.group("year"), int(found.group("m")), int(found.group("d"))
+    else:
+        year, first, second = found.group("year2"), int(found.group("a")), int(found.group("b"))
+        if (first > 12) == (second > 12):
+            return found.group(0)
+        day, month = (first, second) if first > 12 else (second, first)
+    if not 1 <= month <= 12 or day > _DAYS_IN[month - 1]:
+        return found.group(0)
+    return f" {month}月{day}日 {year} "
 
 
 def _dotted_date(found: re.Match[str]) -> str:
@@ -433,6 +464,7 @@ def write_dates(folded: str, words: Glossary) -> str:
     if "/" in folded:
         folded = _SLASHED_DATE.sub(lambda m: f" {int(m.group(1))}月{int(m.group(2))}日 ", folded)
     if "." in folded:
+        folded = _DATED_YEAR.sub(_dated_year, folded)
         folded = _DOTTED_DATE.sub(_dotted_date, folded)
     # "9 月 16 日凌晨" (the small hours in China) is also the day before in the US and Europe,
     # where an event of that night is dated: "Apple's iPhone 29 event set for September 15"
@@ -441,6 +473,11 @@ def write_dates(folded: str, words: Glossary) -> str:
             lambda m: f" {m.group(1)}月{m.group(2)}日 {m.group(1)}月{int(m.group(2)) - 1}日 ",
             folded,
         )
+    # "late 2038", "end of next year": the year's end, as "2038 年底" and "明年底" say it
+    if "late" in folded or "end of" in folded:
+        folded = _LATE_YEAR.sub(r" year-end \1 ", folded)
+    if "年底" in folded or "年末" in folded:
+        folded = _LATE_YEAR_CHINESE.sub(r" \1 年底 ", folded)
     # "the second half of May" is late May, not H2
     if "half" in folded:
         folded = _HALF_OF_MONTH.sub(
@@ -752,7 +789,7 @@ def claims(
         if fact is not None:
             if cue == "bound":
                 cue = None
-                if _bounded(fact):
+                if _bounded(fact, price=True):
                     fact += "+"  # "tops 5,000mAh": 5,000mAh or more
             if cue == "was":
                 quoted.append(fact)
@@ -776,11 +813,12 @@ def claims(
 _UNBOUNDED = frozenset(("model", "color", "when", "month", "no", "date"))
 
 
-def _bounded(fact: str) -> bool:
+def _bounded(fact: str, price: bool = False) -> bool:
     """Tell whether a figure can be said as a bound ("over 5,000mAh", "两倍多", "单核破 5000
-    分"): a measure or a score, not a name or a date (nor a price: "from $599" is the price)."""
+    分"): a measure or a score, not a name or a date; a price only after a word that bounds
+    it ("to break ¥10,000"), not before one ("5,000 元多" is about 5,000 yuan)."""
     unit, _, value = fact.partition(":")
-    return bool(value) and unit not in _UNBOUNDED and unit not in CURRENCIES
+    return bool(value) and unit not in _UNBOUNDED and (price or unit not in CURRENCIES)
 
 
 def _corrected_figures(

@@ -216,6 +216,41 @@ def _in_taiwan_dollars(text: str) -> bool:
     return has_traditional(text) and _OTHER_DOLLARS.search(text) is None
 
 
+# the yen sign is Japan's yen and China's yuan alike: which is told by the place the post's
+# clause names, else the post's ("Switch 3 Lite JP price: ¥29,980" against "China price:
+# ¥1,699"), and left a bare figure when it names both or neither
+_YEN_SIGN = re.compile(r"[¥￥]\s*(\d[\d,]*(?:\.\d+)?)")
+_IN_JAPAN = re.compile(
+    r"japan|(?<![a-z])jp(?![a-z])|日本|日版|日圓|日圆|日元|(?<![a-z])yen(?![a-z])", re.I
+)
+_IN_CHINA = re.compile(
+    r"china|chinese|(?<![a-z])cn(?![a-z])|mainland|(?<![a-z])(?:rmb|yuan)(?![a-z])"
+    r"|国行|國行|中国|中國|大陆|大陸|国内|國內|人民币|人民幣|陆版|陸版",
+    re.I,
+)
+_CLAUSE = re.compile(r"[^。！？!?；;\n]*?(?:[。！？!?；;\n]|\.(?=\s)|$)")
+
+
+def _yen_or_yuan(text: str, post: str) -> str:
+    """Write each price after a yen sign as yen or as yuan, by the place its clause names,
+    else the place the post names; a price whose place is not told stays a bare figure."""
+
+    def place(scope: str) -> str | None:
+        japan, china = bool(_IN_JAPAN.search(scope)), bool(_IN_CHINA.search(scope))
+        return None if japan == china else "yen" if japan else "rmb"
+
+    def written(clause: str) -> str:
+        currency = place(clause) or place(post)
+        if currency is None:
+            return clause
+        return _YEN_SIGN.sub(
+            lambda m: f" {m.group(1)} yen " if currency == "yen" else f" rmb {m.group(1)} ",
+            clause,
+        )
+
+    return "".join(written(c) if _YEN_SIGN.search(c) else c for c in _CLAUSE.findall(text))
+
+
 _SPACED_THOUSANDS = re.compile(
     # (not a memory configuration: "12 256 €")
     r"(?<![\d.,])(\d{1,3})[ \u00a0\u202f](?!128|256|512)(\d{3})(?![\d.,])"
@@ -499,6 +534,8 @@ class Reader:
         if "元" in title + text and _in_taiwan_dollars(title + text):
             # a Taiwanese post's 元 is the New Taiwan dollar: "售價 12.99 萬元" is NT$129,900
             title, text = (_YUAN.sub(" 台幣", t) for t in (title, text))
+        if "¥" in title + text or "￥" in title + text:
+            title, text = (_yen_or_yuan(t, title + " " + text) for t in (title, text))
         title_tokens = self._tokens(title)
         sentences = self._sentences(text)
         text_tokens = [token for sentence in sentences for token in sentence]
@@ -586,7 +623,9 @@ class Reader:
             )
         ):
             claimed = (ASIDE, *claimed)
-        if glossary().denials.search(folded_title):
+        if glossary().denials.search(folded_title) or glossary().denied.search(
+            fold(text[:_OPENING])
+        ):
             claimed = (DENIAL, *claimed)  # "Oppo exec says Find X11 Ultra has no date yet"
         signature = () if subject else minhash(_words([*title_tokens, "|", *text_tokens]))
         if subject is None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.stories.devices import parse_data
 from bot.stories.rules import OpenStory, Reader, StoryIndex, is_chip
 
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -3714,3 +3715,13 @@ def test_a_price_a_post_says_it_breaks_is_a_bound() -> None:
         ("华为 Mate 100 RS 国行售价 10499 元起", ""),
     )
     assert found[0] == found[1], found
+
+
+def test_a_word_yaml_reads_as_a_boolean_is_refused_naming_its_place() -> None:
+    """A bare no, off, yes or on in a data file is read by YAML as a boolean and the word
+    would be lost: loading refuses it, naming the file and the place."""
+    with pytest.raises(ValueError, match=r"glossary.yaml: topics.deal\[2\] is read as a boolean"):
+        parse_data("topics:\n  deal: [deal, sale, off]\n", "glossary.yaml")
+    assert parse_data('topics:\n  deal: [deal, sale, "off"]\n', "glossary.yaml") == {
+        "topics": {"deal": ["deal", "sale", "off"]}
+    }

@@ -686,7 +686,7 @@ _NOT_BEFORE = frozenset(("before", "until", "till"))  # "not before 2032" is no 
 _BOUND = "cue-over"  # "tops 5,000mAh": a bound, not the figure
 _BOUND_AFTER = "cue-overafter"  # "5,000mAh+"
 _CUE_KIND = {"cue-before": "before", ELSEWHERE: ELSEWHERE, _BOUND: "bound"}
-NEGATION = "cue-no"  # "no variable aperture", "没有 LTPO": the feature is denied
+NEGATION = "cue-no"  # "without variable aperture", "没有 LTPO": the feature is denied
 NEGATION_REACH = 3  # tokens a denial covers, up to a comma
 _AFTER_CUE = "cue-wasafter"  # "4,500 mAh as earlier reported"
 _CODE = re.compile(r"[a-z]{1,3}")  # the letters of a part's number: "SM8985", "MT6999"
@@ -766,7 +766,7 @@ def claims(
                 # a denied feature is a claim of its own, which no post claiming it holds
                 if denied >= 0:
                     found.append(f"no:{topic}")
-                    denied = 0  # "no ultrawide selfie camera" denies the ultrawide only
+                    denied = 0  # "without an ultrawide selfie camera" denies the ultrawide only
                 else:
                     if topic in certifiers:
                         found.append("certification")  # "passes FCC" is a certification

@@ -57,10 +57,31 @@ class Grammar:
 
 def _data(name: str) -> dict[str, Any]:
     text = resources.files("bot.stories").joinpath("data", name).read_text(encoding="utf-8")
+    return parse_data(text, name)
+
+
+def parse_data(text: str, name: str) -> dict[str, Any]:
+    """Read a data file's text: a mapping, whose every word is a string."""
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
         raise ValueError(f"bot/stories/data/{name}: expected a mapping at the top")
+    if (where := _a_boolean(data)) is not None:
+        # YAML reads a bare no, off, yes or on as a boolean, and the word is lost
+        raise ValueError(f"bot/stories/data/{name}: {where} is read as a boolean: quote the word")
     return data
+
+
+def _a_boolean(data: Any, where: str = "") -> str | None:
+    """Return where a data file holds a boolean (a word YAML read as one), if it does."""
+    if isinstance(data, bool):
+        return where or "the top"
+    if isinstance(data, dict):
+        items: Any = ((f"{where}.{key}" if where else str(key), v) for key, v in data.items())
+    elif isinstance(data, list):
+        items = ((f"{where}[{i}]", v) for i, v in enumerate(data))
+    else:
+        return None
+    return next((found for key, v in items if (found := _a_boolean(v, key)) is not None), None)
 
 
 @cache

@@ -3725,3 +3725,22 @@ def test_a_word_yaml_reads_as_a_boolean_is_refused_naming_its_place() -> None:
     assert parse_data('topics:\n  deal: [deal, sale, "off"]\n', "glossary.yaml") == {
         "topics": {"deal": ["deal", "sale", "off"]}
     }
+
+
+def test_another_region_s_price_is_a_story_of_its_own_that_corrects_nothing() -> None:
+    """The China price after the Japanese one is another leak, not a correction of it: its
+    alert names no story it corrects."""
+    reader = Reader()
+    index = StoryIndex()
+    japan = reader.read("Pixel 15 Pro to start at ¥159,800 in Japan", "")
+    index.add(OpenStory(1, START, "Pixel 15 Pro to start at ¥159,800 in Japan", japan))
+    china = reader.read("Pixel 15 Pro 国行 ¥6999 起", "")
+    verdict = index.decide(china, START + timedelta(hours=1))
+    assert verdict.story is None and verdict.corrects is None, verdict
+    # a price that does correct one still says so
+    verdict = index.decide(
+        reader.read("Pixel 15 Pro to start at ¥149,800 in Japan, not ¥159,800", ""),
+        START + timedelta(hours=2),
+    )
+    assert verdict.story is None and verdict.corrects is not None, verdict
+    assert verdict.corrects.story_id == 1 and "jpy:159800" in verdict.corrects.earlier, verdict

@@ -2056,7 +2056,9 @@ class StoryIndex:
                 continue
             reasons.append(f"#{story.id}: {found.why}")
             other_models.append(found.why)
-            if found.conflict is not None and corrects is None:
+            # (two regions are two leaks, of which neither corrects the other: the China
+            # price is not a correction of the Japanese one)
+            if found.conflict is not None and corrects is None and found.conflict[0] != "region":
                 unit, said, says = found.conflict
                 corrects = Correction(
                     story.id,

@@ -3744,3 +3744,33 @@ def test_another_region_s_price_is_a_story_of_its_own_that_corrects_nothing() ->
     )
     assert verdict.story is None and verdict.corrects is not None, verdict
     assert verdict.corrects.story_id == 1 and "jpy:159800" in verdict.corrects.earlier, verdict
+
+
+def test_a_colour_s_own_name_is_its_colour_in_every_language() -> None:
+    """ "鼠尾草绿", "冰川银", "落日铜" and "Deep Indigo" are green, silver, copper and blue: the
+    posts that name one model's colours are one story, whatever names they use."""
+    reader = Reader()
+    assert {"color:black", "color:silver", "color:green", "color:copper"} <= set(
+        reader.read("#Pixel15Pro# 配色：深石墨、冰川银、鼠尾草绿、落日铜", "").claims
+    )
+    assert "color:blue" in reader.read("Galaxy Book 9 Pro to add Deep Indigo", "").claims
+    found = stories(
+        ("#Pixel15Pro# 配色：深石墨、冰川银、鼠尾草绿、落日铜 🎨", ""),
+        ("Pixel 15 Pro to come in sage green and a new sunset copper, leaker claims", ""),
+        ("Pixel 15 Pro 四色曝光　新增落日銅、鼠尾草綠", ""),
+        ("Pixel 15 Pro battery: 5,400mAh", "Google's Pixel 15 Pro gets a 5,400mAh battery."),
+    )
+    assert found[0] == found[1] == found[2] != found[3], found
+
+
+def test_a_suffixed_model_s_series_is_that_line_not_the_whole_family() -> None:
+    """ "iPhone 23 Pro 系列" is the Pro and Pro Max: its colour story is not the iPhone 23 Air's,
+    whose colours leak the same day."""
+    assert Reader().read("iPhone 23 Pro 系列新色曝光", "").subject == "iphone 23 pro"
+    found = stories(
+        ("23 Pro / Pro Max 新配色：深樱桃红🍒", "iPhone 23 Pro 和 23 Pro Max 新增深樱桃红。"),
+        ("iPhone 23 Pro 系列新色「深櫻桃紅」曝光", "iPhone 23 Pro 系列將新增深櫻桃紅配色。"),
+        ("iPhone 23 Air dummies in Sage, Lavender and Midnight", "iPhone 23 Air colours."),
+        ("iPhone 23 Air 模型機曝光　鼠尾草綠、薰衣草紫", ""),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

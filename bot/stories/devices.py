@@ -480,7 +480,12 @@ def designations(
             else:
                 break
         if name and name[-1] == SERIES:
-            name = [*_family_base(name[:-1], words), SERIES]
+            if len(name) > 2 and name[-2] in words.suffixes:
+                # a suffix's series is that model's line, not the family: "iPhone 21 Pro 系列"
+                # (the Pro and Pro Max) is no story of the iPhone 21 Air
+                name = name[:-1]
+            else:
+                name = [*_family_base(name[:-1], words), SERIES]
         if "gen" in name[:-2]:  # "8 Gen 6 Elite" is "8 Elite Gen 6"
             at = name.index("gen")
             name = [*name[:at], *name[at + 2 :], *name[at : at + 2]]

@@ -3774,3 +3774,19 @@ def test_a_suffixed_model_s_series_is_that_line_not_the_whole_family() -> None:
         ("iPhone 23 Air 模型機曝光　鼠尾草綠、薰衣草紫", ""),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_title_that_names_a_model_without_its_brand_is_that_model() -> None:
+    """A tipster's "Mini 7 Pro: 1-inch sensor" is the DJI Mini 7 Pro of the write-ups, in
+    either order; "Mini 7 (non-Pro): 219g" is the Mini 7, another model's story."""
+    found = stories(
+        ("Mini 7 Pro: 1-inch sensor", "50MP, f/1.7. Still under 249g."),
+        ("DJI Mini 7 Pro leak: 1-inch 50MP camera sensor", "DJI's next Mini gets a 1-inch sensor."),
+        ("大疆 DJI Mini 7 Pro 无人机曝光：1 英寸传感器", "大疆 Mini 7 Pro 将升级 1 英寸传感器。"),
+        ("Mini 7 (non-Pro): 219g", ""),
+        ("DJI Mini 7 to weigh just 219 grams", "The standard DJI Mini 7 weighs 219 grams."),
+        ("Mini 7 标准版 219 克", ""),
+        ("Apple Event: September 13, 10 a.m. PT", ""),
+    )
+    assert found[0] == found[1] == found[2] != found[3] == found[4] == found[5], found
+    assert found[6] not in found[:6], found

@@ -340,7 +340,13 @@ class Fingerprint:
         if self.subject is None:
             pairs = (
                 *dated,
-                *(f"w:{n}" for n in self.names if not n.startswith(("brand:", "bare:"))),
+                *(f"w:{n}" for n in self.names if not n.startswith(("brand:", "bare:", _TAIL))),
+                # a model named without its brand is found as the model is: "Mini 6 Pro"
+                *(
+                    f"s:{family_of(n[len(_TAIL) :], grammar())}"
+                    for n in self.names
+                    if n.startswith(_TAIL)
+                ),
             )
             # a tipster's bare number ("6090 TGP 600W") looks up the models with that number
             # (d:) and is found by them under b:, so a post with a model never looks up every
@@ -463,6 +469,22 @@ def _number_of_model(post: Fingerprint, story: Fingerprint) -> str | None:
             # with the suffixes the title gives after it: "7060 Ti" is not the RTX 7060
             numbers = {n for n in numbers if _suffixed_alike(n, bare.names, named.about())}
             return min(numbers) if numbers else None
+    return None
+
+
+_TAIL = "tail:"
+
+
+def _tail_of_model(post: Fingerprint, story: Fingerprint) -> str | None:
+    """Return the model one names in full and the other, with no model, by its name without
+    the brand or line before it ("dji mini 6 pro" and a title's "Mini 6 Pro")."""
+    for bare, named in ((post, story), (story, post)):
+        if bare.subject is None and named.subject is not None:
+            tails = {n[len(_TAIL) :] for n in bare.names if n.startswith(_TAIL)}
+            for model in named.about():
+                rest = _unprefixed(model.split(" "))
+                if rest is not None and " ".join(rest) in tails:
+                    return " ".join(rest)
     return None
 
 
@@ -967,7 +989,24 @@ def _names(tokens: Sequence[str], words: Grammar) -> tuple[str, ...]:
         for t in tokens
         if t in words.brand_names or (t in words.lines and len(t) >= 3 and t not in _NOT_NAMES)
     ]
-    return tuple(dict.fromkeys((*pairs, *brands, *_bare_models(tokens, words))))
+    return tuple(dict.fromkeys((*pairs, *brands, *_bare_models(tokens, words), *_tails(tokens))))
+
+
+def _tails(tokens: Sequence[str]) -> list[str]:
+    """Return what a title with no model may name a model by, without its brand: a word, a
+    number and the suffixes after it ("Mini 6 Pro: 1-inch sensor" names ``tail:mini 6 pro``,
+    the "DJI Mini 6 Pro" a story is about)."""
+    words = grammar()
+    found = []
+    for index, token in enumerate(tokens[:-1]):
+        number = tokens[index + 1]
+        if not (token.isalpha() and len(token) >= 3 and number.isdigit() and len(number) <= 2):
+            continue
+        if token in _STOPWORDS or token in _NOT_NAMES or token in claiming.MONTHS:
+            continue  # ("September 13" is a day)
+        suffixes = itertools.takewhile(words.suffixes.__contains__, tokens[index + 2 :])
+        found.append(" ".join(("tail:" + token, number, *suffixes)))
+    return found
 
 
 def _bare_models(tokens: Sequence[str], words: Grammar) -> list[str]:
@@ -1402,6 +1441,16 @@ def comparison(post: Fingerprint, story: Fingerprint) -> Comparison:
                 _without(story, f"n:{number}"),
                 conflict,
                 f"the same model number ({number})",
+            )
+        if (tail := _tail_of_model(post, story)) is not None:
+            # a title that names the story's model without its brand: "Mini 6 Pro: 1-inch
+            # sensor" and "DJI Mini 6 Pro leak: 1-inch 50MP camera sensor"
+            number = tail.split(" ")[1]
+            return _claims_compared(
+                _without(post, f"n:{number}"),
+                _without(story, f"n:{number}"),
+                conflict,
+                f"the same model ({tail})",
             )
         if (event := _event_dated(post, story) or _event_dated(story, post)) is not None:
             # "Unpacked. February 7. San Jose." is the Galaxy S35's Unpacked date story

@@ -3790,3 +3790,18 @@ def test_a_title_that_names_a_model_without_its_brand_is_that_model() -> None:
     )
     assert found[0] == found[1] == found[2] != found[3] == found[4] == found[5], found
     assert found[6] not in found[:6], found
+
+
+def test_a_model_sold_under_two_names_is_one_model() -> None:
+    """Lenovo's 拯救者 Y9000P is its Legion Pro 7i: a Weibo post and a write-up of one leak
+    are one story by either name; the Y9000K (the Legion 9i) on the same day is another."""
+    reader = Reader()
+    assert reader.read("联想拯救者 Y9000P 2041 通过 3C 认证", "").subject == "legion pro 7i"
+    found = stories(
+        ("联想拯救者 Y9000P 2041 通过 3C 认证，配 400W 电源适配器", "联想 Y9000P 2041 通过 3C。"),
+        ("Lenovo Legion Pro 7i Gen 16 certified in China with a 400W power adapter", ""),
+        ("拯救者Y9000P 2041入网3C：400W适配器", ""),
+        ("联想拯救者 Y9000K 2041 通过 3C 认证，配 330W 适配器", ""),
+        ("Lenovo Legion 9i Gen 16 passes 3C with a 330W adapter", ""),
+    )
+    assert found[0] == found[1] == found[2] != found[3] == found[4], found

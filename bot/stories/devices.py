@@ -48,6 +48,8 @@ class Grammar:
     chips: frozenset[str]
     not_models: frozenset[str]
     not_model: re.Pattern[str]
+    not_code: re.Pattern[str]  # names shaped like a code: "Y9000P"
+    model_aliases: Mapping[str, str]  # one model's two names: "y9000p" -> "legion pro 7i"
     ordinals: Mapping[str, int]
     line_brands: Mapping[str, str]  # a line -> its brand ("iphone" -> "apple")
     tiers: frozenset[str]  # lines whose one-digit number is a tier ("Ryzen 9")
@@ -105,6 +107,8 @@ def grammar() -> Grammar:
         chips=frozenset(str(w) for w in data["chips"]),
         not_models=frozenset(str(w) for w in data["not_models"]),
         not_model=re.compile("|".join(f"(?:{p})" for p in data["not_model_patterns"])),
+        not_code=re.compile("|".join(f"(?:{p})" for p in data["not_code_patterns"])),
+        model_aliases={str(k): str(v) for k, v in data["model_aliases"].items()},
         ordinals={str(k): int(v) for k, v in data["ordinals"].items()},
         line_brands={str(k): str(v) for k, v in data["line_brands"].items()},
         tiers=frozenset(str(w) for w in data["tiers"]),
@@ -492,6 +496,7 @@ def designations(
         name += variant
         last, ended = name, index
         designation = canonical(" ".join(name))
+        designation = words.model_aliases.get(designation, designation)
         if designation not in found:
             found.append(designation)
     return tuple(found)
@@ -580,7 +585,7 @@ def is_code(designation: str, words: Grammar) -> bool:
     if designation.split(" ", 1)[0] in words.lines and " " in designation:
         return False  # a line and its model: "Arc C780", not a code "ARCC780"
     found = re.fullmatch(r"([a-z]{1,4})(\d{2,5})([a-z]{0,3})", designation.replace(" ", ""))
-    if found is None:
+    if found is None or words.not_code.fullmatch(designation):
         return False
     letters, digits, ending = found.groups()
     known = letters in words.brand_names or (letters in words.lines and len(letters) > 1)

@@ -3805,3 +3805,20 @@ def test_a_model_sold_under_two_names_is_one_model() -> None:
         ("Lenovo Legion 9i Gen 16 passes 3C with a 330W adapter", ""),
     )
     assert found[0] == found[1] == found[2] != found[3] == found[4], found
+
+
+def test_a_post_that_matches_two_stories_joins_the_one_whose_titles_give_its_date() -> None:
+    """An official teaser "10月18日 19:00 #小米21Ultra# 新品发布会" (its text recalls the
+    1-inch camera) is the launch date's story, not the camera's, whose write-up "debuts" the
+    sensor and repeats the date."""
+    found = stories(
+        ("小米21 Ultra 定档10月18日", "小米21 Ultra 将于 10 月 18 日发布。"),
+        ("小米21 Ultra 主摄：2亿像素 1英寸 LOFIC", ""),
+        ("Xiaomi 21 Ultra launch date leaks: October 18", "Xiaomi will launch it on October 18."),
+        (
+            "Xiaomi 21 Ultra to debut a 200MP 1-inch LOFIC main sensor",
+            "The Xiaomi 21 Ultra, launching October 18, gets a 200MP 1-inch main camera.",
+        ),
+        ("10月18日 19:00 #小米21Ultra# 新品发布会", "一英寸，再进化。10 月 18 日 19:00 见。"),
+    )
+    assert found[0] == found[2] == found[4] != found[1] == found[3], found

@@ -1969,10 +1969,15 @@ def _telling(lead: Sequence[str]) -> list[str]:
 
 def _title_held(post: Fingerprint, story: Fingerprint) -> bool:
     """Tell whether one of a story's titles says something the post's title says."""
+    return bool(_titles_hold(post, story))
+
+
+def _titles_hold(post: Fingerprint, story: Fingerprint) -> list[str]:
+    """Return what the post's title says that one of a story's titles says too."""
     titles = _priced({c for report in story.each_report() for c in report.lead})
     figures = _figures(titles)
     # a title that claims only its chip says it: "Phone (9) 搭载第七代骁龙 8s"
-    return any(_holds(c, titles, figures) for c in _priced(_telling(post.lead) or post.lead))
+    return [c for c in _priced(_telling(post.lead) or post.lead) if _holds(c, titles, figures)]
 
 
 def _priced(lead: Iterable[str]) -> set[str]:
@@ -2116,12 +2121,14 @@ class StoryIndex:
                     tuple(f"{unit}:{v}" for v in sorted(says)),
                 )
         if joined:
-            # the story whose titles say what the post's does first, then the one holding
-            # most of its claims: "S33 Ultra to get a 5,500mAh battery" joins the battery's
-            # story, though the periscope's holds more of what its text repeats
+            # the story whose titles say most of what the post's does first, then the one
+            # holding most of its claims: "S33 Ultra to get a 5,500mAh battery" joins the
+            # battery's story, though the periscope's holds more of what its text repeats, and
+            # "9月28日 #小米19Ultra# 新品发布会" the launch date's, not the camera's that "debuts"
             joined.sort(
                 key=lambda j: (
-                    not _title_held(fingerprint, j[0].fingerprint),
+                    not (held := _titles_hold(fingerprint, j[0].fingerprint)),
+                    -sum(1 for c in held if ":" in c),  # its figures and dates first
                     -j[1].shared,
                     j[0].opened_at,
                     j[0].id,

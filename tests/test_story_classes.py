@@ -3822,3 +3822,15 @@ def test_a_post_that_matches_two_stories_joins_the_one_whose_titles_give_its_dat
         ("10月18日 19:00 #小米21Ultra# 新品发布会", "一英寸，再进化。10 月 18 日 19:00 见。"),
     )
     assert found[0] == found[2] == found[4] != found[1] == found[3], found
+
+
+def test_a_post_disputing_a_leak_is_a_denial() -> None:
+    """ "Leaker disputes ... rumor" and "又有爆料称 ... 并无 VC" dispute the vapor chamber leak:
+    they are one story of their own, not the leak's."""
+    found = stories(
+        ("M8 iPad Pro to Gain Vapor Chamber Cooling", "Apple's M8 iPad Pro gets a vapor chamber."),
+        ("M8 iPad Pro 上 VC 均热板", "M8 iPad Pro 将加入 VC 均热板散热。"),
+        ("Leaker disputes M8 iPad Pro vapor chamber rumor", "Another leaker says there is no VC."),
+        ("又有爆料称 M8 iPad Pro 并无 VC 均热板", "另一爆料者称 M8 iPad Pro 不会有 VC 均热板。"),
+    )
+    assert found[0] == found[1] != found[2] == found[3], found

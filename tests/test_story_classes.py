@@ -3834,3 +3834,16 @@ def test_a_post_disputing_a_leak_is_a_denial() -> None:
         ("又有爆料称 M8 iPad Pro 并无 VC 均热板", "另一爆料者称 M8 iPad Pro 不会有 VC 均热板。"),
     )
     assert found[0] == found[1] != found[2] == found[3], found
+
+
+def test_a_day_said_from_the_post_s_own_is_the_day_another_names() -> None:
+    """A title's "下周见", "next week" or "月底发" dates the launch the write-ups give a day:
+    one story; a spec post whose text says "next week" in passing is not that launch's."""
+    found = stories(
+        ("小米23 Ultra 下周见", "一英寸，再进化。"),
+        ("Xiaomi 23 Ultra launching next week, tipster says", "A launch is a week away."),
+        ("小米23 Ultra定档3月22日", "小米23 Ultra 将于 3 月 22 日发布。"),
+        ("Xiaomi 23 Ultra launch date: March 22", "Xiaomi will launch it on March 22."),
+        ("小米23 Ultra 规格", "2 亿像素主摄，7000mAh 电池。Pro 版下周再说"),
+    )
+    assert found[0] == found[1] == found[2] == found[3] != found[4], found

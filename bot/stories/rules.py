@@ -285,6 +285,9 @@ _HIDDEN_DIGITS = re.compile(r"(?<![\w.,])(\d{1,3},\d{1,2})((?<=,\d)[xX]{2}|(?<=\
 # a screen's size names a model's size as often as it tells a leak: "16-inch MacBook Pro"
 # (a camera sensor's, under 2 inches, is a fact: "1-inch type main sensor")
 _SCREEN = re.compile(r"inch:(?:[2-9]|\d\d)(?:\.\d+)?")
+# a time said from the post's day, and a day or month named
+_RELATIVE = frozenset(("when:nextweek", "when:nextmonth", "when:monthend"))
+_DAY_NAMED = re.compile(r"date:|month:|when:\d")
 _MONTH_PART = re.compile(r"when:(\d{1,2})-(early|mid|late)")  # "mid-April", "4 月中旬"
 _PART_DAYS = {"early": range(1, 11), "mid": range(11, 21), "late": range(21, 32)}
 _X3D = re.compile(X3D)
@@ -688,6 +691,9 @@ class Reader:
             )
             lead += tuple(c for c in (*chips, "chip" if lined else "") if c and c not in lead)
             claimed += ("chip",) * (lined and "chip" not in claimed)
+        # a day said from the post's own is its leak's only in its title: a text's "标准版
+        # M13 下周再说" dates no launch
+        claimed = tuple(c for c in claimed if c not in _RELATIVE or c in lead)
         names = () if subject else _names(title_tokens, self._words)
         return Fingerprint(
             subject, headline, found, claimed, signature, (), quoted, lead=lead, names=names
@@ -1672,8 +1678,13 @@ def _figures(held: set[str]) -> set[str]:
 
 
 def _holds(claim: str, held: set[str], figures: set[str]) -> bool:
-    """Tell whether a story holds a claim; a bare figure is the same figure with its unit."""
+    """Tell whether a story holds a claim; a bare figure is the same figure with its unit,
+    and a day said from the post's own ("next week", "月底") is the day another names."""
     if claim in held:
+        return True
+    if claim in _RELATIVE:
+        return any(_DAY_NAMED.match(c) for c in held)
+    if _DAY_NAMED.match(claim) and not _RELATIVE.isdisjoint(held):
         return True
     if claim.startswith("n:"):
         value = claim[2:]

@@ -3847,3 +3847,14 @@ def test_a_day_said_from_the_post_s_own_is_the_day_another_names() -> None:
         ("小米23 Ultra 规格", "2 亿像素主摄，7000mAh 电池。Pro 版下周再说"),
     )
     assert found[0] == found[1] == found[2] == found[3] != found[4], found
+
+
+def test_a_chip_s_prime_core_is_no_model_suffix() -> None:
+    """ "8E9 prime @ 5.2GHz" is the Snapdragon 8 Elite Gen 9's prime core, and its post is the
+    clock story's."""
+    assert Reader().read("Can confirm", "8E9 prime @ 5.2GHz").subject == "snapdragon 8 elite gen 9"
+    found = stories(
+        ("Snapdragon 8 Elite Gen 9 prime core to hit 5.2GHz, tipster claims", ""),
+        ("Can confirm", "Can confirm. 8E9 prime @ 5.2GHz on final silicon 👀"),
+    )
+    assert found[0] == found[1], found

@@ -456,6 +456,8 @@ def designations(
                 variant = ["for", "galaxy"]
                 index += 2
                 continue
+            if following == "prime" and name[0] in chips:
+                break  # a chip's "prime" is its prime core: "8E7 prime @ 5.0GHz"
             if following == "+" and (
                 (after in words.lines and numbered) or after in words.brand_names
             ):

@@ -634,11 +634,11 @@ class Reader:
         )
         if subject and not is_chip(subject) and any(is_chip(d) for d in found):
             claimed += ("chip",) * ("chip" not in claimed)  # the chip a device is said to use
-        folded_title = fold(title)
+        folded_title, opening = fold(title), fold(text[:_OPENING])
         if (
             glossary().asides.search(folded_title)
             or glossary().opinion.search(folded_title)
-            or glossary().opinion.search(fold(text[:_OPENING]))
+            or glossary().opinion.search(opening)
             or (
                 # a trend: a title that names no model, speaks of products in the plural and not
                 # of a brand's next ones ("Foldables are finally thin enough. Now fix the price")
@@ -648,9 +648,7 @@ class Reader:
             )
         ):
             claimed = (ASIDE, *claimed)
-        if glossary().denials.search(folded_title) or glossary().denied.search(
-            fold(text[:_OPENING])
-        ):
+        if glossary().denials.search(folded_title) or glossary().denied.search(opening):
             claimed = (DENIAL, *claimed)  # "Oppo exec says Find X11 Ultra has no date yet"
         signature = () if subject else minhash(_words([*title_tokens, "|", *text_tokens]))
         if subject is None:
@@ -1684,7 +1682,7 @@ def _holds(claim: str, held: set[str], figures: set[str]) -> bool:
         return True
     if claim in _RELATIVE:
         return any(_DAY_NAMED.match(c) for c in held)
-    if _DAY_NAMED.match(claim) and not _RELATIVE.isdisjoint(held):
+    if not _RELATIVE.isdisjoint(held) and _DAY_NAMED.match(claim):
         return True
     if claim.startswith("n:"):
         value = claim[2:]

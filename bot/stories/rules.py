@@ -220,23 +220,18 @@ def _in_taiwan_dollars(text: str) -> bool:
 # clause names, else the post's ("Switch 3 Lite JP price: ¥29,980" against "China price:
 # ¥1,699"), and left a bare figure when it names both or neither
 _YEN_SIGN = re.compile(r"[¥￥]\s*(\d[\d,]*(?:\.\d+)?)")
-_IN_JAPAN = re.compile(
-    r"japan|(?<![a-z])jp(?![a-z])|日本|日版|日圓|日圆|日元|(?<![a-z])yen(?![a-z])", re.I
-)
-_IN_CHINA = re.compile(
-    r"china|chinese|(?<![a-z])cn(?![a-z])|mainland|(?<![a-z])(?:rmb|yuan)(?![a-z])"
-    r"|国行|國行|中国|中國|大陆|大陸|国内|國內|人民币|人民幣|陆版|陸版",
-    re.I,
-)
 _CLAUSE = re.compile(r"[^。！？!?；;\n]*?(?:[。！？!?；;\n]|\.(?=\s)|$)")
 
 
 def _yen_or_yuan(text: str, post: str) -> str:
-    """Write each price after a yen sign as yen or as yuan, by the place its clause names,
-    else the place the post names; a price whose place is not told stays a bare figure."""
+    """Write each price after a yen sign as yen or as yuan, by the place its clause names
+    (the glossary's regions, or yen or yuan named), else the place the post names; a price
+    whose place is not told stays a bare figure."""
 
     def place(scope: str) -> str | None:
-        japan, china = bool(_IN_JAPAN.search(scope)), bool(_IN_CHINA.search(scope))
+        tokens = set(claiming.write_glossary(fold(scope), glossary()).split())
+        japan = "region-jp" in tokens or not tokens.isdisjoint(_YEN_WORDS)
+        china = "region-cn" in tokens or not tokens.isdisjoint(_YUAN_WORDS)
         return None if japan == china else "yen" if japan else "rmb"
 
     def written(clause: str) -> str:
@@ -249,6 +244,10 @@ def _yen_or_yuan(text: str, post: str) -> str:
         )
 
     return "".join(written(c) if _YEN_SIGN.search(c) else c for c in _CLAUSE.findall(text))
+
+
+_YEN_WORDS = frozenset(w for w, unit in UNITS.items() if unit == "jpy")  # "yen", "日元"
+_YUAN_WORDS = frozenset(("rmb", "yuan", "人民币"))
 
 
 _SPACED_THOUSANDS = re.compile(
